@@ -1,0 +1,57 @@
+// What is declared: the homelab as its operations document describes it. Grows section by
+// section of the document; every field here has a matching entry in schema.ts.
+
+export type Layer = 0 | 1 | 2 | 3 | 4;
+export type Role = "hypervisor" | "storage" | "compute" | "monitoring" | "service";
+/** Where a service may be reached from (§1 exposure model, §5.1). */
+export type BindScope = "loopback" | "lan" | "tailnet";
+
+export interface SshSettings {
+  /** Address or DNS name of the node. */
+  host: string;
+  port: number;
+  user: string;
+  /** Private key file; `~` is expanded. Absent when `agent` is used. */
+  identityFile?: string;
+  /** Use the SSH agent at $SSH_AUTH_SOCK instead of (or as well as) a key file. */
+  agent?: boolean;
+  /** Pinned host key, `ssh-ed25519 AAAA...` as in a .pub file. Wins over knownHosts. */
+  hostKey?: string;
+  /** known_hosts file consulted when no key is pinned. */
+  knownHosts?: string;
+  /** Name of another inventory node to hop through (forwardOut). */
+  jump?: string;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  /** Parallel channels on the one connection; kept below sshd's MaxSessions (10). */
+  maxChannels: number;
+  /** Trust-on-first-use: accept and record an unknown host key. A changed key is always refused. */
+  acceptNewHostKeys: boolean;
+  /** Run probes through `sudo -n` (for a non-root login user). */
+  sudo: boolean;
+}
+
+export interface ServiceDecl {
+  name: string;
+  port: number;
+  proto: "tcp" | "udp";
+  scope: BindScope;
+  /** Process name as `ss -p` shows it; when set, the socket must belong to it. */
+  process?: string;
+}
+
+export interface NodeDecl {
+  name: string;
+  role: Role;
+  layer: Layer;
+  description?: string;
+  ssh: SshSettings;
+  services: ServiceDecl[];
+}
+
+export interface Inventory {
+  /** Absolute path of the file it was read from. */
+  file: string;
+  version: 1;
+  nodes: NodeDecl[];
+}

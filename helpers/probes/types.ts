@@ -1,0 +1,28 @@
+// A probe is one question asked of a node: a read-only shell command and the parser that turns
+// its output into a typed fact. Probes are batched by helpers/facts into one round trip per node.
+
+export interface ProbeOutput {
+  stdout: string;
+  stderr: string;
+  /** Exit status of the probe's command; null if it was killed. */
+  code: number | null;
+}
+
+export interface Probe<T> {
+  /** Stable name, used as the fact key and in evidence. */
+  readonly name: string;
+  /** POSIX sh command. Must not change the node. */
+  readonly command: string;
+  /** Turn the command's output into a fact. Throws ProbeParseError on output it cannot read. */
+  parse(output: ProbeOutput): T;
+}
+
+export class ProbeParseError extends Error {
+  constructor(
+    readonly probe: string,
+    message: string,
+  ) {
+    super(`probe ${probe}: ${message}`);
+    this.name = "ProbeParseError";
+  }
+}

@@ -1,0 +1,48 @@
+// Registers an invariant as vitest tests: one `it` per (invariant, node), named
+// "<ID> <node>: <title>", labelled for Allure, with the evidence it judged attached.
+import * as allure from "allure-js-commons";
+import { describe, expect, it } from "vitest";
+import { evaluate, type InvariantDef } from "./evaluate.ts";
+import { ID_PATTERN, type InvariantMeta } from "./meta.ts";
+import { runContext } from "./run-context.ts";
+
+const LAYER_NAMES = ["hypervisor", "storage", "compute", "services", "validation"];
+
+export function invariant(meta: InvariantMeta, def: InvariantDef): void {
+  if (!ID_PATTERN.test(meta.id)) throw new Error(`invariant id ${meta.id} does not match ${ID_PATTERN}`);
+  const run = runContext();
+  const nodes = run.inventory.nodes.filter((n) => def.appliesTo(n));
+
+  describe(`${meta.id} ${meta.title}`, () => {
+    if (nodes.length === 0) {
+      it(`${meta.id} (no node): ${meta.title}`, (ctx) => ctx.skip(`no node in the inventory declares what ${meta.id} checks`));
+      return;
+    }
+    for (const node of nodes) {
+      it(`${meta.id} ${node.name}: ${meta.title}`, async () => {
+        await allure.labels(
+          { name: "invariant", value: meta.id },
+          { name: "node", value: node.name },
+          { name: "section", value: meta.section },
+          { name: "family", value: meta.family },
+          { name: "layer", value: `${node.layer} ${LAYER_NAMES[node.layer]}` },
+        );
+        await allure.epic(`Layer ${node.layer}: ${LAYER_NAMES[node.layer]}`);
+        await allure.feature(meta.family);
+        await allure.story(`${meta.id} ${meta.title}`);
+        await allure.severity(meta.severity);
+        await allure.tag(meta.id);
+        await allure.parameter("node", node.name);
+        await allure.description(`**${meta.id}** (${meta.section}): ${meta.must}\n\nTarget: ${run.target}, node \`${node.name}\` (${node.role}, ${node.ssh.host}).`);
+
+        const verdict = evaluate(meta, def, node, run.facts.nodes[node.name]);
+        for (const ev of verdict.evidence) {
+          const body = `$ ${ev.command}\n# exit ${ev.code ?? "killed"}\n${ev.stdout}${ev.stderr ? `\n# stderr\n${ev.stderr}` : ""}`;
+          await allure.attachment(`evidence: ${ev.probe}`, body, "text/plain");
+        }
+        if (verdict.status === "failed") expect.fail(verdict.message);
+        if (verdict.status === "broken") throw new Error(verdict.message);
+      });
+    }
+  });
+}

@@ -1,0 +1,18 @@
+// The stable identity of an invariant, as in Kubernetes conformance: an ID that never changes,
+// a title that reads like the operations document, its MUST statement and the section it enforces.
+
+export type Family = "exposure" | "shares" | "boot" | "containers" | "data" | "identity" | "monitoring";
+export type Severity = "blocker" | "critical" | "normal" | "minor" | "trivial";
+
+export interface InvariantMeta {
+  /** e.g. EXPOSE-001; never reused for another meaning. */
+  id: string;
+  title: string;
+  must: string;
+  /** Section(s) of operations.md, e.g. "§1, §5.1". */
+  section: string;
+  family: Family;
+  severity: Severity;
+}
+
+export const ID_PATTERN = /^[A-Z]+-\d{3}$/;

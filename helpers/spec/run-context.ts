@@ -1,0 +1,24 @@
+// What the gather phase (vitest globalSetup) hands to every spec file: the validated inventory
+// and the facts. Plain JSON, so it crosses into vitest's workers via provide/inject.
+import { inject } from "vitest";
+import type { RunFacts } from "../facts/types.ts";
+import type { Inventory } from "../inventory/types.ts";
+
+export interface RunContext {
+  inventory: Inventory;
+  facts: RunFacts;
+  /** "lab" when the suite faces the fixture lab, "live" otherwise; specs never branch on it. */
+  target: "lab" | "live";
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    hlcRun: RunContext;
+  }
+}
+
+export function runContext(): RunContext {
+  const run = inject("hlcRun");
+  if (!run) throw new Error("no run context: conformance specs run through `npm run conformance` (vitest --project conformance)");
+  return run;
+}

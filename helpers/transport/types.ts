@@ -1,0 +1,45 @@
+// How commands travel to a node. Transports know nothing of what is asked (Samba, SnapRAID, ...):
+// they run a shell command and hand back what it printed.
+
+export interface ExecOptions {
+  /** Kill the command (remote side and channel) after this long. */
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  /** The command as sent, for evidence. */
+  command: string;
+  stdout: string;
+  stderr: string;
+  /** Exit status; null when the command died on a signal or timed out. */
+  code: number | null;
+  durationMs: number;
+}
+
+export interface Transport {
+  /** Inventory name of the node this transport reaches. */
+  readonly node: string;
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  close(): Promise<void>;
+}
+
+export type TransportFailure =
+  | "connect" // TCP or SSH handshake failed or timed out
+  | "hostkey" // host key unknown or changed: the node is refused
+  | "auth" // the server refused our credentials
+  | "channel" // no channel could be opened after retries
+  | "timeout" // a command exceeded its timeout
+  | "closed"; // the connection went away mid-run
+
+/** A node could not be reached or a command could not run. Names the node and what went wrong. */
+export class TransportError extends Error {
+  constructor(
+    readonly node: string,
+    readonly kind: TransportFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${node}: ${message}`, options);
+    this.name = "TransportError";
+  }
+}

@@ -1,0 +1,35 @@
+// §1 Exposure model, §5.1 Exposure rules: "Internal services bind to loopback where possible."
+import type { ListeningSocket } from "../../helpers/probes/sockets.ts";
+import { isLoopback, listeningSockets } from "../../helpers/probes/sockets.ts";
+import { invariant } from "../../helpers/spec/invariant.ts";
+import type { Finding } from "../../helpers/spec/message.ts";
+import { describeSocket } from "./describe-socket.ts";
+
+invariant(
+  {
+    id: "EXPOSE-001",
+    title: "Internal services bind to loopback only",
+    must: "A service declared with scope `loopback` MUST listen only on 127.0.0.0/8 or ::1. A wildcard (0.0.0.0, [::], *) or any other address is a violation; a dual-stack wildcard is never loopback.",
+    section: "§1, §5.1",
+    family: "exposure",
+    severity: "critical",
+  },
+  {
+    appliesTo: (node) => node.services.some((s) => s.scope === "loopback"),
+    facts: [listeningSockets.name],
+    check({ node, fact }) {
+      const sockets = fact<ListeningSocket[]>(listeningSockets.name);
+      const findings: Finding[] = [];
+      for (const svc of node.services.filter((s) => s.scope === "loopback")) {
+        const exposed = sockets.filter((s) => s.proto === svc.proto && s.port === svc.port && !isLoopback(s.address));
+        if (exposed.length === 0) continue;
+        findings.push({
+          subject: `${svc.name} ${svc.proto}/${svc.port}`,
+          expected: "listening on loopback only (127.0.0.0/8, ::1)",
+          actual: `listening on ${exposed.map(describeSocket).join(", ")}`,
+        });
+      }
+      return findings;
+    },
+  },
+);

@@ -1,0 +1,50 @@
+import { defineConfig } from "vitest/config";
+
+// Three projects:
+//   unit         parsers, inventory validation, framework logic; no Docker
+//   integration  the suite against real services in containers (SSH, listeners, drift runs)
+//   conformance  the executable specs of the operations document, run against an inventory
+// `npm test` runs unit + integration; `npm run conformance` runs conformance.
+const resultsDir = process.env.HLC_ALLURE_RESULTS ?? "reports/allure-results";
+
+export default defineConfig({
+  test: {
+    reporters: [
+      "default",
+      ["allure-vitest/reporter", { resultsDir, reportMatchers: false }],
+      ["json", { outputFile: process.env.HLC_VITEST_JSON ?? "reports/vitest.json" }],
+    ],
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["tests/unit/**/*.test.ts"],
+          setupFiles: ["allure-vitest/setup"],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["tests/integration/**/*.test.ts"],
+          setupFiles: ["allure-vitest/setup"],
+          globalSetup: ["tests/integration/global-setup.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+          // Containers and child suite runs are heavy on a 2-core machine.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "conformance",
+          include: ["specs/**/*.spec.ts"],
+          setupFiles: ["allure-vitest/setup"],
+          globalSetup: ["specs/global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
+    ],
+  },
+});
