@@ -1,0 +1,133 @@
+// The SSH transport against real sshd in containers: one connection, capped channels with retry,
+// timeouts, strict host keys (pinned, known_hosts, trust-on-first-use), jump hosts, auth errors.
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { load } from "js-yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLab, type Lab } from "../../fixtures/lab/lab.ts";
+import { gatherNode } from "../../helpers/facts/gather.ts";
+import type { SshSettings } from "../../helpers/inventory/types.ts";
+import { listeningSockets } from "../../helpers/probes/sockets.ts";
+import { TransportPool } from "../../helpers/transport/pool.ts";
+import { SshTransport } from "../../helpers/transport/ssh.ts";
+import { TransportError } from "../../helpers/transport/types.ts";
+
+let lab: Lab;
+let inv: { nodes: Array<{ name: string; ssh: { host: string; port: number; hostKey: string; jump?: string } }>; defaults: { ssh: { identityFile: string } } };
+const scratch = mkdtempSync(join(tmpdir(), "hlc-ssh-"));
+
+function settings(name: string, over: Partial<SshSettings> = {}): SshSettings {
+  const n = inv.nodes.find((x) => x.name === name)!;
+  return {
+    user: "root",
+    identityFile: inv.defaults.ssh.identityFile,
+    connectTimeoutMs: 5000,
+    commandTimeoutMs: 10_000,
+    maxChannels: 4,
+    acceptNewHostKeys: false,
+    sudo: false,
+    ...n.ssh,
+    ...over,
+  };
+}
+
+beforeAll(async () => {
+  lab = await startLab([
+    { name: "alpha", role: "service", layer: 3, image: "node", services: [] },
+    // sshd refuses channels beyond 2: the transport must queue and retry, not fail.
+    { name: "tight", role: "service", layer: 3, image: "node", services: [], env: { HLC_SSHD_MAX_SESSIONS: "2" } },
+    { name: "inner", role: "service", layer: 3, image: "node", services: [], jump: "alpha" },
+  ]);
+  inv = load(readFileSync(lab.inventoryFile, "utf8")) as typeof inv;
+});
+afterAll(async () => lab?.stop());
+
+describe("ssh transport", () => {
+  it("runs commands in a plain non-login /bin/sh and returns stdout, stderr, exit code and duration", async () => {
+    const t = new SshTransport({ node: "alpha", ssh: settings("alpha") });
+    const r = await t.exec(`echo out; echo err >&2; echo "$0" "$LC_ALL"; case $- in *i*) echo interactive;; esac; exit 3`);
+    expect(r).toMatchObject({ stdout: "out\n/bin/sh C\n", stderr: "err\n", code: 3 });
+    expect(r.durationMs).toBeGreaterThan(0);
+    await t.close();
+  });
+
+  it("multiplexes 40 concurrent commands over one connection", async () => {
+    const pool = new TransportPool({ nodes: [{ name: "alpha", role: "service", layer: 3, services: [], ssh: settings("alpha") }] });
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => pool.get("alpha").exec(`echo ${i}`)));
+    expect(results.map((r) => r.stdout)).toEqual(Array.from({ length: 40 }, (_, i) => `${i}\n`));
+    expect(pool.stats.connections).toHaveLength(1);
+    await pool.closeAll();
+  });
+
+  it("retries channels that sshd refuses (MaxSessions 2) instead of failing", async () => {
+    const t = new SshTransport({ node: "tight", ssh: settings("tight", { maxChannels: 6 }) });
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => t.exec(`sleep 0.1; echo ${i}`)));
+    expect(results.every((r) => r.code === 0)).toBe(true);
+    await t.close();
+  });
+
+  it("kills a command that exceeds its timeout and keeps the connection usable", async () => {
+    const t = new SshTransport({ node: "alpha", ssh: settings("alpha") });
+    const err = await t.exec("sleep 30", { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransportError);
+    expect(err).toMatchObject({ kind: "timeout", node: "alpha" });
+    expect((await t.exec("echo alive")).stdout).toBe("alive\n");
+    await t.close();
+  });
+
+  it("reaches a node through a jump host by its name on the lab network", async () => {
+    const pool = new TransportPool({
+      nodes: [
+        { name: "alpha", role: "service", layer: 3, services: [], ssh: settings("alpha") },
+        { name: "inner", role: "service", layer: 3, services: [], ssh: settings("inner") },
+      ],
+    });
+    expect((await pool.get("inner").exec("hostname")).stdout).toBe("inner\n");
+    expect(pool.stats.connections.map((c) => c.node).sort()).toEqual(["alpha", "inner"]);
+    await pool.closeAll();
+  });
+
+  it("refuses an unknown host key unless trust-on-first-use is opted into, then records and reuses it", async () => {
+    const knownHosts = join(scratch, "known_hosts");
+    writeFileSync(knownHosts, "");
+    const strict = new SshTransport({ node: "alpha", ssh: settings("alpha", { hostKey: undefined, knownHosts }) });
+    await expect(strict.exec("true")).rejects.toMatchObject({ kind: "hostkey", message: expect.stringMatching(/unknown host key ssh-ed25519 SHA256:/) });
+
+    const tofu = new SshTransport({ node: "alpha", ssh: settings("alpha", { hostKey: undefined, knownHosts, acceptNewHostKeys: true }) });
+    expect((await tofu.exec("echo ok")).stdout).toBe("ok\n");
+    await tofu.close();
+    expect(readFileSync(knownHosts, "utf8")).toContain(`[127.0.0.1]:${settings("alpha").port} ssh-ed25519 `);
+
+    const later = new SshTransport({ node: "alpha", ssh: settings("alpha", { hostKey: undefined, knownHosts }) });
+    expect((await later.exec("echo again")).stdout).toBe("again\n");
+    await later.close();
+  });
+
+  it("refuses a known_hosts entry that no longer matches, even with trust-on-first-use", async () => {
+    const knownHosts = join(scratch, "known_hosts_stale");
+    const other = settings("tight").hostKey!;
+    writeFileSync(knownHosts, `[127.0.0.1]:${settings("alpha").port} ${other}\n`);
+    const t = new SshTransport({ node: "alpha", ssh: settings("alpha", { hostKey: undefined, knownHosts, acceptNewHostKeys: true }) });
+    await expect(t.exec("true")).rejects.toMatchObject({ kind: "hostkey", message: expect.stringContaining("HOST KEY MISMATCH") });
+  });
+
+  it("reports refused authentication and an unreachable port as such", async () => {
+    const badKey = join(scratch, "not-authorized");
+    const { makeClientKey } = await import("../../fixtures/lab/keys.ts");
+    await makeClientKey(scratch, "not-authorized");
+    const t = new SshTransport({ node: "alpha", ssh: settings("alpha", { identityFile: badKey }) });
+    await expect(t.exec("true")).rejects.toMatchObject({ kind: "auth" });
+    const closed = new SshTransport({ node: "nowhere", ssh: settings("alpha", { port: 1 }) });
+    await expect(closed.exec("true")).rejects.toMatchObject({ kind: "connect", message: expect.stringContaining("cannot reach 127.0.0.1:1") });
+  });
+
+  it("keeps batched facts intact when the login shell's rc file prints junk", async () => {
+    const t = new SshTransport({ node: "alpha", ssh: settings("alpha") });
+    await t.exec(`echo 'echo JUNK-FROM-BASHRC; echo JUNK-ERR >&2' >> /root/.bashrc`);
+    const facts = await gatherNode(t, [listeningSockets]);
+    expect(facts.facts[listeningSockets.name]).toMatchObject({ ok: true });
+    await t.exec(`sed -i '/JUNK/d' /root/.bashrc`);
+    await t.close();
+  });
+});
