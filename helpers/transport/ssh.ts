@@ -3,6 +3,8 @@
 // optional jump host reached through forwardOut.
 import { readFileSync } from "node:fs";
 import { connect as tcpConnect, type Socket } from "node:net";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import type { SshSettings } from "../inventory/types.ts";
@@ -78,7 +80,9 @@ export class SshTransport implements Transport {
     const ssh = this.options.ssh;
     const started = performance.now();
     const sock = await this.rawSocket();
-    const policy: TrustPolicy = { pinned: ssh.hostKey, knownHostsFile: ssh.knownHosts, acceptNew: ssh.acceptNewHostKeys };
+    // Like OpenSSH: without a pin or an explicit file, the user's own known_hosts decides.
+    const knownHostsFile = ssh.knownHosts ?? (ssh.hostKey ? undefined : join(homedir(), ".ssh", "known_hosts"));
+    const policy: TrustPolicy = { pinned: ssh.hostKey, knownHostsFile, acceptNew: ssh.acceptNewHostKeys };
     let hostKeyProblem: string | undefined;
     const client = new Client();
     const config: ConnectConfig = {

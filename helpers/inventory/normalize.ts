@@ -1,0 +1,74 @@
+// From a validated file to the typed Inventory: built-in defaults, then defaults.ssh, then the
+// node's own ssh block; key and known_hosts paths made absolute so they do not depend on the
+// directory the suite is started from.
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { SSH_DEFAULTS } from "./schema.ts";
+import type { BindScope, Inventory, Layer, NodeDecl, Role, ServiceDecl, SshSettings } from "./types.ts";
+
+/** The file as the schema admits it (before defaults). */
+interface RawSsh extends Partial<Omit<SshSettings, "host">> {
+  host?: string;
+}
+interface RawInventory {
+  version: 1;
+  defaults?: { ssh?: RawSsh };
+  nodes: Array<{
+    name: string;
+    role: Role;
+    layer: Layer;
+    description?: string;
+    ssh: RawSsh & { host: string };
+    services?: Array<{ name: string; port: number; proto?: "tcp" | "udp"; scope: BindScope; process?: string }>;
+  }>;
+}
+
+export function normalizeInventory(data: unknown, file: string): Inventory {
+  const raw = data as RawInventory;
+  const absFile = resolve(file);
+  const baseDir = dirname(absFile);
+  const nodes = raw.nodes.map((n): NodeDecl => {
+    const merged = { ...SSH_DEFAULTS, ...raw.defaults?.ssh, ...n.ssh };
+    const ssh: SshSettings = {
+      host: n.ssh.host,
+      port: merged.port,
+      user: merged.user,
+      ...(merged.identityFile !== undefined ? { identityFile: expandPath(merged.identityFile, baseDir) } : {}),
+      agent: merged.agent,
+      ...(merged.hostKey !== undefined ? { hostKey: merged.hostKey } : {}),
+      ...(merged.knownHosts !== undefined ? { knownHosts: expandPath(merged.knownHosts, baseDir) } : {}),
+      ...(merged.jump !== undefined ? { jump: merged.jump } : {}),
+      connectTimeoutMs: merged.connectTimeoutMs,
+      commandTimeoutMs: merged.commandTimeoutMs,
+      maxChannels: merged.maxChannels,
+      acceptNewHostKeys: merged.acceptNewHostKeys,
+      sudo: merged.sudo,
+    };
+    const services = (n.services ?? []).map(
+      (s): ServiceDecl => ({
+        name: s.name,
+        port: s.port,
+        proto: s.proto ?? "tcp",
+        scope: s.scope,
+        ...(s.process !== undefined ? { process: s.process } : {}),
+      }),
+    );
+    return {
+      name: n.name,
+      role: n.role,
+      layer: n.layer,
+      ...(n.description !== undefined ? { description: n.description } : {}),
+      ssh,
+      services,
+    };
+  });
+  return { file: absFile, version: 1, nodes };
+}
+
+/** `~` and `~/x` are the home directory (as in ssh_config); other relative paths are relative
+ * to the inventory file, not to the working directory. */
+export function expandPath(path: string, baseDir: string): string {
+  if (path === "~") return homedir();
+  if (path.startsWith("~/")) return join(homedir(), path.slice(2));
+  return resolve(baseDir, path);
+}
