@@ -1,0 +1,36 @@
+// Allure 3 configuration for homelab-conformance (read by `allure generate`; see
+// node_modules/allure/README.md and @allurereport/plugin-awesome/README.md).
+//
+// Use `npm run report` (helpers/report/render.ts), not `npx allure generate` directly: Allure's
+// Awesome template always embeds a Google Analytics (gtag.js) loader, and the renderer strips it
+// and writes the one offline file reports/conformance-report.html. A raw `npx allure generate`
+// writes to reports/allure-report/ and still phones home when opened.
+//
+// Paths are anchored at this file's directory: Allure resolves relative paths against
+// process.cwd(), and the renderer runs the CLI from a scratch directory.
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "allure";
+
+const root = dirname(fileURLToPath(import.meta.url));
+const reports = join(root, "reports");
+
+export default defineConfig({
+  name: "Homelab conformance",
+  // The renderer passes the results dir on the command line (which overrides this).
+  resultsDir: process.env.HLC_ALLURE_RESULTS ? resolve(process.env.HLC_ALLURE_RESULTS) : join(reports, "allure-results"),
+  output: join(reports, "allure-report"),
+  // One JSON line per generated report; a scheduled run's report shows trends from it.
+  historyPath: process.env.HLC_ALLURE_HISTORY ? resolve(process.env.HLC_ALLURE_HISTORY) : join(reports, "history.jsonl"),
+  // The history is embedded in the single-file report: bound it.
+  historyLimit: 60,
+  plugins: {
+    awesome: {
+      options: {
+        reportName: "Homelab conformance",
+        singleFile: true,
+        reportLanguage: "en",
+      },
+    },
+  },
+});

@@ -1,0 +1,135 @@
+// `npm run report`: Allure results -> one self-contained, offline HTML file.
+//
+//   1. generate a single-file Awesome report with the Allure 3 CLI and ./allurerc.mjs into a
+//      private staging dir (the CLI also writes summary.json etc. that we don't ship);
+//   2. strip Allure's analytics and pin an offline CSP (./offline.ts), failing loudly if the
+//      template changed;
+//   3. write reports/conformance-report.html and print its path.
+//
+// Environment:
+//   HLC_ALLURE_RESULTS  results dir (default reports/allure-results; relative to the cwd)
+//   HLC_REPORT_OUT      output file (default reports/conformance-report.html)
+//   HLC_ALLURE_HISTORY  history file read by allurerc.mjs (default reports/history.jsonl)
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { execa } from "execa";
+import { makeOffline } from "./offline.ts";
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const DEFAULT_RESULTS_DIR = join(REPO_ROOT, "reports", "allure-results");
+export const DEFAULT_OUT_FILE = join(REPO_ROOT, "reports", "conformance-report.html");
+export const ALLURE_CONFIG = join(REPO_ROOT, "allurerc.mjs");
+
+export class ReportError extends Error {
+  override name = "ReportError";
+}
+
+export interface RenderOptions {
+  resultsDir?: string;
+  outFile?: string;
+  /** History file; passed to allurerc.mjs as HLC_ALLURE_HISTORY. Default: the config's (reports/history.jsonl). */
+  historyPath?: string;
+  configPath?: string;
+}
+
+export interface RenderResult {
+  outFile: string;
+  bytes: number;
+  /** Snippets stripped from Allure's HTML. */
+  removed: string[];
+  resultFiles: number;
+  generateMs: number;
+  totalMs: number;
+}
+
+/** The Allure CLI entry (node_modules/allure/cli.js), run with this Node rather than through npx. */
+function allureCli(): string {
+  const main = createRequire(import.meta.url).resolve("allure"); // …/allure/dist/index.js
+  const cli = resolve(dirname(main), "..", "cli.js");
+  if (!existsSync(cli)) throw new ReportError(`Allure CLI not found at ${cli}; is the "allure" package installed?`);
+  return cli;
+}
+
+async function countResults(resultsDir: string): Promise<number> {
+  let info;
+  try {
+    info = await stat(resultsDir);
+  } catch {
+    throw new ReportError(`Allure results directory ${resultsDir} does not exist. Run the suite first (npm test / npm run conformance) or set HLC_ALLURE_RESULTS.`);
+  }
+  if (!info.isDirectory()) throw new ReportError(`Allure results path ${resultsDir} is not a directory.`);
+  const entries = await readdir(resultsDir);
+  if (entries.length === 0) throw new ReportError(`Allure results directory ${resultsDir} is empty: no tests have reported into it.`);
+  const results = entries.filter((e) => e.endsWith("-result.json")).length;
+  if (results === 0) {
+    throw new ReportError(`Allure results directory ${resultsDir} holds ${entries.length} file(s) but no *-result.json: nothing to report.`);
+  }
+  return results;
+}
+
+export async function renderReport(options: RenderOptions = {}): Promise<RenderResult> {
+  const started = performance.now();
+  const resultsDir = resolve(options.resultsDir ?? DEFAULT_RESULTS_DIR);
+  const outFile = resolve(options.outFile ?? DEFAULT_OUT_FILE);
+  const configPath = resolve(options.configPath ?? ALLURE_CONFIG);
+  const resultFiles = await countResults(resultsDir);
+
+  const staging = await mkdtemp(join(tmpdir(), "hlc-allure-"));
+  try {
+    const output = join(staging, "out");
+    const env: Record<string, string> = { FORCE_COLOR: "0" };
+    if (options.historyPath) env.HLC_ALLURE_HISTORY = resolve(options.historyPath);
+    const t0 = performance.now();
+    // cwd is the staging dir, not the repo: Allure's local "CI detector" shells out to
+    // `git remote get-url origin` / `git rev-parse` in its cwd, and we keep the repo's remote
+    // and branch out of a report that gets attached to reviews. All paths here are absolute.
+    const run = await execa(process.execPath, [allureCli(), "generate", resultsDir, "--config", configPath, "--output", output], {
+      cwd: staging,
+      env,
+      all: true,
+      reject: false,
+      stdin: "ignore",
+    });
+    const generateMs = performance.now() - t0;
+    const index = join(output, "index.html");
+    if (run.exitCode !== 0 || !existsSync(index)) {
+      throw new ReportError(
+        `allure generate failed (exit ${run.exitCode ?? run.signal ?? "?"})${existsSync(index) ? "" : ", no index.html written"}:\n${run.all ?? ""}`,
+      );
+    }
+    const extra = (await readdir(output)).filter((f) => f.endsWith(".html") && f !== "index.html");
+    if (extra.length > 0) throw new ReportError(`expected a single-file report, but Allure also wrote ${extra.join(", ")}; is singleFile still set in allurerc.mjs?`);
+
+    const { html, removed } = makeOffline(await readFile(index, "utf8"));
+    await mkdir(dirname(outFile), { recursive: true });
+    await writeFile(outFile, html);
+    return { outFile, bytes: Buffer.byteLength(html), removed, resultFiles, generateMs, totalMs: performance.now() - started };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const resultsDir = process.env.HLC_ALLURE_RESULTS ? resolve(process.env.HLC_ALLURE_RESULTS) : undefined;
+  const outFile = process.env.HLC_REPORT_OUT ? resolve(process.env.HLC_REPORT_OUT) : undefined;
+  try {
+    const r = await renderReport({ resultsDir, outFile });
+    console.error(
+      `report: ${r.resultFiles} test result(s), ${(r.bytes / 1024 / 1024).toFixed(1)} MiB, ` +
+        `stripped ${r.removed.length} analytics snippet(s), generated in ${(r.totalMs / 1000).toFixed(1)} s`,
+    );
+    console.log(r.outFile);
+  } catch (err) {
+    const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    console.error(`report: ${msg}`);
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  await main();
+}
