@@ -30,6 +30,9 @@ export default defineConfig({
         reportName: "Homelab conformance",
         singleFile: true,
         reportLanguage: "en",
+        // An operator reads the report node by node, layer by layer (§3.1): labels set by
+        // helpers/spec/invariant.ts.
+        groupBy: ["parentSuite", "suite", "subSuite"],
       },
     },
   },

@@ -3,10 +3,10 @@
 import * as allure from "allure-js-commons";
 import { describe, expect, it } from "vitest";
 import { evaluate, type InvariantDef } from "./evaluate.ts";
+import { LAYER_NAMES } from "../inventory/schema.ts";
 import { ID_PATTERN, type InvariantMeta } from "./meta.ts";
 import { runContext } from "./run-context.ts";
 
-const LAYER_NAMES = ["hypervisor", "storage", "compute", "services", "validation"];
 
 export function invariant(meta: InvariantMeta, def: InvariantDef): void {
   if (!ID_PATTERN.test(meta.id)) throw new Error(`invariant id ${meta.id} does not match ${ID_PATTERN}`);
@@ -27,6 +27,9 @@ export function invariant(meta: InvariantMeta, def: InvariantDef): void {
           { name: "family", value: meta.family },
           { name: "layer", value: `${node.layer} ${LAYER_NAMES[node.layer]}` },
         );
+        await allure.parentSuite(`Layer ${node.layer}: ${LAYER_NAMES[node.layer]}`);
+        await allure.suite(`${node.name} (${node.role})`);
+        await allure.subSuite(meta.family);
         await allure.epic(`Layer ${node.layer}: ${LAYER_NAMES[node.layer]}`);
         await allure.feature(meta.family);
         await allure.story(`${meta.id} ${meta.title}`);
