@@ -2,20 +2,21 @@
 // unit-testable and the same logic serves every reporter.
 import type { Evidence, NodeFacts } from "../facts/types.ts";
 import type { NodeDecl } from "../inventory/types.ts";
+import type { Probe } from "../probes/types.ts";
 import { formatFailure, formatUnreachable, type Finding } from "./message.ts";
 import type { InvariantMeta } from "./meta.ts";
 
 export interface CheckContext {
   node: NodeDecl;
   /** The parsed value of a probe; throws FactUnavailable when it was not gathered or not readable. */
-  fact<T>(probe: string): T;
+  fact<T>(probe: Probe<T>): T;
 }
 
 export interface InvariantDef {
   /** Which declared nodes this invariant speaks about. */
   appliesTo(node: NodeDecl): boolean;
-  /** Probes whose evidence backs the verdict (attached to the result). */
-  facts: string[];
+  /** Probes whose facts it judges; their evidence is attached to every result. */
+  probes: Probe<unknown>[];
   check(ctx: CheckContext): Finding[];
 }
 
@@ -31,13 +32,13 @@ export function evaluate(meta: InvariantMeta, def: InvariantDef, node: NodeDecl,
     const reason = facts?.error?.message ?? "no facts were gathered for this node";
     return { status: "failed", message: formatUnreachable(meta, node.name, reason), findings: [], evidence: [] };
   }
-  const evidence = def.facts.flatMap((p) => (facts.facts[p] ? [facts.facts[p]!.evidence] : []));
+  const evidence = def.probes.flatMap((p) => (facts.facts[p.name] ? [facts.facts[p.name]!.evidence] : []));
   const ctx: CheckContext = {
     node,
-    fact<T>(probe: string): T {
-      const rec = facts.facts[probe];
-      if (!rec) throw new FactUnavailable(`fact "${probe}" was not gathered on ${node.name}`);
-      if (!rec.ok) throw new FactUnavailable(`fact "${probe}" could not be read on ${node.name}: ${rec.error}`);
+    fact<T>(probe: Probe<T>): T {
+      const rec = facts.facts[probe.name];
+      if (!rec) throw new FactUnavailable(`fact "${probe.name}" was not gathered on ${node.name}`);
+      if (!rec.ok) throw new FactUnavailable(`fact "${probe.name}" could not be read on ${node.name}: ${rec.error}`);
       return rec.value as T;
     },
   };

@@ -5,11 +5,20 @@ import { describe, expect, it } from "vitest";
 import { evaluate, type InvariantDef } from "./evaluate.ts";
 import { LAYER_NAMES } from "../inventory/schema.ts";
 import { ID_PATTERN, type InvariantMeta } from "./meta.ts";
+import { declare, registersTests } from "./registry.ts";
 import { runContext } from "./run-context.ts";
+
+/** The spec file calling invariant(), from the stack (for the conformance document). */
+function callerFile(): string {
+  const line = new Error().stack?.split("\n").find((l) => /\.spec\.ts/.test(l)) ?? "";
+  return /(specs\/[^:)]+\.spec\.ts)/.exec(line)?.[1] ?? "specs/";
+}
 
 
 export function invariant(meta: InvariantMeta, def: InvariantDef): void {
   if (!ID_PATTERN.test(meta.id)) throw new Error(`invariant id ${meta.id} does not match ${ID_PATTERN}`);
+  declare(meta, def, callerFile());
+  if (!registersTests()) return;
   const run = runContext();
   const nodes = run.inventory.nodes.filter((n) => def.appliesTo(n));
 

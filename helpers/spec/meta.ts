@@ -13,6 +13,8 @@ export interface InvariantMeta {
   section: string;
   family: Family;
   severity: Severity;
+  /** Changes the node (a write probe, a reboot): opt-in on live nodes, declared here. */
+  mutates?: boolean;
 }
 
 export const ID_PATTERN = /^[A-Z]+-\d{3}$/;

@@ -1,5 +1,4 @@
 // §1 Exposure model, §5.1 Exposure rules: "Internal services bind to loopback where possible."
-import type { ListeningSocket } from "../../helpers/probes/sockets.ts";
 import { isLoopback, listeningSockets } from "../../helpers/probes/sockets.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
@@ -16,9 +15,9 @@ invariant(
   },
   {
     appliesTo: (node) => node.services.some((s) => s.scope === "loopback"),
-    facts: [listeningSockets.name],
+    probes: [listeningSockets],
     check({ node, fact }) {
-      const sockets = fact<ListeningSocket[]>(listeningSockets.name);
+      const sockets = fact(listeningSockets);
       const findings: Finding[] = [];
       for (const svc of node.services.filter((s) => s.scope === "loopback")) {
         const exposed = sockets.filter((s) => s.proto === svc.proto && s.port === svc.port && !isLoopback(s.address));

@@ -1,0 +1,22 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { loadCatalog, renderCatalog } from "../../helpers/spec/catalog.ts";
+import { ID_PATTERN } from "../../helpers/spec/meta.ts";
+
+describe("the conformance catalogue", async () => {
+  const items = await loadCatalog();
+
+  it("has at least one invariant, each with a stable ID, a section of the document and a MUST statement", () => {
+    expect(items.length).toBeGreaterThan(0);
+    for (const { meta, def } of items) {
+      expect(meta.id).toMatch(ID_PATTERN);
+      expect(meta.section).toMatch(/§\d/);
+      expect(meta.must).toMatch(/\bMUST\b/);
+      expect(def.probes.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("docs/CONFORMANCE.md is current (regenerate with npm run conformance:doc)", () => {
+    expect(readFileSync("docs/CONFORMANCE.md", "utf8")).toBe(renderCatalog(items));
+  });
+});
