@@ -19,7 +19,8 @@ interface RawInventory {
     layer: Layer;
     description?: string;
     ssh: RawSsh & { host: string };
-    services?: Array<{ name: string; port: number; proto?: "tcp" | "udp"; scope: BindScope; process?: string }>;
+    services?: Array<{ name: string; port: number | "any"; address?: string; proto?: "tcp" | "udp"; scope: BindScope; process?: string }>;
+    prometheus?: { url: string; nodeLabel?: string };
   }>;
 }
 
@@ -41,13 +42,15 @@ export function normalizeInventory(data: unknown, file: string): Inventory {
       connectTimeoutMs: merged.connectTimeoutMs,
       commandTimeoutMs: merged.commandTimeoutMs,
       maxChannels: merged.maxChannels,
-      acceptNewHostKeys: merged.acceptNewHostKeys,
+      // HLC_ACCEPT_NEW_HOSTKEYS=1 opts the whole run in to trust on first use.
+      acceptNewHostKeys: merged.acceptNewHostKeys || process.env.HLC_ACCEPT_NEW_HOSTKEYS === "1",
       sudo: merged.sudo,
     };
     const services = (n.services ?? []).map(
       (s): ServiceDecl => ({
         name: s.name,
         port: s.port,
+        ...(s.address !== undefined ? { address: s.address } : {}),
         proto: s.proto ?? "tcp",
         scope: s.scope,
         ...(s.process !== undefined ? { process: s.process } : {}),
@@ -60,6 +63,7 @@ export function normalizeInventory(data: unknown, file: string): Inventory {
       ...(n.description !== undefined ? { description: n.description } : {}),
       ssh,
       services,
+      ...(n.prometheus ? { prometheus: { url: n.prometheus.url, nodeLabel: n.prometheus.nodeLabel ?? "node" } } : {}),
     };
   });
   return { file: absFile, version: 1, nodes };

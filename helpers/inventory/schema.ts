@@ -146,7 +146,20 @@ const service = {
       patternErrorMessage: "a name of letters, digits, '.', '_' and '-' (e.g. node-exporter)",
       description: "Name of the service, unique within the node; used in reports.",
     },
-    port: port("Port the service listens on."),
+    port: {
+      // Not anyOf: one schema keeps the message about the number when the number is wrong.
+      ...port(
+        "Port the service listens on, or `any` for a listener whose port changes (e.g. Docker's embedded DNS at 127.0.0.11); `any` needs `address`.",
+      ),
+      type: ["integer", "string"],
+      pattern: "^any$",
+      patternErrorMessage: "an integer from 1 to 65535, or `any`",
+    },
+    address: {
+      type: "string",
+      minLength: 1,
+      description: "Bind address the socket must have, when it is fixed (e.g. 127.0.0.53 for systemd-resolved's stub).",
+    },
     proto: {
       type: "string",
       enum: [...PROTOS],
@@ -208,8 +221,29 @@ const node = {
     services: {
       type: "array",
       items: service,
-      description: "Listening services declared for the node (default: none).",
+      description:
+        "Every listening socket of the node (default: none): services and system listeners (sshd, node-exporter, the resolver stub) alike. A socket not declared here is a surprise listener.",
       default: [],
+    },
+    prometheus: {
+      type: "object",
+      additionalProperties: false,
+      required: ["url"],
+      description: "This node runs the Prometheus that monitors the homelab (§1, §3.1 layer 4).",
+      properties: {
+        url: {
+          type: "string",
+          pattern: "^https?://",
+          patternErrorMessage: "an http(s) URL as reachable on the node itself, e.g. http://127.0.0.1:9090",
+          description: "Prometheus as reached from the node itself (it binds to loopback), e.g. http://127.0.0.1:9090.",
+        },
+        nodeLabel: {
+          type: "string",
+          minLength: 1,
+          description: "Target label holding the inventory node name (default: node).",
+          default: "node",
+        },
+      },
     },
   },
 };

@@ -88,8 +88,12 @@ function checkServices(
         );
     }
     const proto = svc.proto ?? "tcp";
+    if (svc.port === "any" && typeof svc.address !== "string") {
+      at([...here, "port"], "`any` needs `address`: without a fixed port, the bind address is what identifies the socket");
+    }
     if (typeof svc.port === "number" && (proto === "tcp" || proto === "udp")) {
-      const socket = `${svc.port}/${proto}`;
+      // Two sockets may share a port on different declared addresses (e.g. 127.0.0.53:53, 127.0.0.54:53).
+      const socket = `${svc.port}/${proto}${typeof svc.address === "string" ? ` on ${svc.address}` : ""}`;
       const first = bySocket.get(socket);
       if (first === undefined) bySocket.set(socket, j);
       else {

@@ -33,7 +33,10 @@ export interface SshSettings {
 
 export interface ServiceDecl {
   name: string;
-  port: number;
+  /** "any" for a listener whose port is not fixed; then `address` says which socket it is. */
+  port: number | "any";
+  /** Exact bind address, when declared. */
+  address?: string;
   proto: "tcp" | "udp";
   scope: BindScope;
   /** Process name as `ss -p` shows it; when set, the socket must belong to it. */
@@ -47,6 +50,8 @@ export interface NodeDecl {
   description?: string;
   ssh: SshSettings;
   services: ServiceDecl[];
+  /** This node runs the homelab's Prometheus (§1). */
+  prometheus?: { url: string; nodeLabel: string };
 }
 
 export interface Inventory {

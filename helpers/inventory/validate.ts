@@ -12,7 +12,8 @@ import { closest } from "./suggest.ts";
 type SchemaNode = Record<string, unknown>;
 
 export function createValidator(schema: AnySchema) {
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
+  // allowUnionTypes: a service port is an integer or the word `any`.
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
   // Editor annotations (VS Code / yaml-language-server); they only feed the messages here.
   ajv.addKeyword("patternErrorMessage");
   ajv.addKeyword("enumDescriptions");
@@ -113,6 +114,8 @@ function describe(schema: SchemaNode | undefined): string {
   }
   if ("const" in schema) return JSON.stringify(schema.const);
   const { minimum: min, maximum: max } = schema;
+  // A union type (a port or `any`) says in its own words what it admits.
+  if (Array.isArray(schema.type) && typeof schema.patternErrorMessage === "string") return schema.patternErrorMessage;
   switch (schema.type) {
     case "integer":
     case "number": {

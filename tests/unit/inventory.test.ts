@@ -146,7 +146,7 @@ const catalogue: Record<string, Expected[]> = {
   "unknown-top-level-key.yaml": [[4, 1, "node", "unknown key 'node', did you mean 'nodes'?"]],
   "missing-required-key.yaml": [[9, 7, "nodes[0].ssh", "must have key 'host', got keys port, user"]],
   "wrong-type.yaml": [[8, 36, "nodes[0].ssh.port", 'must be an integer from 1 to 65535, got "twenty-two"']],
-  "port-out-of-range.yaml": [[10, 28, "nodes[0].services[0].port", "must be an integer from 1 to 65535, got 70000"]],
+  "port-out-of-range.yaml": [[10, 28, "nodes[0].services[0].port", "must be an integer from 1 to 65535, or `any`, got 70000"]],
   "bad-enum-scope.yaml": [
     [10, 49, "nodes[0].services[0].scope", 'must be one of loopback, lan, tailnet, got "public"'],
   ],
