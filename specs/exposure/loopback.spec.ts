@@ -3,6 +3,7 @@ import { isLoopback, listeningSockets } from "../../helpers/probes/sockets.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 import { describeSocket } from "./describe-socket.ts";
+import { declares, portLabel } from "./match.ts";
 
 invariant(
   {
@@ -20,10 +21,10 @@ invariant(
       const sockets = fact(listeningSockets);
       const findings: Finding[] = [];
       for (const svc of node.services.filter((s) => s.scope === "loopback")) {
-        const exposed = sockets.filter((s) => s.proto === svc.proto && s.port === svc.port && !isLoopback(s.address));
+        const exposed = sockets.filter((s) => declares(svc, s) && !isLoopback(s.address));
         if (exposed.length === 0) continue;
         findings.push({
-          subject: `${svc.name} ${svc.proto}/${svc.port}`,
+          subject: `${svc.name} ${portLabel(svc)}`,
           expected: "listening on loopback only (127.0.0.0/8, ::1)",
           actual: `listening on ${exposed.map(describeSocket).join(", ")}`,
         });

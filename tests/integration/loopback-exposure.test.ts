@@ -3,7 +3,7 @@
 // naming node, invariant, expected and actual, and pass where nothing is wrong.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLab, type Lab, type LabNodeSpec } from "../../fixtures/lab/lab.ts";
-import { resultFor, runSuite, type SuiteRun } from "./run-suite.ts";
+import { resultFor, runSuite, type SuiteRun } from "../../fixtures/lab/run-suite.ts";
 
 const prometheus = [{ name: "prometheus", port: 9090, scope: "loopback" as const }];
 const node = (name: string, listeners: string[], extra: Partial<LabNodeSpec> = {}): LabNodeSpec => ({

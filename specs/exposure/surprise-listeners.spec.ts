@@ -1,0 +1,30 @@
+// §5.1 Exposure rules: nothing listens that the operator did not declare. System listeners
+// (sshd, node-exporter, the resolver stub) are declared like any service, not silently exempt.
+import { listeningSockets } from "../../helpers/probes/sockets.ts";
+import { invariant } from "../../helpers/spec/invariant.ts";
+import { describeSocket } from "./describe-socket.ts";
+import { declares } from "./match.ts";
+
+invariant(
+  {
+    id: "EXPOSE-004",
+    title: "No listener that the inventory does not declare",
+    must: "Every listening TCP and UDP socket of a node MUST belong to a service declared for that node (by port and protocol, and bind address where declared). An undeclared listener is a surprise exposure, wherever it binds.",
+    section: "§5.1",
+    family: "exposure",
+    severity: "critical",
+  },
+  {
+    appliesTo: () => true,
+    probes: [listeningSockets],
+    check({ node, fact }) {
+      return fact(listeningSockets)
+        .filter((s) => !node.services.some((svc) => declares(svc, s)))
+        .map((s) => ({
+          subject: `${s.proto}/${s.port}`,
+          expected: "no listener that is not declared in the inventory",
+          actual: `undeclared listener on ${describeSocket(s)}`,
+        }));
+    },
+  },
+);

@@ -1,0 +1,41 @@
+// §1 Monitored layers, §3.1 Layer 4 validation: "Monitoring confirms that targets are UP."
+import { prometheusTargets, type ScrapeTarget } from "../../helpers/probes/prometheus.ts";
+import { invariant } from "../../helpers/spec/invariant.ts";
+import type { Finding } from "../../helpers/spec/message.ts";
+import { runContext } from "../../helpers/spec/run-context.ts";
+
+invariant(
+  {
+    id: "MON-001",
+    title: "Monitoring covers every node and reports it up",
+    must: "The homelab's Prometheus MUST have at least one scrape target for every node of the inventory (every layer, itself included), and every such target MUST be up.",
+    section: "§1, §3.1",
+    family: "monitoring",
+    severity: "critical",
+  },
+  {
+    appliesTo: (node) => node.prometheus !== undefined,
+    // The probe is built per node from its URL; the name is what the facts are keyed by.
+    probes: [prometheusTargets("http://127.0.0.1:9090")],
+    check({ node, fact }) {
+      const label = node.prometheus!.nodeLabel;
+      const targets: ScrapeTarget[] = fact(prometheusTargets(node.prometheus!.url));
+      const findings: Finding[] = [];
+      for (const n of runContext().inventory.nodes) {
+        const mine = targets.filter((t) => t.labels[label] === n.name);
+        if (mine.length === 0) {
+          findings.push({ subject: `${n.name} (layer ${n.layer})`, expected: `a scrape target labelled ${label}="${n.name}"`, actual: "not monitored" });
+          continue;
+        }
+        for (const t of mine.filter((x) => x.health !== "up")) {
+          findings.push({
+            subject: `${n.name} ${t.job} target ${t.scrapeUrl}`,
+            expected: "health up",
+            actual: `health ${t.health}${t.lastError ? ` (${t.lastError})` : ""}`,
+          });
+        }
+      }
+      return findings;
+    },
+  },
+);

@@ -1,0 +1,45 @@
+// Issue "fixture lab", item 7: the conformant lab fails no spec, and every drifted twin whose spec
+// exists fails exactly the spec results the catalogue names. The matrix is printed and kept under
+// reports/drift-matrix.md.
+import { beforeAll, describe, expect, it } from "vitest";
+import { defaultLab } from "../../fixtures/lab/default-lab.ts";
+import { DRIFTS, planWaves, touchedNodes } from "../../fixtures/lab/drifts.ts";
+import { runDriftMatrix, writeMatrix, type Matrix } from "../../fixtures/lab/matrix.ts";
+
+let matrix: Matrix;
+
+beforeAll(async () => {
+  matrix = await runDriftMatrix(defaultLab(), DRIFTS);
+  console.log(writeMatrix(matrix));
+}, 1_500_000);
+
+describe("drift matrix", () => {
+  it("the catalogue has at least 24 drifts over every family of the document", () => {
+    expect(DRIFTS.length).toBeGreaterThanOrEqual(24);
+    expect(new Set(DRIFTS.map((d) => d.family))).toEqual(new Set(["exposure", "shares", "boot", "containers", "data", "identity", "monitoring"]));
+    expect(new Set(DRIFTS.map((d) => d.name)).size).toBe(DRIFTS.length);
+  });
+
+  it("waves never put two drifts on the same node", () => {
+    for (const wave of planWaves(DRIFTS)) {
+      const nodes = wave.flatMap((d) => [...touchedNodes(d)]);
+      expect(new Set(nodes).size).toBe(nodes.length);
+    }
+  });
+
+  it("the conformant lab fails no spec", () => {
+    expect(matrix.conformant.results).toBeGreaterThan(0);
+    expect(matrix.conformant.failed).toEqual([]);
+  });
+
+  it("every drift whose spec exists fails exactly its expected specs, nothing else fails", () => {
+    const wrong = matrix.rows.filter((r) => r.verdict === "missed" || r.verdict === "extra");
+    expect(wrong.map((r) => `${r.drift}: ${r.note}`)).toEqual([]);
+    expect(matrix.stray).toEqual([]);
+  });
+
+  it("lists every drift, and those without a spec as pending, never as passed", () => {
+    expect(matrix.rows.map((r) => r.drift).sort()).toEqual(DRIFTS.map((d) => d.name).sort());
+    for (const r of matrix.rows.filter((x) => x.verdict === "pending")) expect(r.note).not.toBe("");
+  });
+});
