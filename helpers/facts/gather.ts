@@ -8,7 +8,7 @@ import { buildBatch, splitBatch } from "./batch.ts";
 import { redact } from "./redact.ts";
 import type { FactRecord, NodeFacts, RunFacts } from "./types.ts";
 
-export type ProbePlan = (node: Inventory["nodes"][number]) => Probe<unknown>[];
+export type ProbePlan = (node: Inventory["nodes"][number], inventory: Inventory) => Probe<unknown>[];
 
 export async function gatherNode(transport: Transport, probes: Probe<unknown>[], secrets: readonly string[] = []): Promise<NodeFacts> {
   const started = performance.now();
@@ -43,7 +43,7 @@ export async function gatherNode(transport: Transport, probes: Probe<unknown>[],
 export async function gatherRun(inventory: Inventory, pool: TransportPool, plan: ProbePlan, secrets: readonly string[] = []): Promise<RunFacts> {
   const startedAt = new Date();
   const t0 = performance.now();
-  const gathered = await Promise.all(inventory.nodes.map((n) => gatherNode(pool.get(n.name), plan(n), secrets)));
+  const gathered = await Promise.all(inventory.nodes.map((n) => gatherNode(pool.get(n.name), plan(n, inventory), secrets)));
   return {
     inventoryFile: inventory.file,
     startedAt: startedAt.toISOString(),

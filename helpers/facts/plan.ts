@@ -1,13 +1,16 @@
 // Which probes a run asks each node, decided from what the inventory declares for it: a section
 // of the document that a node does not declare costs it nothing.
-import type { NodeDecl } from "../inventory/types.ts";
+import type { Inventory, NodeDecl } from "../inventory/types.ts";
 import { prometheusTargets } from "../probes/prometheus.ts";
 import { listeningSockets } from "../probes/sockets.ts";
 import type { Probe } from "../probes/types.ts";
+import { PLANNERS } from "./planners/index.ts";
 
-export function probePlan(node: NodeDecl): Probe<unknown>[] {
+export function probePlan(node: NodeDecl, inventory: Inventory): Probe<unknown>[] {
   // Every node: what listens (declared services, and surprises).
   const probes: Probe<unknown>[] = [listeningSockets];
   if (node.prometheus) probes.push(prometheusTargets(node.prometheus.url));
-  return probes;
+  for (const plan of PLANNERS) probes.push(...plan(node, inventory));
+  // One probe per name: two sections asking the same question share the answer.
+  return [...new Map(probes.map((p) => [p.name, p])).values()];
 }

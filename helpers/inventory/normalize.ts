@@ -4,6 +4,7 @@
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { SSH_DEFAULTS } from "./schema.ts";
+import { SECTIONS } from "./sections/index.ts";
 import type { BindScope, Inventory, Layer, NodeDecl, Role, ServiceDecl, SshSettings } from "./types.ts";
 
 /** The file as the schema admits it (before defaults). */
@@ -64,6 +65,13 @@ export function normalizeInventory(data: unknown, file: string): Inventory {
       ssh,
       services,
       ...(n.prometheus ? { prometheus: { url: n.prometheus.url, nodeLabel: n.prometheus.nodeLabel ?? "node" } } : {}),
+      // Sections of the document a node declares (helpers/inventory/sections).
+      ...Object.fromEntries(
+        SECTIONS.filter((sec) => (n as Record<string, unknown>)[sec.key] !== undefined).map((sec) => [
+          sec.key,
+          sec.normalize((n as Record<string, unknown>)[sec.key], baseDir),
+        ]),
+      ),
     };
   });
   return { file: absFile, version: 1, nodes };

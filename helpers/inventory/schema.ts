@@ -3,6 +3,7 @@
 // every property carries a description), and the error messages (patternErrorMessage and
 // enumDescriptions are VS Code / yaml-language-server annotations that validate.ts reuses, so the
 // editor and the suite say the same thing).
+import { SECTIONS } from "./sections/index.ts";
 import type { BindScope, Layer, Role } from "./types.ts";
 
 export const ROLES = ["hypervisor", "storage", "compute", "monitoring", "service"] as const satisfies readonly Role[];
@@ -225,6 +226,7 @@ const node = {
         "Every listening socket of the node (default: none): services and system listeners (sshd, node-exporter, the resolver stub) alike. A socket not declared here is a surprise listener.",
       default: [],
     },
+    ...Object.fromEntries(SECTIONS.map((sec) => [sec.key, sec.schema])),
     prometheus: {
       type: "object",
       additionalProperties: false,

@@ -1,6 +1,10 @@
 // What is declared: the homelab as its operations document describes it. Grows section by
 // section of the document; every field here has a matching entry in schema.ts.
 
+import type { ProxmoxDecl } from "./sections/proxmox.ts";
+import type { SharesDecl } from "./sections/shares.ts";
+import type { StorageDecl } from "./sections/storage.ts";
+
 export type Layer = 0 | 1 | 2 | 3 | 4;
 export type Role = "hypervisor" | "storage" | "compute" | "monitoring" | "service";
 /** Where a service may be reached from (§1 exposure model, §5.1). */
@@ -52,6 +56,10 @@ export interface NodeDecl {
   services: ServiceDecl[];
   /** This node runs the homelab's Prometheus (§1). */
   prometheus?: { url: string; nodeLabel: string };
+  /** Sections of the document (helpers/inventory/sections), present when the node declares them. */
+  proxmox?: ProxmoxDecl;
+  storage?: StorageDecl;
+  shares?: SharesDecl;
 }
 
 export interface Inventory {
