@@ -8,6 +8,6 @@ export interface ProxmoxDecl {
 
 export const proxmoxSection: Section<Record<string, unknown>, ProxmoxDecl> = {
   key: "proxmox",
-  schema: { type: "object", description: "How this VM or LXC is known to the Proxmox host." },
+  schema: { type: "object", additionalProperties: false, properties: {}, description: "How this VM or LXC is known to the Proxmox host." },
   normalize: (raw) => ({ ...raw }),
 };

@@ -8,6 +8,6 @@ export interface SharesDecl {
 
 export const sharesSection: Section<Record<string, unknown>, SharesDecl> = {
   key: "shares",
-  schema: { type: "object", description: "Samba shares and the identities allowed on them." },
+  schema: { type: "object", additionalProperties: false, properties: {}, description: "Samba shares and the identities allowed on them." },
   normalize: (raw) => ({ ...raw }),
 };

@@ -8,6 +8,6 @@ export interface StorageDecl {
 
 export const storageSection: Section<Record<string, unknown>, StorageDecl> = {
   key: "storage",
-  schema: { type: "object", description: "SnapRAID and MergerFS as declared on the storage node." },
+  schema: { type: "object", additionalProperties: false, properties: {}, description: "SnapRAID and MergerFS as declared on the storage node." },
   normalize: (raw) => ({ ...raw }),
 };
