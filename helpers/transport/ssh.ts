@@ -13,7 +13,7 @@ import { Semaphore } from "./semaphore.ts";
 import { wrapCommand } from "./shell.ts";
 import { TransportError, type ExecOptions, type ExecResult, type Transport } from "./types.ts";
 
-const CHANNEL_RETRIES = 6;
+const CHANNEL_RETRIES = 10;
 const KEEPALIVE_MS = 10_000;
 
 /** Host key algorithms to offer for a key type, so the server presents the key we can check. */
@@ -167,11 +167,14 @@ export class SshTransport implements Transport {
         );
       } catch (err) {
         const msg = (err as Error).message;
-        // sshd frees session slots late; a refused channel is worth another try shortly after.
+        // sshd frees session slots late; a refused channel is worth another try shortly after,
+        // and the connection learns not to ask for that many channels at once again.
         if (!/channel open failure|open failed/i.test(msg) || attempt >= CHANNEL_RETRIES) {
           throw new TransportError(this.node, "channel", `cannot open a channel: ${msg}`, { cause: err });
         }
-        await new Promise((r) => setTimeout(r, 15 * 2 ** attempt));
+        this.channels.lowerTo(this.channels.inUse - 1);
+        const backoff = Math.min(1000, 20 * 2 ** attempt);
+        await new Promise((r) => setTimeout(r, backoff / 2 + Math.random() * (backoff / 2)));
       }
     }
   }
