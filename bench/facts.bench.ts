@@ -80,8 +80,8 @@ async function delayRelay(port: number, oneWayMs: number): Promise<Server> {
 /** The lab's inventory, every node reached through a relay adding rttMs. */
 async function withRtt(inv: Inventory, rttMs: number): Promise<{ inv: Inventory; close: () => void }> {
   if (rttMs === 0) return { inv, close: () => {} };
-  const relays = await Promise.all(inv.nodes.map((n) => delayRelay(n.ssh.port, rttMs / 2)));
-  const nodes = inv.nodes.map((n, i) => ({ ...n, ssh: { ...n.ssh, port: (relays[i]!.address() as AddressInfo).port } }));
+  const relays = await Promise.all(inv.nodes.map((n) => delayRelay(n.ssh!.port, rttMs / 2)));
+  const nodes = inv.nodes.map((n, i) => ({ ...n, ssh: { ...n.ssh!, port: (relays[i]!.address() as AddressInfo).port } }));
   // The host keys are pinned, so the relay's port does not matter for trust.
   return { inv: { ...inv, nodes }, close: () => relays.forEach((r) => r.close()) };
 }

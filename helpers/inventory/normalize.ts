@@ -5,7 +5,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { SSH_DEFAULTS } from "./schema.ts";
 import { SECTIONS } from "./sections/index.ts";
-import type { BindScope, Inventory, Layer, NodeDecl, Role, ServiceDecl, SshSettings } from "./types.ts";
+import type { BindScope, Inventory, Layer, NodeDecl, PctSettings, Role, ServiceDecl, SshSettings } from "./types.ts";
 
 /** The file as the schema admits it (before defaults). */
 interface RawSsh extends Partial<Omit<SshSettings, "host">> {
@@ -19,7 +19,9 @@ interface RawInventory {
     role: Role;
     layer: Layer;
     description?: string;
-    ssh: RawSsh & { host: string };
+    /** Exactly one of ssh and pct (semantic.ts). */
+    ssh?: RawSsh & { host: string };
+    pct?: PctSettings;
     services?: Array<{ name: string; port: number | "any"; address?: string; proto?: "tcp" | "udp"; scope: BindScope; process?: string }>;
     prometheus?: { url: string; nodeLabel?: string };
   }>;
@@ -30,23 +32,7 @@ export function normalizeInventory(data: unknown, file: string): Inventory {
   const absFile = resolve(file);
   const baseDir = dirname(absFile);
   const nodes = raw.nodes.map((n): NodeDecl => {
-    const merged = { ...SSH_DEFAULTS, ...raw.defaults?.ssh, ...n.ssh };
-    const ssh: SshSettings = {
-      host: n.ssh.host,
-      port: merged.port,
-      user: merged.user,
-      ...(merged.identityFile !== undefined ? { identityFile: expandPath(merged.identityFile, baseDir) } : {}),
-      agent: merged.agent,
-      ...(merged.hostKey !== undefined ? { hostKey: merged.hostKey } : {}),
-      ...(merged.knownHosts !== undefined ? { knownHosts: expandPath(merged.knownHosts, baseDir) } : {}),
-      ...(merged.jump !== undefined ? { jump: merged.jump } : {}),
-      connectTimeoutMs: merged.connectTimeoutMs,
-      commandTimeoutMs: merged.commandTimeoutMs,
-      maxChannels: merged.maxChannels,
-      // HLC_ACCEPT_NEW_HOSTKEYS=1 opts the whole run in to trust on first use.
-      acceptNewHostKeys: merged.acceptNewHostKeys || process.env.HLC_ACCEPT_NEW_HOSTKEYS === "1",
-      sudo: merged.sudo,
-    };
+    const ssh = n.ssh ? normalizeSsh(n.ssh, raw.defaults?.ssh, baseDir) : undefined;
     const services = (n.services ?? []).map(
       (s): ServiceDecl => ({
         name: s.name,
@@ -62,7 +48,8 @@ export function normalizeInventory(data: unknown, file: string): Inventory {
       role: n.role,
       layer: n.layer,
       ...(n.description !== undefined ? { description: n.description } : {}),
-      ssh,
+      ...(ssh ? { ssh } : {}),
+      ...(n.pct ? { pct: { host: n.pct.host, vmid: n.pct.vmid } } : {}),
       services,
       ...(n.prometheus ? { prometheus: { url: n.prometheus.url, nodeLabel: n.prometheus.nodeLabel ?? "node" } } : {}),
       // Sections of the document a node declares (helpers/inventory/sections).
@@ -75,6 +62,27 @@ export function normalizeInventory(data: unknown, file: string): Inventory {
     };
   });
   return { file: absFile, version: 1, nodes };
+}
+
+/** Built-in defaults, then defaults.ssh, then the node's own ssh block. */
+function normalizeSsh(own: RawSsh & { host: string }, defaults: RawSsh | undefined, baseDir: string): SshSettings {
+  const merged = { ...SSH_DEFAULTS, ...defaults, ...own };
+  return {
+    host: own.host,
+    port: merged.port,
+    user: merged.user,
+    ...(merged.identityFile !== undefined ? { identityFile: expandPath(merged.identityFile, baseDir) } : {}),
+    agent: merged.agent,
+    ...(merged.hostKey !== undefined ? { hostKey: merged.hostKey } : {}),
+    ...(merged.knownHosts !== undefined ? { knownHosts: expandPath(merged.knownHosts, baseDir) } : {}),
+    ...(merged.jump !== undefined ? { jump: merged.jump } : {}),
+    connectTimeoutMs: merged.connectTimeoutMs,
+    commandTimeoutMs: merged.commandTimeoutMs,
+    maxChannels: merged.maxChannels,
+    // HLC_ACCEPT_NEW_HOSTKEYS=1 opts the whole run in to trust on first use.
+    acceptNewHostKeys: merged.acceptNewHostKeys || process.env.HLC_ACCEPT_NEW_HOSTKEYS === "1",
+    sudo: merged.sudo,
+  };
 }
 
 /** `~` and `~/x` are the home directory (as in ssh_config); other relative paths are relative

@@ -190,8 +190,9 @@ const service = {
 const node = {
   type: "object",
   additionalProperties: false,
-  required: ["name", "role", "layer", "ssh"],
-  description: "A host, VM or LXC of the homelab.",
+  // `ssh` or `pct`, exactly one: checked in semantic.ts, where the message can say so.
+  required: ["name", "role", "layer"],
+  description: "A host, VM or LXC of the homelab. It is reached over `ssh`, or (an LXC without sshd) through `pct` on its Proxmox host.",
   properties: {
     name: {
       type: "string",
@@ -219,6 +220,27 @@ const node = {
     },
     description: { type: "string", description: "Free text shown in reports." },
     ssh: nodeSsh,
+    pct: {
+      type: "object",
+      additionalProperties: false,
+      required: ["host", "vmid"],
+      description:
+        "Instead of ssh: reach this LXC through its Proxmox host with `pct exec VMID -- /bin/sh -c '…'`, over the host's own SSH connection (as an operator reaches a container without sshd).",
+      properties: {
+        host: {
+          type: "string",
+          pattern: NODE_NAME_PATTERN,
+          patternErrorMessage: NODE_NAME_MESSAGE,
+          description: "The node with role hypervisor that runs this container; it must be reached over ssh.",
+        },
+        vmid: {
+          type: "integer",
+          minimum: 100,
+          maximum: 999_999_999,
+          description: "The container's VMID on that host (as in `pct list`).",
+        },
+      },
+    },
     services: {
       type: "array",
       items: service,

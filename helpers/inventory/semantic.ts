@@ -4,6 +4,7 @@
 import type { Problem } from "./errors.ts";
 import { displayPath, toPointer, type Segment, type SourceMap } from "./positions.ts";
 import { HOST_KEY_TYPES } from "./schema.ts";
+import { proxmoxProblems } from "./sections/proxmox.ts";
 import { closest } from "./suggest.ts";
 
 type Rec = Record<string, unknown>;
@@ -33,6 +34,7 @@ export function semanticProblems(data: unknown, source: SourceMap): Problem[] {
   nodes.forEach((node, i) => {
     if (!isRecord(node)) return;
     checkServices(node, i, at, lineOf);
+    checkReach(nodes, node, i, firstIndex, at);
     if (!isRecord(node.ssh)) return;
     const ssh = node.ssh;
 
@@ -55,8 +57,12 @@ export function semanticProblems(data: unknown, source: SourceMap): Problem[] {
       const guess = closest(ssh.jump, firstIndex.keys());
       const hint = guess ? `did you mean '${guess}'?` : `nodes are ${[...firstIndex.keys()].join(", ")}`;
       at(["nodes", i, "ssh", "jump"], `must name a node of this inventory, got ${JSON.stringify(ssh.jump)}, ${hint}`);
+    } else if (typeof ssh.jump === "string" && !isRecord((nodes[firstIndex.get(ssh.jump)!] as Rec).ssh)) {
+      at(["nodes", i, "ssh", "jump"], `must name a node reached over ssh, got ${JSON.stringify(ssh.jump)}, which is reached through pct`);
     }
   });
+
+  proxmoxProblems(nodes, at, lineOf);
 
   for (const cycle of jumpCycles(nodes, firstIndex)) {
     const first = cycle[0]!;
@@ -64,6 +70,49 @@ export function semanticProblems(data: unknown, source: SourceMap): Problem[] {
     at(["nodes", first, "ssh", "jump"], `must not loop, got the jump chain ${[...names, names[0]].join(" -> ")}`);
   }
   return problems;
+}
+
+/** A node is reached over `ssh` or through `pct` on its Proxmox host: exactly one of them. */
+function checkReach(
+  nodes: readonly unknown[],
+  node: Rec,
+  i: number,
+  firstIndex: ReadonlyMap<string, number>,
+  at: (segments: Segment[], message: string) => void,
+): void {
+  if (node.ssh === undefined && node.pct === undefined) {
+    at(["nodes", i], `must have key 'ssh' (or 'pct' for an LXC reached through its Proxmox host), got keys ${Object.keys(node).join(", ")}`);
+  }
+  if (node.ssh !== undefined && node.pct !== undefined) {
+    at(["nodes", i, "pct"], "must not be given together with ssh: a node is reached either over ssh or through pct on its Proxmox host");
+  }
+  const pct = node.pct;
+  if (!isRecord(pct)) return;
+  if (typeof pct.host === "string") {
+    const target = firstIndex.get(pct.host);
+    const host = target === undefined ? undefined : (nodes[target] as Rec);
+    if (pct.host === node.name) at(["nodes", i, "pct", "host"], `must name the Proxmox host, got ${JSON.stringify(pct.host)}, the node itself`);
+    else if (!host) {
+      const guess = closest(pct.host, firstIndex.keys());
+      const hint = guess ? `did you mean '${guess}'?` : `nodes are ${[...firstIndex.keys()].join(", ")}`;
+      at(["nodes", i, "pct", "host"], `must name a node of this inventory, got ${JSON.stringify(pct.host)}, ${hint}`);
+    } else if (host.role !== "hypervisor") {
+      at(["nodes", i, "pct", "host"], `must name a node with role hypervisor, got ${JSON.stringify(pct.host)} (role ${String(host.role)})`);
+    } else if (!isRecord(host.ssh)) {
+      at(["nodes", i, "pct", "host"], `must name a node reached over ssh, got ${JSON.stringify(pct.host)}, which has no ssh block`);
+    }
+  }
+  // The container pct reaches must be the guest the proxmox section describes.
+  const px = node.proxmox;
+  if (isRecord(px)) {
+    if (typeof px.vmid === "number" && typeof pct.vmid === "number" && px.vmid !== pct.vmid) {
+      at(["nodes", i, "pct", "vmid"], `must be the node's proxmox.vmid ${px.vmid}, got ${pct.vmid}`);
+    }
+    if (px.type === "qemu") at(["nodes", i, "pct"], "must only be used for an LXC: pct cannot exec in a VM (proxmox.type is qemu)");
+    if (typeof px.host === "string" && typeof pct.host === "string" && px.host !== pct.host) {
+      at(["nodes", i, "pct", "host"], `must be the node's proxmox.host ${JSON.stringify(px.host)}, got ${JSON.stringify(pct.host)}`);
+    }
+  }
 }
 
 function checkServices(

@@ -47,12 +47,21 @@ export interface ServiceDecl {
   process?: string;
 }
 
+/** An LXC reached through its Proxmox host: `pct exec VMID -- /bin/sh -c '…'` over the host's SSH. */
+export interface PctSettings {
+  /** The hypervisor node (reached over ssh) that runs this container. */
+  host: string;
+  vmid: number;
+}
+
 export interface NodeDecl {
   name: string;
   role: Role;
   layer: Layer;
   description?: string;
-  ssh: SshSettings;
+  /** How to reach the node: exactly one of `ssh` and `pct` is set. */
+  ssh?: SshSettings;
+  pct?: PctSettings;
   services: ServiceDecl[];
   /** This node runs the homelab's Prometheus (§1). */
   prometheus?: { url: string; nodeLabel: string };

@@ -1,6 +1,8 @@
 // One transport per node for the whole run, created on first use. Jump hosts are resolved
-// through the same pool, so a jump node that is also checked keeps its single connection.
+// through the same pool, so a jump node that is also checked keeps its single connection; an LXC
+// reached with `pct exec` rides on its Proxmox host's connection the same way.
 import type { Inventory, NodeDecl } from "../inventory/types.ts";
+import { PctTransport } from "./pct.ts";
 import { SshTransport } from "./ssh.ts";
 import { TransportError, type Transport } from "./types.ts";
 
@@ -11,6 +13,7 @@ export interface PoolStats {
 
 export class TransportPool {
   private readonly transports = new Map<string, SshTransport>();
+  private readonly pcts = new Map<string, PctTransport>();
   readonly stats: PoolStats = { connections: [] };
   private readonly nodes: Map<string, NodeDecl>;
 
@@ -19,6 +22,15 @@ export class TransportPool {
   }
 
   get(name: string): Transport {
+    const node = this.nodes.get(name);
+    if (node?.pct) {
+      let t = this.pcts.get(name);
+      if (!t) {
+        t = new PctTransport({ node: name, vmid: node.pct.vmid, host: this.ssh(node.pct.host) });
+        this.pcts.set(name, t);
+      }
+      return t;
+    }
     return this.ssh(name);
   }
 
@@ -27,6 +39,7 @@ export class TransportPool {
     if (t) return t;
     const node = this.nodes.get(name);
     if (!node) throw new TransportError(name, "connect", "not in the inventory");
+    if (!node.ssh) throw new TransportError(name, "connect", "has no ssh settings (it is reached through pct)");
     const jump = node.ssh.jump;
     t = new SshTransport({
       node: name,
@@ -41,5 +54,6 @@ export class TransportPool {
   async closeAll(): Promise<void> {
     await Promise.all([...this.transports.values()].map((t) => t.close()));
     this.transports.clear();
+    this.pcts.clear();
   }
 }

@@ -56,8 +56,8 @@ describe("inventory/example.yaml", () => {
       sudo: false,
     });
     // Every guest hops through the Proxmox host; the host itself is reached directly.
-    expect(inv.nodes.filter((n) => n.name !== "pve").every((n) => n.ssh.jump === "pve")).toBe(true);
-    expect(inv.nodes.find((n) => n.name === "pve")!.ssh.jump).toBeUndefined();
+    expect(inv.nodes.filter((n) => n.name !== "pve").every((n) => n.ssh?.jump === "pve")).toBe(true);
+    expect(inv.nodes.find((n) => n.name === "pve")!.ssh?.jump).toBeUndefined();
   });
 
   it("declares the document's listeners with their scopes, tcp by default", () => {
@@ -100,9 +100,9 @@ nodes:
 
   it("resolves relative key paths against the inventory file, not the working directory", () => {
     expect(inv.file).toBe("/srv/lab/inventory.yaml");
-    expect(inv.nodes[0]!.ssh.identityFile).toBe("/srv/lab/keys/lab");
-    expect(inv.nodes[0]!.ssh.knownHosts).toBe("/srv/known_hosts");
-    expect(inv.nodes[1]!.ssh.identityFile).toBe(homedir());
+    expect(inv.nodes[0]!.ssh?.identityFile).toBe("/srv/lab/keys/lab");
+    expect(inv.nodes[0]!.ssh?.knownHosts).toBe("/srv/known_hosts");
+    expect(inv.nodes[1]!.ssh?.identityFile).toBe(homedir());
   });
 
   it("lets the node's own settings win over defaults.ssh", () => {
@@ -119,7 +119,7 @@ nodes:
       "version: 1\nnodes:\n  - { name: a, role: storage, layer: 1, ssh: { host: h, agent: true } }\n",
       "/srv/lab/inventory.yaml",
     );
-    expect(agentOnly.nodes[0]!.ssh.agent).toBe(true);
+    expect(agentOnly.nodes[0]!.ssh?.agent).toBe(true);
     expect(agentOnly.nodes[0]!.ssh).not.toHaveProperty("identityFile");
   });
 
