@@ -22,7 +22,7 @@ export async function gatherNode(transport: Transport, probes: Probe<unknown>[],
       const out = outputs[i]!;
       const evidence = {
         probe: probe.name,
-        command: probe.command,
+        command: redact(probe.command, secrets),
         stdout: redact(out.stdout, secrets),
         stderr: redact(out.stderr, secrets),
         code: out.code,
@@ -30,13 +30,13 @@ export async function gatherNode(transport: Transport, probes: Probe<unknown>[],
       try {
         base.facts[probe.name] = { ok: true, value: probe.parse(out), evidence };
       } catch (e) {
-        base.facts[probe.name] = { ok: false, error: (e as Error).message, evidence };
+        base.facts[probe.name] = { ok: false, error: redact((e as Error).message, secrets), evidence };
       }
     });
     return { ...base, reachable: true, roundTrips: 1, gatherMs: performance.now() - started };
   } catch (e) {
     const kind = e instanceof TransportError ? e.kind : "error";
-    return { ...base, reachable: false, error: { kind, message: (e as Error).message }, gatherMs: performance.now() - started };
+    return { ...base, reachable: false, error: { kind, message: redact((e as Error).message, secrets) }, gatherMs: performance.now() - started };
   }
 }
 

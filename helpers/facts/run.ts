@@ -2,6 +2,7 @@
 // load and validate the inventory (before anything connects), then gather every node's facts.
 import type { Inventory } from "../inventory/types.ts";
 import { loadInventory } from "../inventory/load.ts";
+import { shareSecrets } from "../inventory/sections/shares.ts";
 import { TransportPool } from "../transport/pool.ts";
 import { gatherRun } from "./gather.ts";
 import { probePlan } from "./plan.ts";
@@ -10,7 +11,8 @@ import type { RunFacts } from "./types.ts";
 export async function gatherFromInventory(inventory: Inventory): Promise<RunFacts> {
   const pool = new TransportPool(inventory);
   try {
-    return await gatherRun(inventory, pool, probePlan);
+    // Known secrets (the SMB passwords the shares section points to) are masked in all evidence.
+    return await gatherRun(inventory, pool, probePlan, shareSecrets(inventory));
   } finally {
     await pool.closeAll();
   }

@@ -1,0 +1,54 @@
+// §5.3 "Consistent UID/GID handling across boundaries to avoid permission drift": whoever connects,
+// a share's files are created as its declared owner (`force user` / `force group`), and the files
+// already there belong to that owner.
+import { exampleOwnersProbe, type OwnerSample } from "../../helpers/probes/samba-owners.ts";
+import { sambaConfig, shareParam, hasShare } from "../../helpers/probes/samba-config.ts";
+import { invariant } from "../../helpers/spec/invariant.ts";
+import type { Finding } from "../../helpers/spec/message.ts";
+
+invariant(
+  {
+    id: "IDENT-003",
+    title: "Each share forces the declared owner",
+    must:
+      "Every share that declares an owner MUST force it in Samba's effective config (`force user` = forceUser, `force group` = forceGroup), and the files and folders under its path MUST be owned by that user and group (checked on a sample: the first `ownerSample` entries `find` lists; the first offenders are named).",
+    section: "§5.3",
+    family: "identity",
+    severity: "critical",
+  },
+  {
+    appliesTo: (node) => (node.shares?.exports ?? []).some((s) => s.forceUser !== undefined || s.forceGroup !== undefined),
+    probes: [sambaConfig, exampleOwnersProbe],
+    check({ node, fact }) {
+      const cfg = fact(sambaConfig);
+      const samples = fact(exampleOwnersProbe);
+      const findings: Finding[] = [];
+      for (const share of node.shares!.exports.filter((s) => s.forceUser !== undefined || s.forceGroup !== undefined)) {
+        const subject = `share ${share.name}`;
+        const owner = `${share.forceUser ?? "(any)"}:${share.forceGroup ?? "(any)"}`;
+        if (!hasShare(cfg, share.name)) {
+          findings.push({ subject, expected: `force user/group = ${owner}`, actual: "the share is not in the effective config" });
+          continue;
+        }
+        for (const [key, want] of [["force user", share.forceUser], ["force group", share.forceGroup]] as const) {
+          const got = shareParam(cfg, share.name, key) ?? "";
+          if (want !== undefined && got !== want) {
+            findings.push({ subject, expected: `${key} = ${want} (the share's declared owner)`, actual: got ? `${key} = ${got}` : `no ${key}: files are created as whoever connects` });
+          }
+        }
+        const sample = samples.find((s) => s.share === share.name);
+        if (share.ownerSample === 0 || !sample) continue;
+        const where = `${subject}, files under ${share.path}`;
+        if (sample.missing) findings.push({ subject: where, expected: `a directory owned by ${owner}`, actual: "the path does not exist on the node" });
+        else if (sample.offenders > 0) findings.push({ subject: where, expected: `owned by ${owner}`, actual: describeOffenders(sample) });
+      }
+      return findings;
+    },
+  },
+);
+
+function describeOffenders(s: OwnerSample): string {
+  const named = s.first.map((o) => `${o.path} (${o.owner}:${o.group})`).join(", ");
+  const more = s.offenders - s.first.length;
+  return `${s.offenders} of ${s.sampled} sampled entries are not: ${named}${more > 0 ? ` and ${more} more` : ""}`;
+}

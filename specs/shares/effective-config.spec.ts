@@ -1,0 +1,117 @@
+// §5.3 least privilege (RW only where required, RO for consumers), §0 storage boundary: what smbd
+// is configured to allow, read from `testparm -sv`, against the declaration. SHARE-001 proves the
+// same live; this one names the parameter that is wrong.
+import type { ShareDecl, SharesDecl } from "../../helpers/inventory/sections/shares.ts";
+import { accounts, type Accounts } from "../../helpers/probes/accounts.ts";
+import {
+  configAccess,
+  groupOf,
+  hasShare,
+  isYes,
+  parseUserList,
+  sambaConfig,
+  shareParam,
+  type SambaConfig,
+} from "../../helpers/probes/samba-config.ts";
+import type { Probe } from "../../helpers/probes/types.ts";
+import type { CheckContext } from "../../helpers/spec/evaluate.ts";
+import { invariant } from "../../helpers/spec/invariant.ts";
+import type { Finding } from "../../helpers/spec/message.ts";
+
+const ACCESS_WORDS = { ro: "read-only", rw: "read-write", none: "no access" } as const;
+
+invariant(
+  {
+    id: "SHARE-002",
+    title: "Effective Samba config matches the declaration",
+    must:
+      "For every declared share, Samba's effective configuration (`testparm -sv`) MUST match the inventory: the same path, `read only`, `force user` and `force group`; `valid users` naming the declared identities and no one else; `read list`, `write list`, `invalid users` and `admin users` giving every declared identity exactly its declared access (`ro`, `rw`, or none when it is not listed); `guest ok` off. smbd MUST NOT export a share the inventory does not declare.",
+    section: "§0, §5.3",
+    family: "shares",
+    severity: "critical",
+  },
+  {
+    appliesTo: (node) => node.shares !== undefined,
+    probes: [sambaConfig, accounts],
+    check(ctx) {
+      const decl = ctx.node.shares!;
+      const cfg = ctx.fact(sambaConfig);
+      const acc = optional(ctx, accounts);
+      const findings: Finding[] = [];
+      for (const share of decl.exports) findings.push(...checkShare(cfg, decl, share, acc));
+      for (const s of cfg.shares.filter((x) => !decl.exports.some((d) => d.name === x.name))) {
+        findings.push({
+          subject: `share ${s.name}`,
+          expected: "not exported (the inventory does not declare it)",
+          actual: `exported${shareParam(cfg, s.name, "path") ? `, path = ${shareParam(cfg, s.name, "path")}` : ""}`,
+        });
+      }
+      return findings;
+    },
+  },
+);
+
+function checkShare(cfg: SambaConfig, decl: SharesDecl, share: ShareDecl, acc: Accounts | undefined): Finding[] {
+  const subject = `share ${share.name}`;
+  if (!hasShare(cfg, share.name)) return [{ subject, expected: `exported with path = ${share.path}`, actual: "not in the effective config" }];
+  const out: Finding[] = [];
+  const param = (key: string) => shareParam(cfg, share.name, key) ?? "";
+  const same = (key: string, want: string, got = param(key)) => {
+    if (got !== want) out.push({ subject, expected: `${key} = ${want || "(unset)"}`, actual: `${key} = ${got || "(unset)"}` });
+  };
+  same("path", stripSlash(share.path), stripSlash(param("path")));
+  same("read only", share.readOnly ? "Yes" : "No", isYes(param("read only")) ? "Yes" : "No");
+  same("force user", share.forceUser ?? "");
+  same("force group", share.forceGroup ?? "");
+  if (isYes(param("guest ok"))) out.push({ subject, expected: "guest ok = No", actual: "guest ok = Yes" });
+
+  // Who may connect at all: valid users names the declared identities, and no one else.
+  const declared = new Set([...share.ro, ...share.rw]);
+  const valid = parseUserList(param("valid users"));
+  if (valid.length === 0) {
+    out.push({ subject, expected: `valid users = ${[...declared].join(" ")}`, actual: "valid users is empty: every Samba account may connect" });
+  } else {
+    const extra: string[] = [];
+    for (const item of valid.map((v) => v.replace(/%S/g, share.name))) {
+      const group = groupOf(item);
+      if (group === undefined) {
+        if (!declared.has(item)) extra.push(item);
+        continue;
+      }
+      const members = groupMembers(acc, group);
+      if (!members) extra.push(`${item} (group; its members cannot be read)`);
+      else if (members.some((m) => !declared.has(m))) extra.push(`${item} (group: ${members.filter((m) => !declared.has(m)).join(", ")})`);
+    }
+    if (extra.length) out.push({ subject, expected: `valid users = ${[...declared].join(" ")}`, actual: `valid users = ${valid.join(" ")}: also admits ${extra.join(", ")}` });
+  }
+  const admins = parseUserList(param("admin users"));
+  if (admins.length) out.push({ subject, expected: "admin users unset", actual: `admin users = ${admins.join(" ")} (full access as root)` });
+
+  // What each declared identity is given, listed on this share or not.
+  for (const id of decl.identities.map((i) => i.name)) {
+    const want = share.rw.includes(id) ? "rw" : share.ro.includes(id) ? "ro" : "none";
+    const got = configAccess(cfg, share.name, id, acc);
+    if (got.access !== want) {
+      out.push({ subject: `${subject}, identity ${id}`, expected: ACCESS_WORDS[want], actual: `${ACCESS_WORDS[got.access]} (${got.because})` });
+    }
+  }
+  return out;
+}
+
+const stripSlash = (p: string) => (p.length > 1 ? p.replace(/\/+$/, "") : p);
+
+/** Users in a group: supplementary members and those whose primary group it is. */
+function groupMembers(acc: Accounts | undefined, group: string): string[] | undefined {
+  const g = acc?.groups.find((x) => x.name === group);
+  if (!acc || !g) return undefined;
+  return [...new Set([...g.members, ...acc.users.filter((u) => u.gid === g.gid).map((u) => u.name)])];
+}
+
+/** A fact that helps but is not required: undefined when it could not be read. */
+function optional<T>(ctx: CheckContext, probe: Probe<T>): T | undefined {
+  try {
+    return ctx.fact(probe);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,49 @@
+// §0 "Storage boundary: strong segmentation at SMB layer": every access to the storage VM is by a
+// named identity; no anonymous or guest access, in the config or in fact.
+import { exampleGuestProbe, describeFailure } from "../../helpers/probes/samba-access.ts";
+import { isYes, sambaConfig, shareParam } from "../../helpers/probes/samba-config.ts";
+import { invariant } from "../../helpers/spec/invariant.ts";
+import type { Finding } from "../../helpers/spec/message.ts";
+
+const WHO: Record<string, string> = {
+  anonymous: "anonymous login (smbclient -N)",
+  "unknown-user": "login as an unknown user (map to guest would make it the guest)",
+};
+
+invariant(
+  {
+    id: "SHARE-003",
+    title: "Guest access is off",
+    must:
+      "Guest access MUST be off on the storage node: `map to guest` MUST be `Never`, no share of the effective config (declared or not) may be `guest ok`, and on every share an anonymous login (smbclient -N) and a login as an unknown user MUST be refused, probed live.",
+    section: "§0, §5.3",
+    family: "shares",
+    severity: "critical",
+  },
+  {
+    appliesTo: (node) => node.shares !== undefined,
+    probes: [sambaConfig, exampleGuestProbe],
+    check({ fact }) {
+      const cfg = fact(sambaConfig);
+      const findings: Finding[] = [];
+      const mapToGuest = cfg.global["map to guest"] ?? "";
+      if (mapToGuest.toLowerCase() !== "never") {
+        findings.push({ subject: "[global] map to guest", expected: "Never (a failed login is refused, never turned into the guest)", actual: `map to guest = ${mapToGuest}` });
+      }
+      for (const s of cfg.shares) {
+        if (isYes(shareParam(cfg, s.name, "guest ok"))) findings.push({ subject: `share ${s.name}`, expected: "guest ok = No", actual: "guest ok = Yes" });
+      }
+      for (const step of fact(exampleGuestProbe).steps) {
+        const subject = `share ${step.share}, ${WHO[step.step] ?? step.step}`;
+        if (step.ok) {
+          findings.push({ subject, expected: "refused", actual: "connected and listed the share as the guest" });
+        } else if (step.at === "operation") {
+          findings.push({ subject, expected: "refused", actual: `connected to the share (${describeFailure(step, "ls")} after that)` });
+        } else if (step.at !== "login" && step.at !== "tree connect") {
+          findings.push({ subject, expected: "refused", actual: `cannot tell: ${describeFailure(step, "ls")}` });
+        }
+      }
+      return findings;
+    },
+  },
+);
