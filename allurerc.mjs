@@ -32,7 +32,8 @@ export default defineConfig({
         reportLanguage: "en",
         // An operator reads the report node by node, layer by layer (§3.1): labels set by
         // helpers/spec/invariant.ts.
-        groupBy: ["parentSuite", "suite", "subSuite"],
+        // Own labels, not suites: allure-vitest also derives suites from describe blocks.
+        groupBy: ["layer", "node", "family"],
       },
     },
   },

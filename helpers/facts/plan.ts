@@ -3,12 +3,13 @@
 import type { Inventory, NodeDecl } from "../inventory/types.ts";
 import { prometheusTargets } from "../probes/prometheus.ts";
 import { listeningSockets } from "../probes/sockets.ts";
+import { failedUnits } from "../probes/systemd.ts";
 import type { Probe } from "../probes/types.ts";
 import { PLANNERS } from "./planners/index.ts";
 
 export function probePlan(node: NodeDecl, inventory: Inventory): Probe<unknown>[] {
-  // Every node: what listens (declared services, and surprises).
-  const probes: Probe<unknown>[] = [listeningSockets];
+  // Every node: what listens (declared services, and surprises), and which units failed.
+  const probes: Probe<unknown>[] = [listeningSockets, failedUnits];
   if (node.prometheus) probes.push(prometheusTargets(node.prometheus.url));
   for (const plan of PLANNERS) probes.push(...plan(node, inventory));
   // One probe per name: two sections asking the same question share the answer.

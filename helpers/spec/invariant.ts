@@ -34,18 +34,15 @@ export function invariant(meta: InvariantMeta, def: InvariantDef): void {
           { name: "node", value: node.name },
           { name: "section", value: meta.section },
           { name: "family", value: meta.family },
-          { name: "layer", value: `${node.layer} ${LAYER_NAMES[node.layer]}` },
+          { name: "layer", value: `Layer ${node.layer}: ${LAYER_NAMES[node.layer]}` },
         );
-        await allure.parentSuite(`Layer ${node.layer}: ${LAYER_NAMES[node.layer]}`);
-        await allure.suite(`${node.name} (${node.role})`);
-        await allure.subSuite(meta.family);
         await allure.epic(`Layer ${node.layer}: ${LAYER_NAMES[node.layer]}`);
         await allure.feature(meta.family);
         await allure.story(`${meta.id} ${meta.title}`);
         await allure.severity(meta.severity);
         await allure.tag(meta.id);
         await allure.parameter("node", node.name);
-        await allure.description(`**${meta.id}** (${meta.section}): ${meta.must}\n\nTarget: ${run.target}, node \`${node.name}\` (${node.role}, ${node.ssh.host}).`);
+        await allure.description(`**${meta.id}** (${meta.section}): ${meta.must}\n\nTarget: ${run.target}, node \`${node.name}\` (${node.role}, ${node.ssh ? node.ssh.host : `pct exec ${node.pct?.vmid} on ${node.pct?.host}`}).`);
 
         const verdict = evaluate(meta, def, node, run.facts.nodes[node.name]);
         for (const ev of verdict.evidence) {

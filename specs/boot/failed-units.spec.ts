@@ -1,0 +1,28 @@
+// §4.4 "`systemctl --failed` shows mount/automount unit failure", §3.3 converge with no manual step.
+import { failedUnits } from "../../helpers/probes/systemd.ts";
+import { invariant } from "../../helpers/spec/invariant.ts";
+
+invariant(
+  {
+    id: "BOOT-006",
+    title: "No failed systemd units",
+    must: "A node MUST have no unit in the failed state (`systemctl --failed` is empty): a failed mount, automount or service is a step the reboot did not converge on.",
+    section: "§3.3, §4.4",
+    family: "boot",
+    severity: "critical",
+  },
+  {
+    appliesTo: () => true,
+    probes: [failedUnits],
+    check({ fact }) {
+      const f = fact(failedUnits);
+      // A node without systemd has no units to fail (the evidence says so).
+      if (!f.systemd) return [];
+      return f.units.map((u) => ({
+        subject: u.unit,
+        expected: "not failed",
+        actual: `${u.active}/${u.sub}${u.load !== "loaded" ? ` (unit file ${u.load})` : ""}${u.description && u.description !== u.unit ? ` — ${u.description}` : ""}; see \`systemctl status ${u.unit}\` and \`journalctl -u ${u.unit}\` (§4.4)`,
+      }));
+    },
+  },
+);
