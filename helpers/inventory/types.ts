@@ -1,6 +1,10 @@
 // What is declared: the homelab as its operations document describes it. Grows section by
 // section of the document; every field here has a matching entry in schema.ts.
 
+import type { BackupsDecl } from "./sections/backups.ts";
+import type { ContainersDecl } from "./sections/containers.ts";
+import type { IdentitiesDecl } from "./sections/identities.ts";
+import type { MountsDecl } from "./sections/mounts.ts";
 import type { ProxmoxDecl } from "./sections/proxmox.ts";
 import type { SharesDecl } from "./sections/shares.ts";
 import type { StorageDecl } from "./sections/storage.ts";
@@ -69,6 +73,10 @@ export interface NodeDecl {
   proxmox?: ProxmoxDecl;
   storage?: StorageDecl;
   shares?: SharesDecl;
+  mounts?: MountsDecl;
+  containers?: ContainersDecl;
+  backups?: BackupsDecl;
+  identities?: IdentitiesDecl;
 }
 
 export interface Inventory {

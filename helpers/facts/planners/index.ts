@@ -1,7 +1,11 @@
 // One planner per section of the document; the probe plan of a node is their union.
+import { backupsPlanner } from "./backups.ts";
+import { containersPlanner } from "./containers.ts";
+import { identitiesPlanner } from "./identities.ts";
+import { mountsPlanner } from "./mounts.ts";
 import { proxmoxPlanner } from "./proxmox.ts";
 import { sharesPlanner } from "./shares.ts";
 import { storagePlanner } from "./storage.ts";
 import type { Planner } from "./types.ts";
 
-export const PLANNERS: Planner[] = [proxmoxPlanner, storagePlanner, sharesPlanner];
+export const PLANNERS: Planner[] = [proxmoxPlanner, storagePlanner, sharesPlanner, mountsPlanner, containersPlanner, backupsPlanner, identitiesPlanner];

@@ -1,7 +1,11 @@
 // Every optional node section, in the order editors list them.
+import { backupsSection } from "./backups.ts";
+import { containersSection } from "./containers.ts";
+import { identitiesSection } from "./identities.ts";
+import { mountsSection } from "./mounts.ts";
 import { proxmoxSection } from "./proxmox.ts";
 import { sharesSection } from "./shares.ts";
 import { storageSection } from "./storage.ts";
 import type { Section } from "./types.ts";
 
-export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection] as Section[];
+export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, containersSection, backupsSection, identitiesSection] as Section[];

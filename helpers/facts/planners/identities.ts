@@ -1,0 +1,4 @@
+// Probes for the `identities` section. STUB: owned by the work on that section.
+import type { Planner } from "./types.ts";
+
+export const identitiesPlanner: Planner = () => [];

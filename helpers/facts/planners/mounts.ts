@@ -1,0 +1,4 @@
+// Probes for the `mounts` section. STUB: owned by the work on that section.
+import type { Planner } from "./types.ts";
+
+export const mountsPlanner: Planner = () => [];
