@@ -55,8 +55,9 @@ describe("inventory/example.yaml", () => {
       acceptNewHostKeys: false,
       sudo: false,
     });
-    // Every guest hops through the Proxmox host; the host itself is reached directly.
-    expect(inv.nodes.filter((n) => n.name !== "pve").every((n) => n.ssh?.jump === "pve")).toBe(true);
+    // Every guest hops through the Proxmox host (or is reached with pct exec on it); the host itself directly.
+    expect(inv.nodes.filter((n) => n.name !== "pve").every((n) => n.ssh?.jump === "pve" || n.pct?.host === "pve")).toBe(true);
+    expect(inv.nodes.find((n) => n.name === "lxc212")!.pct).toEqual({ host: "pve", vmid: 212 });
     expect(inv.nodes.find((n) => n.name === "pve")!.ssh?.jump).toBeUndefined();
   });
 
@@ -65,7 +66,7 @@ describe("inventory/example.yaml", () => {
       inv.nodes.map((n) => [n.name, n.services.map((s) => `${s.name} ${s.port}/${s.proto} ${s.scope}`)]),
     );
     expect(listeners).toEqual({
-      pve: ["sshd 22/tcp lan"],
+      pve: ["sshd 22/tcp lan", "node-exporter 9100/tcp lan"],
       vm102: ["sshd 22/tcp lan", "samba 445/tcp lan"],
       vm100: ["sshd 22/tcp lan", "jellyfin 8096/tcp lan", "audiobookshelf 13378/tcp lan"],
       lxc200: [
