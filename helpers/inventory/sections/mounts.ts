@@ -1,12 +1,87 @@
-// Section `mounts`. STUB: owned by the work on that section; shape to be designed there.
+// Section `mounts` (§3.2 consumers: systemd automount for SMB, §4.4 credentials files, §5.3 RO for
+// consumers): the network mounts a consumer node takes from the storage node, which identity it
+// logs in as, read-only or read-write, and where its credentials file is.
 import type { Section } from "./types.ts";
 
-export interface MountsDecl {
-  [key: string]: unknown;
+export type MountAccess = "ro" | "rw";
+
+export interface NetworkMountDecl {
+  /** Mount point, e.g. /mnt/media. */
+  path: string;
+  /** SMB source as fstab writes it, e.g. //vm102/media. */
+  source: string;
+  /** Samba identity the credentials file names (username=). */
+  identity: string;
+  /** ro or rw at the mount layer. */
+  access: MountAccess;
+  /** Credentials file (root:root 0600, username=/password= lines). */
+  credentials: string;
+  /** Largest x-systemd.mount-timeout allowed, in seconds (default 30). */
+  maxMountTimeoutSec: number;
 }
 
-export const mountsSection: Section<Record<string, unknown>, MountsDecl> = {
+export type MountsDecl = NetworkMountDecl[];
+
+export const DEFAULT_MAX_MOUNT_TIMEOUT_SEC = 30;
+
+type RawMount = Omit<NetworkMountDecl, "maxMountTimeoutSec"> & { maxMountTimeoutSec?: number };
+type Raw = RawMount[];
+
+const absPath = { type: "string", pattern: "^/[^\\s]*$", patternErrorMessage: "an absolute path without spaces" };
+
+export const mountsSection: Section<Raw, MountsDecl> = {
   key: "mounts",
-  schema: { type: "object", additionalProperties: false, properties: {}, description: "STUB section mounts." },
-  normalize: (raw) => ({ ...raw }),
+  schema: {
+    type: "array",
+    description:
+      "Network (SMB) mounts this consumer node takes from the storage node (§3.2: systemd automount, never blocking the boot; §4.4 credentials files; §5.3 RO where possible).",
+    items: {
+      type: "object",
+      additionalProperties: false,
+      required: ["path", "source", "identity", "access", "credentials"],
+      description: "One network mount, as its /etc/fstab line should set it up.",
+      properties: {
+        path: { ...absPath, description: "Mount point, e.g. /mnt/media." },
+        source: {
+          type: "string",
+          pattern: "^//[^\\s/]+/[^\\s/]+$",
+          patternErrorMessage: "//HOST/SHARE, e.g. //vm102/media",
+          description: "SMB source as the fstab line writes it, //HOST/SHARE; SHARE is cross-checked with the storage node's shares section.",
+        },
+        identity: {
+          type: "string",
+          pattern: "^[^\\s%\"]+$",
+          patternErrorMessage: "a Samba account name without spaces, '%' or '\"'",
+          description: "Samba identity the credentials file must name (username=), e.g. jellyfin.",
+        },
+        access: { type: "string", enum: ["ro", "rw"], description: "ro (read-only at the mount layer, RO identity) or rw." },
+        credentials: { ...absPath, description: "Credentials file of the mount (root:root, mode 0600), e.g. /etc/samba/credentials/media.cred." },
+        maxMountTimeoutSec: {
+          type: "integer",
+          minimum: 1,
+          default: DEFAULT_MAX_MOUNT_TIMEOUT_SEC,
+          description: "Largest x-systemd.mount-timeout the fstab line may set, in seconds (default 30); the line must set one.",
+        },
+      },
+    },
+  },
+  normalize: (raw) => raw.map((m) => ({ ...m, maxMountTimeoutSec: m.maxMountTimeoutSec ?? DEFAULT_MAX_MOUNT_TIMEOUT_SEC })),
 };
+
+/** /mnt/media → mnt-media (systemd-escape --path, for the paths the schema allows). */
+export function escapePath(path: string): string {
+  const trimmed = path.replace(/^\/+|\/+$/g, "").replace(/\/+/g, "/");
+  if (trimmed === "") return "-";
+  return trimmed
+    .split("/")
+    .map((seg) =>
+      [...Buffer.from(seg, "utf8")]
+        .map((b, i) => {
+          const c = String.fromCharCode(b);
+          if (/[A-Za-z0-9:_]/.test(c) || (c === "." && i > 0)) return c;
+          return `\\x${b.toString(16).padStart(2, "0")}`;
+        })
+        .join(""),
+    )
+    .join("-");
+}

@@ -1,0 +1,104 @@
+// BOOT-004, SHARE-004, SHARE-005 judged on real captures of vm100 (fixtures/captured/mounts), with
+// the lab's declarations: conformant passes all three; each drift fails the specs its catalogue
+// entry names (the later captures carry the earlier drifts too, see the README there).
+import { readFileSync } from "node:fs";
+import { dump } from "js-yaml";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { mountsDeclared } from "../../../fixtures/lab/declared/mounts.ts";
+import { sharesDeclared } from "../../../fixtures/lab/declared/shares.ts";
+import { exampleMountUnits, exampleNetworkMounts } from "../../../helpers/facts/planners/mounts.ts";
+import type { NodeFacts } from "../../../helpers/facts/types.ts";
+import { parseInventory } from "../../../helpers/inventory/load.ts";
+import type { Inventory } from "../../../helpers/inventory/types.ts";
+import { evaluate, type Verdict } from "../../../helpers/spec/evaluate.ts";
+import { declared, registryMode } from "../../../helpers/spec/registry.ts";
+
+const ctx: { inventory?: Inventory } = {};
+vi.mock("../../../helpers/spec/run-context.ts", () => ({ runContext: () => ({ inventory: ctx.inventory, facts: { nodes: {} }, target: "lab" }) }));
+
+function inventory(mediaIdentity = "jellyfin", mediaRw: string[] = []): Inventory {
+  const shares = structuredClone(sharesDeclared.vm102) as { exports: { name: string; rw?: string[] }[] };
+  shares.exports.find((e) => e.name === "media")!.rw = mediaRw;
+  const vm100 = (mountsDeclared.vm100 as { identity: string }[]).map((m) => ({ ...m, identity: mediaIdentity }));
+  return parseInventory(
+    dump({
+      version: 1,
+      defaults: { ssh: { agent: true } },
+      nodes: [
+        { name: "vm102", role: "storage", layer: 1, ssh: { host: "vm102" }, shares },
+        { name: "vm100", role: "compute", layer: 2, ssh: { host: "vm100" }, mounts: vm100 },
+      ],
+    }),
+    "/lab/abc/inventory.yaml",
+  );
+}
+
+const cap = (f: string) => readFileSync(`fixtures/captured/mounts/${f}`, "utf8");
+function facts(tag: string): NodeFacts {
+  const rec = (probe: { name: string; parse: (o: { stdout: string; stderr: string; code: number }) => unknown }, file: string) => {
+    const stdout = cap(file);
+    return [probe.name, { ok: true, value: probe.parse({ stdout, stderr: "", code: 0 }), evidence: { probe: probe.name, command: "…", stdout, stderr: "", code: 0 } }] as const;
+  };
+  return {
+    node: "vm100",
+    reachable: true,
+    roundTrips: 1,
+    gatherMs: 1,
+    facts: Object.fromEntries([rec(exampleNetworkMounts, `vm100-${tag}.network-mounts.txt`), rec(exampleMountUnits, `vm100-${tag}.units.txt`)]),
+  } as NodeFacts;
+}
+
+const SPECS = ["BOOT-004", "SHARE-004", "SHARE-005"];
+function judge(tag: string, identity?: string, mediaRw?: string[]): Record<string, Verdict> {
+  ctx.inventory = inventory(identity, mediaRw);
+  const node = ctx.inventory.nodes.find((n) => n.name === "vm100")!;
+  return Object.fromEntries(SPECS.map((id) => {
+    const d = declared.find((x) => x.meta.id === id)!;
+    return [id, evaluate(d.meta, d.def, node, facts(tag))];
+  }));
+}
+const failed = (v: Record<string, Verdict>) => Object.entries(v).filter(([, x]) => x.status !== "passed").map(([id]) => id).sort();
+const message = (v: Verdict) => (v.status === "passed" ? "" : v.message);
+
+beforeAll(async () => {
+  registryMode.catalogOnly = true;
+  await import("../../../specs/boot/automount.spec.ts");
+  await import("../../../specs/shares/consumer-ro.spec.ts");
+  await import("../../../specs/shares/credentials.spec.ts");
+});
+
+describe("the mounts specs on vm100's real output", () => {
+  it("all pass on the conformant node", () => {
+    const v = judge("conformant");
+    expect(failed(v), Object.values(v).map(message).join("\n")).toEqual([]);
+  });
+
+  it("credentials-world-readable fails SHARE-005 only", () => {
+    const v = judge("credentials-world-readable");
+    expect(failed(v)).toEqual(["SHARE-005"]);
+    expect(message(v["SHARE-005"]!)).toContain("/etc/samba/credentials/media.cred (/mnt/media) mode: expected 0600 (no group/other bits); actual 0644");
+  });
+
+  it("media-mounted-rw (on top of the previous drift) fails SHARE-004 on fstab and the live mount", () => {
+    const v = judge("media-mounted-rw");
+    expect(failed(v)).toEqual(["SHARE-004", "SHARE-005"]);
+    expect(message(v["SHARE-004"]!)).toMatch(/\/etc\/fstab: expected ro; actual rw/);
+    expect(message(v["SHARE-004"]!)).toMatch(/live mount: expected ro; actual mounted rw/);
+  });
+
+  it("missing-automount fails BOOT-004 on the fstab option and the unit", () => {
+    const v = judge("missing-automount");
+    expect(failed(v)).toContain("BOOT-004");
+    expect(message(v["BOOT-004"]!)).toContain("missing x-systemd.automount");
+    expect(message(v["BOOT-004"]!)).toContain("mnt-media.automount: expected loaded and active; actual not-found");
+  });
+
+  it("an ro mount with an identity the storage side lists rw, or not at all, fails SHARE-004", () => {
+    const rw = judge("conformant", "jellyfin", ["jellyfin"]);
+    expect(failed(rw)).toEqual(["SHARE-004"]);
+    expect(message(rw["SHARE-004"]!)).toContain("identity: expected an identity vm102's shares section lists read-only on media; actual jellyfin is listed rw on vm102:media");
+    const none = judge("conformant", "nextcloud");
+    expect(message(none["SHARE-004"]!)).toContain("nextcloud is not listed on vm102:media (Samba refuses it)");
+    expect(message(none["SHARE-005"]!)).toContain("username=: expected nextcloud; actual jellyfin");
+  });
+});
