@@ -1,12 +1,113 @@
-// Section `containers`. STUB: owned by the work on that section; shape to be designed there.
+// Section `containers` (§3.1 L3, §4.5, §5.1): the Docker containers a node runs and what the
+// document asks of them — their restart policy, that they run (healthy, not in a restart loop),
+// that their data paths are the node's network mounts, and on which addresses their ports are
+// published.
 import type { Section } from "./types.ts";
 
-export interface ContainersDecl {
-  [key: string]: unknown;
+export type PublishScope = "lan" | "loopback" | "tailnet";
+
+export interface DataPathDecl {
+  /** Path inside the container, e.g. "/mnt/media". */
+  container: string;
+  /** Mountpoint on the node that path must resolve onto (the bind source, through binds), e.g. "/mnt/media". */
+  mustBeMount: string;
 }
 
-export const containersSection: Section<Record<string, unknown>, ContainersDecl> = {
+export interface PublishDecl {
+  port: number;
+  scope: PublishScope;
+}
+
+export interface ContainerDecl {
+  name: string;
+  restart: "no" | "always" | "unless-stopped" | "on-failure";
+  healthcheck: boolean;
+  maxRestarts: number;
+  dataPaths: DataPathDecl[];
+  publish: PublishDecl[];
+}
+
+export type ContainersDecl = ContainerDecl[];
+
+export const CONTAINER_DEFAULTS = { restart: "unless-stopped", healthcheck: true, maxRestarts: 3 } as const;
+
+type RawContainer = Partial<ContainerDecl> & { name: string };
+
+const absPath = (description: string) => ({ type: "string", pattern: "^/", patternErrorMessage: "an absolute path (starting with /)", description });
+const trimSlash = (p: string) => p.replace(/\/+$/, "") || "/";
+
+export const containersSection: Section<RawContainer[], ContainersDecl> = {
   key: "containers",
-  schema: { type: "object", additionalProperties: false, properties: {}, description: "STUB section containers." },
-  normalize: (raw) => ({ ...raw }),
+  schema: {
+    type: "array",
+    description:
+      "Docker containers on this node (§3.1 layer 3, §4.5, §5.1): restart policy, health, data paths and published ports. `docker` may be Docker or podman-docker.",
+    items: {
+      type: "object",
+      additionalProperties: false,
+      required: ["name"],
+      description: "One container, by its name (`docker ps --format '{{.Names}}'`).",
+      properties: {
+        name: { type: "string", minLength: 1, description: "Container name." },
+        restart: {
+          type: "string",
+          enum: ["no", "always", "unless-stopped", "on-failure"],
+          default: CONTAINER_DEFAULTS.restart,
+          description: "Restart policy it must have (§3.1: `unless-stopped`).",
+        },
+        healthcheck: {
+          type: "boolean",
+          default: CONTAINER_DEFAULTS.healthcheck,
+          description: "It has a healthcheck, which must report `healthy`.",
+        },
+        maxRestarts: {
+          type: "integer",
+          minimum: 0,
+          default: CONTAINER_DEFAULTS.maxRestarts,
+          description: "Highest tolerated RestartCount (§4.5: no restart loops).",
+        },
+        dataPaths: {
+          type: "array",
+          description: "Data paths that must come from a network mount of the node (§3.1 L3), not a local directory.",
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["container", "mustBeMount"],
+            description: "A path in the container and the node mountpoint its bind must resolve onto.",
+            properties: {
+              container: absPath("Path inside the container, e.g. /mnt/media."),
+              mustBeMount: absPath("Mountpoint on the node (e.g. the /mnt/media automount) the container path must resolve onto."),
+            },
+          },
+        },
+        publish: {
+          type: "array",
+          description: "Ports it publishes (`-p`) and on which addresses (§5.1). An empty HostIp (all interfaces) is never allowed.",
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["port", "scope"],
+            description: "One published host port.",
+            properties: {
+              port: { type: "integer", minimum: 1, maximum: 65535, description: "Host port." },
+              scope: {
+                type: "string",
+                enum: ["lan", "loopback", "tailnet"],
+                description: "loopback: 127.0.0.1/::1; lan: a specific non-loopback, non-tailnet address; tailnet: a 100.64.0.0/10 or fd7a:115c:a1e0::/48 address.",
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+  normalize: (raw) =>
+    raw.map((c) => ({
+      name: c.name,
+      restart: c.restart ?? CONTAINER_DEFAULTS.restart,
+      healthcheck: c.healthcheck ?? CONTAINER_DEFAULTS.healthcheck,
+      maxRestarts: c.maxRestarts ?? CONTAINER_DEFAULTS.maxRestarts,
+      dataPaths: (c.dataPaths ?? []).map((d) => ({ container: trimSlash(d.container), mustBeMount: trimSlash(d.mustBeMount) })),
+      publish: (c.publish ?? []).map((p) => ({ port: p.port, scope: p.scope })),
+    })),
 };

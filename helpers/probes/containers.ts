@@ -1,0 +1,135 @@
+// Containers from `docker inspect` of every container (`docker ps -aq`), one JSON array. Checked
+// against podman 4.3's podman-docker output (fixtures/captured/containers/); Docker's own format
+// differs in small ways handled here: Name has a leading "/", Health lives at State.Health
+// (podman 4.3 also prints State.Healthcheck), an empty restart policy means "no".
+import { ProbeParseError, type Probe, type ProbeOutput } from "./types.ts";
+
+export interface ContainerPort {
+  /** "8096/tcp" */
+  containerPort: string;
+  /** "" = all interfaces (as `-p 8096:8096` leaves it). */
+  hostIp: string;
+  hostPort: number;
+}
+
+export interface ContainerMount {
+  type: string;
+  source: string;
+  destination: string;
+  rw: boolean;
+  /** "rslave", "rprivate", ... ("" when the engine prints none). */
+  propagation: string;
+}
+
+export interface ContainerInfo {
+  name: string;
+  /** "no" when the engine prints an empty policy. */
+  restartPolicy: string;
+  status: string;
+  running: boolean;
+  /** "healthy" | "unhealthy" | "starting"; undefined when it has no healthcheck. */
+  health?: string;
+  restartCount: number;
+  ports: ContainerPort[];
+  mounts: ContainerMount[];
+}
+
+const NAME = "containers";
+
+/**
+ * Only the fields the specs judge, one JSON object per container and line: the full inspect
+ * output holds Config.Env, where secrets (ADMIN_TOKEN, DB passwords) live, and evidence is kept.
+ * Works with Docker's and podman's Go templates alike.
+ */
+const FORMAT =
+  '{"Name":{{json .Name}},"RestartCount":{{json .RestartCount}},"State":{{json .State}},' +
+  '"HostConfig":{"RestartPolicy":{{json .HostConfig.RestartPolicy}},"PortBindings":{{json .HostConfig.PortBindings}}},"Mounts":{{json .Mounts}}}';
+
+export const containers: Probe<ContainerInfo[]> = {
+  name: NAME,
+  command: `ids=$(docker ps -aq) || exit $?; if [ -n "$ids" ]; then docker inspect --format '${FORMAT}' $ids; fi`,
+  parse: (output) => parseInspect(output),
+};
+
+const bad = (msg: string) => new ProbeParseError(NAME, msg);
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj | undefined => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : undefined);
+const str = (v: unknown): string => (typeof v === "string" ? v : "");
+
+export function parseInspect({ stdout, stderr, code }: ProbeOutput): ContainerInfo[] {
+  if (code !== 0) throw bad(`docker exited ${code}: ${stderr.trim()}`);
+  // The probe prints one JSON object per line (--format); plain `docker inspect` prints an array.
+  const text = stdout.trim();
+  const json = (t: string): unknown => {
+    try {
+      return JSON.parse(t);
+    } catch (e) {
+      throw bad(`not JSON (${(e as Error).message}): ${JSON.stringify(t.slice(0, 200))}`);
+    }
+  };
+  if (text === "") return [];
+  if (text.startsWith("[")) {
+    const doc = json(text);
+    if (!Array.isArray(doc)) throw bad("docker inspect did not print a JSON array");
+    return doc.map(parseOne);
+  }
+  return text.split("\n").filter((l) => l.trim() !== "").map((l) => parseOne(json(l)));
+}
+
+function parseOne(raw: unknown): ContainerInfo {
+  const c = obj(raw);
+  const name = str(c?.Name).replace(/^\//, "");
+  const state = obj(c?.State);
+  const host = obj(c?.HostConfig);
+  if (!c || !name || !state || !host) throw bad(`malformed container entry: ${JSON.stringify(raw).slice(0, 200)}`);
+  const health = obj(state.Health) ?? obj(state.Healthcheck);
+  const healthStatus = str(health?.Status);
+  const ports: ContainerPort[] = [];
+  for (const [containerPort, bindings] of Object.entries(obj(host.PortBindings) ?? {})) {
+    for (const b of Array.isArray(bindings) ? bindings : []) {
+      const hostPort = Number(str(obj(b)?.HostPort));
+      if (!Number.isInteger(hostPort) || hostPort < 1) throw bad(`${name}: unreadable port binding ${JSON.stringify(b)}`);
+      ports.push({ containerPort, hostIp: str(obj(b)?.HostIp), hostPort });
+    }
+  }
+  const mounts: ContainerMount[] = (Array.isArray(c.Mounts) ? c.Mounts : []).map((m) => {
+    const o = obj(m);
+    if (!o || typeof o.Destination !== "string") throw bad(`${name}: malformed mount ${JSON.stringify(m)}`);
+    return { type: str(o.Type), source: str(o.Source), destination: o.Destination, rw: o.RW === true, propagation: str(o.Propagation) };
+  });
+  const restartCount = typeof c.RestartCount === "number" ? c.RestartCount : 0;
+  return {
+    name,
+    restartPolicy: str(obj(host.RestartPolicy)?.Name) || "no",
+    status: str(state.Status),
+    running: state.Running === true,
+    ...(healthStatus ? { health: healthStatus } : {}),
+    restartCount,
+    ports,
+    mounts,
+  };
+}
+
+/** Where a path inside the container comes from on the node: the deepest mount covering it. */
+export function resolveOnNode(c: ContainerInfo, path: string): { mount: ContainerMount; nodePath: string } | undefined {
+  const covering = c.mounts
+    .filter((m) => m.destination === "/" || path === m.destination || path.startsWith(m.destination.replace(/\/+$/, "") + "/"))
+    .sort((a, b) => b.destination.length - a.destination.length)[0];
+  if (!covering) return undefined;
+  const rest = path.slice(covering.destination.replace(/\/+$/, "").length);
+  return { mount: covering, nodePath: (covering.source.replace(/\/+$/, "") + rest) || "/" };
+}
+
+/**
+ * Whether a published HostIp honours a declared scope. An empty HostIp or a wildcard publishes on
+ * every interface (and Docker's DNAT bypasses the host firewall): never allowed, whatever the scope.
+ */
+export function publishHonoursScope(hostIp: string, scope: "lan" | "loopback" | "tailnet"): boolean {
+  const ip = hostIp.replace(/^\[|\]$/g, "");
+  if (ip === "" || ip === "0.0.0.0" || ip === "::") return false;
+  const loop = /^127\./.test(ip) || ip === "::1";
+  const tail = /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\./.test(ip) || /^fd7a:115c:a1e0:/i.test(ip);
+  if (scope === "loopback") return loop;
+  if (scope === "tailnet") return tail;
+  return !loop && !tail;
+}

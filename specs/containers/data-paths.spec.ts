@@ -1,0 +1,54 @@
+// §3.1 layer 3: a container's data path is the network mount, not a local directory that happens
+// to sit where the mount should be.
+import { containers, resolveOnNode } from "../../helpers/probes/containers.ts";
+import { mounts } from "../../helpers/probes/mounts.ts";
+import { invariant } from "../../helpers/spec/invariant.ts";
+import type { Finding } from "../../helpers/spec/message.ts";
+
+const PROPAGATES = new Set(["rslave", "rshared", "slave", "shared"]);
+
+invariant(
+  {
+    id: "BOOT-005",
+    title: "Container data paths are the declared network mounts",
+    must: "A declared container data path MUST resolve, through the container's binds, onto the declared node mountpoint (e.g. the /mnt/media automount), and that mountpoint MUST be in the node's mount table; a bind of a parent directory MUST propagate mounts (rslave/rshared) so the share shows inside.",
+    section: "§3.1",
+    family: "boot",
+    severity: "critical",
+  },
+  {
+    appliesTo: (node) => (node.containers ?? []).some((c) => c.dataPaths.length > 0),
+    probes: [containers, mounts],
+    check({ node, fact }) {
+      const found = fact(containers);
+      const table = fact(mounts);
+      const findings: Finding[] = [];
+      for (const decl of node.containers ?? []) {
+        const c = found.find((x) => x.name === decl.name);
+        for (const dp of decl.dataPaths) {
+          const subject = `container ${decl.name} ${dp.container}`;
+          const expected = `bound from the node's mount ${dp.mustBeMount}`;
+          if (!c) {
+            findings.push({ subject, expected, actual: "no such container" });
+            continue;
+          }
+          const r = resolveOnNode(c, dp.container);
+          if (!r) {
+            findings.push({ subject, expected, actual: "not bound from the node (the container's own filesystem)" });
+            continue;
+          }
+          const onMount = r.nodePath === dp.mustBeMount || r.nodePath.startsWith(dp.mustBeMount + "/");
+          const viaParent = dp.mustBeMount.startsWith(r.mount.source.replace(/\/+$/, "") + "/");
+          if (!onMount) {
+            findings.push({ subject, expected, actual: `bound from ${r.nodePath} (${r.mount.source}:${r.mount.destination}), not under ${dp.mustBeMount}` });
+          } else if (viaParent && !PROPAGATES.has(r.mount.propagation)) {
+            findings.push({ subject, expected, actual: `bound from ${r.mount.source} with propagation ${r.mount.propagation || "none"}: the share mounted later does not show inside` });
+          } else if (!table.some((m) => m.target === dp.mustBeMount)) {
+            findings.push({ subject, expected, actual: `${dp.mustBeMount} is not a mount on the node (a local directory)` });
+          }
+        }
+      }
+      return findings;
+    },
+  },
+);

@@ -1,0 +1,30 @@
+// §3.1 layer 3: containers use `restart: unless-stopped`, so they come back after a reboot.
+import { containers } from "../../helpers/probes/containers.ts";
+import { invariant } from "../../helpers/spec/invariant.ts";
+import type { Finding } from "../../helpers/spec/message.ts";
+
+invariant(
+  {
+    id: "CONT-001",
+    title: "Containers have their declared restart policy",
+    must: "Every declared container MUST exist and MUST have the restart policy the inventory declares (default `unless-stopped`), so it comes back after a reboot.",
+    section: "§3.1",
+    family: "containers",
+    severity: "critical",
+  },
+  {
+    appliesTo: (node) => (node.containers ?? []).length > 0,
+    probes: [containers],
+    check({ node, fact }) {
+      const found = fact(containers);
+      const findings: Finding[] = [];
+      for (const decl of node.containers ?? []) {
+        const c = found.find((x) => x.name === decl.name);
+        if (!c) findings.push({ subject: `container ${decl.name}`, expected: `restart policy ${decl.restart}`, actual: "no such container" });
+        else if (c.restartPolicy !== decl.restart)
+          findings.push({ subject: `container ${decl.name}`, expected: `restart policy ${decl.restart}`, actual: `restart policy ${c.restartPolicy}` });
+      }
+      return findings;
+    },
+  },
+);

@@ -1,0 +1,37 @@
+// §4.5: containers run, healthy, and not in a restart loop.
+import { containers } from "../../helpers/probes/containers.ts";
+import { invariant } from "../../helpers/spec/invariant.ts";
+import type { Finding } from "../../helpers/spec/message.ts";
+
+invariant(
+  {
+    id: "CONT-002",
+    title: "Containers are running, healthy and not restart-looping",
+    must: "Every declared container MUST be running, MUST NOT report `unhealthy` (and MUST have a healthcheck when declared with one; `starting` is tolerated), and its RestartCount MUST NOT exceed the declared maxRestarts (default 3).",
+    section: "§4.5",
+    family: "containers",
+    severity: "critical",
+  },
+  {
+    appliesTo: (node) => (node.containers ?? []).length > 0,
+    probes: [containers],
+    check({ node, fact }) {
+      const found = fact(containers);
+      const findings: Finding[] = [];
+      for (const decl of node.containers ?? []) {
+        const subject = `container ${decl.name}`;
+        const c = found.find((x) => x.name === decl.name);
+        if (!c) {
+          findings.push({ subject, expected: "running", actual: "no such container" });
+          continue;
+        }
+        if (!c.running) findings.push({ subject, expected: "running", actual: `${c.status || "not running"} (RestartCount ${c.restartCount})` });
+        if (c.restartCount > decl.maxRestarts)
+          findings.push({ subject, expected: `RestartCount ≤ ${decl.maxRestarts}`, actual: `RestartCount ${c.restartCount}: a restart loop (docker logs ${decl.name})` });
+        if (decl.healthcheck && c.health === undefined) findings.push({ subject, expected: "a healthcheck", actual: "no healthcheck" });
+        else if (decl.healthcheck && c.health === "unhealthy") findings.push({ subject, expected: "healthy", actual: "unhealthy" });
+      }
+      return findings;
+    },
+  },
+);
