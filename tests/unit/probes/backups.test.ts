@@ -1,0 +1,143 @@
+// The backup probes on real output of the vaultwarden image (fixtures/captured/backups), and
+// DATA-007 / DATA-008 judged on it with the lab's declaration (fixtures/lab/declared/backups.ts).
+import { readFileSync } from "node:fs";
+import { dump } from "js-yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { backupsDeclared } from "../../../fixtures/lab/declared/backups.ts";
+import { backupsPlanner, RESTORE_OFF, RESTORE_OFF_LIVE, restoreProbe } from "../../../helpers/facts/planners/backups.ts";
+import type { NodeFacts } from "../../../helpers/facts/types.ts";
+import { parseInventory } from "../../../helpers/inventory/load.ts";
+import type { NodeDecl } from "../../../helpers/inventory/types.ts";
+import { backupListing, parseListing, parseRestore, restoreTest, stampTime, type BackupListing, type RestoreTest } from "../../../helpers/probes/backups.ts";
+import { ProbeParseError, type ProbeOutput } from "../../../helpers/probes/types.ts";
+import { evaluate, type Verdict } from "../../../helpers/spec/evaluate.ts";
+import { declared, registryMode } from "../../../helpers/spec/registry.ts";
+
+const read = (f: string) => readFileSync(`fixtures/captured/backups/${f}`, "utf8");
+const out = (stdout: string, code: number | null = 0, stderr = ""): ProbeOutput => ({ stdout, stderr, code });
+const DIR = "/var/backups/vaultwarden";
+
+describe("backupListing (find -printf on the vaultwarden image)", () => {
+  it("lists timestamped backups with their files, oldest first, leaving .partial-* out", () => {
+    const l = parseListing(DIR, out(read("list-two-backups.txt")));
+    expect(l.exists).toBe(true);
+    expect(l.backups.map((b) => b.name)).toHaveLength(2);
+    const newest = l.backups.at(-1)!;
+    expect(newest.files.map((f) => f.name)).toEqual(["db.sqlite3", "rsa_key.pem", "rsa_key.pub.pem"]);
+    expect(newest.files.find((f) => f.name === "db.sqlite3")!.size).toBe(65536);
+    expect(newest.time).toBe(stampTime(newest.name));
+    expect(l.now).toBeGreaterThanOrEqual(newest.time!);
+  });
+  it("tells an empty folder from a missing one", () => {
+    expect(parseListing(DIR, out(read("list-empty.txt")))).toMatchObject({ exists: true, backups: [] });
+    expect(parseListing(DIR, out(read("list-missing.txt")))).toMatchObject({ exists: false, backups: [] });
+  });
+  it("refuses output it cannot read", () => {
+    expect(() => parseListing(DIR, out("hello\n"))).toThrow(ProbeParseError);
+    expect(() => parseListing(DIR, out("now 1\nexists\nx\td\n"))).toThrow(ProbeParseError);
+    expect(() => parseListing(DIR, out("", 1, "find: boom"))).toThrow(/exited 1/);
+  });
+  it("quotes the folder and only reads", () => {
+    expect(backupListing("/srv/my backups").command).toContain("d='/srv/my backups'");
+    expect(backupListing(DIR).command).not.toMatch(/\b(rm|cp|mv|touch|mktemp)\b/);
+  });
+  it("reads UTC timestamps", () => {
+    expect(stampTime("20261125T030000Z")).toBe(Date.UTC(2026, 10, 25, 3) / 1000);
+    expect(stampTime(".partial-x")).toBeUndefined();
+  });
+});
+
+describe("restoreTest (sqlite3 3.40 + OpenSSL 3.0 on the vaultwarden image)", () => {
+  it("a good backup restores", () => {
+    expect(parseRestore(out(read("restore-ok.txt")))).toMatchObject({ ran: true, copy: { ok: true }, integrity: { ok: true, detail: "ok" }, key: { ok: true }, pubkey: { ok: true } });
+  });
+  it("a corrupt database fails the integrity check with sqlite's message", () => {
+    const r = parseRestore(out(read("restore-corrupt-db.txt"))) as RestoreTest & { ran: true };
+    expect(r.integrity).toMatchObject({ ok: false, code: 11 });
+    expect(r.integrity!.detail).toContain("btreeInitPage() returns error code 11");
+    expect(r.key!.ok).toBe(true);
+  });
+  it("a key that does not parse fails, and no key material is printed", () => {
+    const text = read("restore-bad-key.txt");
+    expect(parseRestore(out(text))).toMatchObject({ key: { ok: false, code: 1 }, integrity: { ok: true } });
+    expect(read("restore-ok.txt") + text).not.toMatch(/BEGIN|PRIVATE KEY|MII/);
+  });
+  it("no backup, and not run", () => {
+    expect(parseRestore(out(read("restore-no-backup.txt")))).toEqual({ ran: true });
+    expect(parseRestore(out(read("restore-not-run.txt")))).toEqual({ ran: false, reason: RESTORE_OFF_LIVE });
+  });
+  it("refuses a test that stopped early", () => {
+    expect(() => parseRestore(out("backup 20261125T030000Z\ncopy 0 \n"))).toThrow(/stopped before/);
+    expect(() => parseRestore(out("what\n"))).toThrow(ProbeParseError);
+  });
+  it("works on a scratch copy removed on exit, never on the backup or the live data", () => {
+    const cmd = restoreTest(DIR, true).command;
+    expect(cmd).toContain("mktemp -d");
+    expect(cmd).toContain(`trap 'rm -rf "$s"' EXIT`);
+    expect(cmd).toContain(`sqlite3 "$s/db.sqlite3"`);
+    expect(cmd).not.toContain("/opt/vaultwarden");
+    expect(restoreTest(DIR, false, "why").command).toBe("echo 'not run: why'");
+  });
+  it("runs on the lab, and on live nodes only with HLC_ALLOW_WRITE_PROBES=1", () => {
+    expect(restoreProbe(DIR, { HLC_TARGET: "lab" }).command).toContain("mktemp");
+    expect(restoreProbe(DIR, { HLC_TARGET: "live" }).command).toBe(`echo '${"not run: " + RESTORE_OFF_LIVE}'`);
+    expect(restoreProbe(DIR, { HLC_TARGET: "live", HLC_ALLOW_WRITE_PROBES: "1" }).command).toContain("mktemp");
+    expect(restoreProbe(DIR, { HLC_TARGET: "lab", HLC_ALLOW_WRITE_PROBES: "0" }).command).toContain(RESTORE_OFF.slice(0, 20));
+  });
+});
+
+const lxc230: NodeDecl = parseInventory(
+  dump({ version: 1, defaults: { ssh: { agent: true } }, nodes: [{ name: "lxc230", role: "service", layer: 3, ssh: { host: "lxc230" }, backups: backupsDeclared.lxc230 }] }),
+  "/lab/abc/inventory.yaml",
+).nodes[0]!;
+
+function facts(listing: BackupListing, restore: RestoreTest): NodeFacts {
+  const rec = (name: string, value: unknown) => [name, { ok: true, value, evidence: { probe: name, command: "…", stdout: "", stderr: "", code: 0 } }] as const;
+  return { node: "lxc230", reachable: true, roundTrips: 1, gatherMs: 1, facts: Object.fromEntries([rec("vaultwarden-backups", listing), rec("vaultwarden-restore", restore)]) } as NodeFacts;
+}
+function judge(id: string, f: NodeFacts): Verdict {
+  const d = declared.find((x) => x.meta.id === id)!;
+  return evaluate(d.meta, d.def, lxc230, f);
+}
+const msg = (v: Verdict) => (v.status === "passed" ? "" : v.message);
+
+beforeAll(async () => {
+  registryMode.catalogOnly = true;
+  await import("../../../specs/data/backup-fresh.spec.ts");
+  await import("../../../specs/data/backup-restore.spec.ts");
+});
+
+describe("DATA-007 / DATA-008 on the lab's declaration", () => {
+  const fresh = parseListing(DIR, out(read("list-two-backups.txt")));
+  const ok = parseRestore(out(read("restore-ok.txt")));
+
+  it("the section normalizes with defaults and plans both probes", () => {
+    expect(lxc230.backups).toEqual({ vaultwarden: { dir: DIR, maxAgeHours: 26, restoreTest: true } });
+    expect(backupsPlanner(lxc230, { version: 1, nodes: [lxc230] } as never).map((p) => p.name)).toEqual(["vaultwarden-backups", "vaultwarden-restore"]);
+  });
+  it("both pass on a fresh, good backup", () => {
+    expect(judge("DATA-007", facts(fresh, ok)).status).toBe("passed");
+    expect(judge("DATA-008", facts(fresh, ok)).status).toBe("passed");
+  });
+  it("DATA-007 fails a backup 10 days old, naming its age", () => {
+    const stale = { ...fresh, now: fresh.now + 10 * 86400 };
+    const v = judge("DATA-007", facts(stale, ok));
+    expect(msg(v)).toContain("DATA-007 [lxc230] The Vaultwarden backup is fresh (§2.3)");
+    expect(msg(v)).toMatch(/expected newest backup at most 26 h old; actual newest backup \d{8}T\d{6}Z is 10\.0 days old/);
+  });
+  it("DATA-007 fails a missing folder, no backup, and a missing key", () => {
+    expect(msg(judge("DATA-007", facts(parseListing(DIR, out(read("list-missing.txt"))), ok)))).toContain("/var/backups/vaultwarden does not exist");
+    expect(msg(judge("DATA-007", facts(parseListing(DIR, out(read("list-empty.txt"))), ok)))).toContain("no timestamped backup folder");
+    const noKey = structuredClone(fresh);
+    noKey.backups.at(-1)!.files = noKey.backups.at(-1)!.files.filter((f) => f.name !== "rsa_key.pem");
+    expect(msg(judge("DATA-007", facts(noKey, ok)))).toContain("rsa_key.pem missing");
+  });
+  it("DATA-008 fails a corrupt database and a broken key", () => {
+    const v = judge("DATA-008", facts(fresh, parseRestore(out(read("restore-corrupt-db.txt")))));
+    expect(msg(v)).toMatch(/db\.sqlite3: expected PRAGMA integrity_check prints ok; actual the copy fails its integrity check \(exit 11: .*btreeInitPage/);
+    expect(msg(judge("DATA-008", facts(fresh, parseRestore(out(read("restore-bad-key.txt"))))))).toContain("rsa_key.pem: expected a private key openssl can parse; actual does not parse (exit 1");
+  });
+  it("DATA-008 judges nothing when the restore test was not run (the evidence says why)", () => {
+    expect(judge("DATA-008", facts(fresh, parseRestore(out(read("restore-not-run.txt"))))).status).toBe("passed");
+  });
+});
