@@ -3,6 +3,7 @@
 import { containers, resolveOnNode } from "../../helpers/probes/containers.ts";
 import { mounts } from "../../helpers/probes/mounts.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
+import { declaredContainers } from "./declared.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
 const PROPAGATES = new Set(["rslave", "rshared", "slave", "shared"]);
@@ -23,8 +24,7 @@ invariant(
       const found = fact(containers);
       const table = fact(mounts);
       const findings: Finding[] = [];
-      for (const decl of node.containers ?? []) {
-        const c = found.find((x) => x.name === decl.name);
+      for (const { decl, c } of declaredContainers(node, found)) {
         for (const dp of decl.dataPaths) {
           const subject = `container ${decl.name} ${dp.container}`;
           const expected = `bound from the node's mount ${dp.mustBeMount}`;

@@ -1,6 +1,7 @@
 // §3.1 layer 3: containers use `restart: unless-stopped`, so they come back after a reboot.
 import { containers } from "../../helpers/probes/containers.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
+import { declaredContainers } from "./declared.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
 invariant(
@@ -18,8 +19,7 @@ invariant(
     check({ node, fact }) {
       const found = fact(containers);
       const findings: Finding[] = [];
-      for (const decl of node.containers ?? []) {
-        const c = found.find((x) => x.name === decl.name);
+      for (const { decl, c } of declaredContainers(node, found)) {
         if (!c) findings.push({ subject: `container ${decl.name}`, expected: `restart policy ${decl.restart}`, actual: "no such container" });
         else if (c.restartPolicy !== decl.restart)
           findings.push({ subject: `container ${decl.name}`, expected: `restart policy ${decl.restart}`, actual: `restart policy ${c.restartPolicy}` });

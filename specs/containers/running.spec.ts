@@ -1,6 +1,7 @@
 // §4.5: containers run, healthy, and not in a restart loop.
 import { containers } from "../../helpers/probes/containers.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
+import { declaredContainers } from "./declared.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
 invariant(
@@ -18,9 +19,8 @@ invariant(
     check({ node, fact }) {
       const found = fact(containers);
       const findings: Finding[] = [];
-      for (const decl of node.containers ?? []) {
+      for (const { decl, c } of declaredContainers(node, found)) {
         const subject = `container ${decl.name}`;
-        const c = found.find((x) => x.name === decl.name);
         if (!c) {
           findings.push({ subject, expected: "running", actual: "no such container" });
           continue;

@@ -2,6 +2,7 @@
 // on all interfaces (`-p 8096:8096`) bypasses the host firewall through Docker's DNAT rules.
 import { containers, publishHonoursScope } from "../../helpers/probes/containers.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
+import { declaredContainers } from "../containers/declared.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
 const WANT = { loopback: "published on 127.0.0.1 or ::1", lan: "published on a specific LAN address", tailnet: "published on a tailnet address" } as const;
@@ -21,8 +22,7 @@ invariant(
     check({ node, fact }) {
       const found = fact(containers);
       const findings: Finding[] = [];
-      for (const decl of node.containers ?? []) {
-        const c = found.find((x) => x.name === decl.name);
+      for (const { decl, c } of declaredContainers(node, found)) {
         if (!c) continue; // CONT-001/CONT-002 report a missing container
         for (const p of c.ports) {
           const subject = `container ${decl.name} port ${p.hostPort} (${p.containerPort})`;
