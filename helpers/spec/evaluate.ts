@@ -15,6 +15,12 @@ export interface CheckContext {
 export interface InvariantDef {
   /** Which declared nodes this invariant speaks about. */
   appliesTo(node: NodeDecl): boolean;
+  /**
+   * For a node this invariant does not apply to: the reason it would, once declared (a planned item
+   * of the document, e.g. "planned in §7: declare storage.snapraid.schedule"). Such a node gets a
+   * SKIPPED result carrying the reason, never a pass.
+   */
+  planned?(node: NodeDecl): string | undefined;
   /** Probes whose facts it judges; their evidence is attached to every result. */
   probes: Probe<unknown>[];
   check(ctx: CheckContext): Finding[];

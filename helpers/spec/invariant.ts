@@ -21,9 +21,26 @@ export function invariant(meta: InvariantMeta, def: InvariantDef): void {
   if (!registersTests()) return;
   const run = runContext();
   const nodes = run.inventory.nodes.filter((n) => def.appliesTo(n));
+  const planned = run.inventory.nodes.flatMap((n) => {
+    const reason = nodes.includes(n) ? undefined : def.planned?.(n);
+    return reason ? [{ node: n, reason }] : [];
+  });
 
   describe(`${meta.id} ${meta.title}`, () => {
-    if (nodes.length === 0) {
+    for (const { node, reason } of planned) {
+      it(`${meta.id} ${node.name}: ${meta.title}`, async (ctx) => {
+        await allure.labels(
+          { name: "invariant", value: meta.id },
+          { name: "node", value: node.name },
+          { name: "section", value: meta.section },
+          { name: "family", value: meta.family },
+          { name: "layer", value: `Layer ${node.layer}: ${LAYER_NAMES[node.layer]}` },
+        );
+        await allure.description(`**${meta.id}** (${meta.section}): ${meta.must}\n\nSkipped on \`${node.name}\`: ${reason}`);
+        ctx.skip(`${meta.id} [${node.name}] not checked: ${reason}`);
+      });
+    }
+    if (nodes.length === 0 && planned.length === 0) {
       it(`${meta.id} (no node): ${meta.title}`, (ctx) => ctx.skip(`no node in the inventory declares what ${meta.id} checks`));
       return;
     }
