@@ -1,18 +1,51 @@
 // Gather phase of a conformance run: runs once, before any spec file, in vitest's main process.
 // One SSH connection per node, every node's probes in one round trip, all nodes concurrently;
 // the spec files then judge these facts.
+//
+// Playbook diagnostics (operations.md §4.3-4.5): the invariants that name a playbook section are
+// judged here too, on the same facts. For every node where one fails, what its playbook says to
+// look at (findmnt -T, systemctl status, the journal, docker logs, the restart history) runs in
+// ONE more batched round trip over the same, still open connection (nodes in parallel), and
+// reaches the workers with the facts. A conformant run makes no extra round trip.
 import { mkdirSync, writeFileSync } from "node:fs";
 import type { TestProject } from "vitest/node";
 import { gatherFromFile } from "../helpers/facts/run.ts";
-import "../helpers/spec/run-context.ts";
+import { loadCatalog } from "../helpers/spec/catalog.ts";
+import { planDiagnostics, withPlaybook } from "../helpers/spec/diagnose.ts";
+import type { Declared } from "../helpers/spec/registry.ts";
+import { setRunContext } from "../helpers/spec/run-context.ts";
 
 export default async function setup(project: TestProject): Promise<void> {
   const file = process.env.HLC_INVENTORY;
   if (!file) {
     throw new Error("HLC_INVENTORY is not set. Run `npm run conformance` (fixture lab) or `npm run conformance -- --inventory FILE` (live).");
   }
-  const { inventory, facts } = await gatherFromFile(file);
   const target = process.env.HLC_TARGET === "lab" ? "lab" : "live";
+
+  // The spec files, declared only (catalog mode: nothing registers tests in this process),
+  // imported while the facts are gathered.
+  let diagnosticsProblem: string | undefined;
+  const catalog: Promise<Declared[]> =
+    process.env.HLC_DIAGNOSTICS === "0"
+      ? Promise.resolve([])
+      : loadCatalog().then(withPlaybook, (e: Error) => {
+          diagnosticsProblem = `spec files could not be loaded for diagnostics: ${e.message}`;
+          console.warn(`[conformance] ${diagnosticsProblem}`);
+          return [];
+        });
+
+  const { inventory, facts } = await gatherFromFile(file, {
+    diagnose: async (inv, gathered) => {
+      const playbooks = await catalog;
+      if (playbooks.length === 0) return {};
+      setRunContext({ inventory: inv, facts: gathered, target });
+      try {
+        return planDiagnostics(playbooks, inv, gathered);
+      } finally {
+        setRunContext(undefined);
+      }
+    },
+  });
   project.provide("hlcRun", { inventory, facts, target });
 
   // Run statistics for the operator and the benchmark: connections, round trips, timings.
@@ -23,12 +56,24 @@ export default async function setup(project: TestProject): Promise<void> {
     startedAt: facts.startedAt,
     gatherMs: Math.round(facts.durationMs),
     connections: facts.connections,
+    ...(facts.diagnosticsMs !== undefined ? { diagnosticsMs: Math.round(facts.diagnosticsMs) } : {}),
+    ...(diagnosticsProblem ? { diagnosticsError: diagnosticsProblem } : {}),
     nodes: Object.values(facts.nodes).map((n) => ({
       node: n.node,
       reachable: n.reachable,
       roundTrips: n.roundTrips,
       gatherMs: Math.round(n.gatherMs),
       ...(n.error ? { error: n.error.message } : {}),
+      ...(n.diagnostics
+        ? {
+            diagnostics: {
+              invariants: Object.keys(n.diagnostics),
+              commands: new Set(Object.values(n.diagnostics).flatMap((ds) => ds.map((d) => d.command))).size,
+              ms: Math.round(n.diagnosticsMs ?? 0),
+            },
+          }
+        : {}),
+      ...(n.diagnosticsError ? { diagnosticsError: n.diagnosticsError } : {}),
     })),
   };
   writeFileSync(process.env.HLC_RUN_STATS ?? "reports/run-stats.json", JSON.stringify(stats, null, 2) + "\n");

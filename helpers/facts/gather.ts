@@ -6,7 +6,7 @@ import type { TransportPool } from "../transport/pool.ts";
 import { TransportError, type Transport } from "../transport/types.ts";
 import { buildBatch, splitBatch } from "./batch.ts";
 import { redact } from "./redact.ts";
-import type { FactRecord, NodeFacts, RunFacts } from "./types.ts";
+import type { DiagnosticPlan, DiagnosticRecord, DiagnosticRequest, FactRecord, NodeFacts, RunFacts } from "./types.ts";
 
 export type ProbePlan = (node: Inventory["nodes"][number], inventory: Inventory) => Probe<unknown>[];
 
@@ -51,4 +51,48 @@ export async function gatherRun(inventory: Inventory, pool: TransportPool, plan:
     connections: [...pool.stats.connections],
     nodes: Object.fromEntries(gathered.map((g) => [g.node, g])),
   };
+}
+
+/** Bound of the whole diagnostics round trip of a node (each command is bounded on its own too). */
+export const DIAGNOSTICS_TIMEOUT_MS = 60_000;
+
+/**
+ * The playbook's diagnostics of one node: every failed invariant's commands, each command once,
+ * in ONE batched round trip over the node's existing transport. Adds them to `facts` (redacted
+ * like evidence) and counts the round trip. Never throws: a failure is recorded instead.
+ */
+export async function diagnoseNode(transport: Transport, facts: NodeFacts, wanted: Record<string, DiagnosticRequest[]>, secrets: readonly string[] = []): Promise<void> {
+  const commands = [...new Set(Object.values(wanted).flatMap((ds) => ds.map((d) => d.command)))];
+  if (commands.length === 0 || !facts.reachable) return;
+  const started = performance.now();
+  const batch = buildBatch(commands);
+  try {
+    const result = await transport.exec(batch.script, { timeoutMs: DIAGNOSTICS_TIMEOUT_MS });
+    const outputs = splitBatch(batch, commands.length, result.stdout, result.stderr);
+    const byCommand = new Map(commands.map((c, i) => [c, outputs[i]!]));
+    facts.diagnostics = Object.fromEntries(
+      Object.entries(wanted).map(([id, ds]) => [
+        id,
+        ds.map((d): DiagnosticRecord => {
+          const out = byCommand.get(d.command)!;
+          return { what: d.what, command: redact(d.command, secrets), stdout: redact(out.stdout, secrets), stderr: redact(out.stderr, secrets), code: out.code };
+        }),
+      ]),
+    );
+  } catch (e) {
+    facts.diagnosticsError = `the diagnostics round trip failed: ${redact((e as Error).message, secrets)}`;
+  } finally {
+    facts.roundTrips++;
+    facts.diagnosticsMs = performance.now() - started;
+  }
+}
+
+/** Every node with something to diagnose, in parallel, each over its connection from the gather phase. */
+export async function diagnoseRun(run: RunFacts, pool: TransportPool, plan: DiagnosticPlan, secrets: readonly string[] = []): Promise<void> {
+  await Promise.all(
+    Object.entries(plan).map(async ([node, wanted]) => {
+      const facts = run.nodes[node];
+      if (facts) await diagnoseNode(pool.get(node), facts, wanted, secrets);
+    }),
+  );
 }

@@ -2,23 +2,49 @@
 // load and validate the inventory (before anything connects), then gather every node's facts.
 import type { Inventory } from "../inventory/types.ts";
 import { loadInventory } from "../inventory/load.ts";
+import { backupSecrets } from "../inventory/sections/backups.ts";
 import { shareSecrets } from "../inventory/sections/shares.ts";
 import { TransportPool } from "../transport/pool.ts";
-import { gatherRun } from "./gather.ts";
+import { diagnoseRun, gatherRun, type ProbePlan } from "./gather.ts";
 import { probePlan } from "./plan.ts";
-import type { RunFacts } from "./types.ts";
+import type { DiagnosticPlan, RunFacts } from "./types.ts";
 
-export async function gatherFromInventory(inventory: Inventory): Promise<RunFacts> {
+export interface GatherOptions {
+  /**
+   * After the facts: what to diagnose (the playbook's commands of every failed invariant, per
+   * node). Nodes with something to diagnose get ONE more round trip over the same connection;
+   * an empty plan (a conformant run) costs nothing.
+   */
+  diagnose?: (inventory: Inventory, facts: RunFacts) => DiagnosticPlan | Promise<DiagnosticPlan>;
+}
+
+export async function gatherFromInventory(inventory: Inventory, options: GatherOptions = {}): Promise<RunFacts> {
   const pool = new TransportPool(inventory);
   try {
-    // Known secrets (the SMB passwords the shares section points to) are masked in all evidence.
-    return await gatherRun(inventory, pool, probePlan, shareSecrets(inventory));
+    return await gatherWithPool(inventory, pool, options);
   } finally {
     await pool.closeAll();
   }
 }
 
-export async function gatherFromFile(file: string): Promise<{ inventory: Inventory; facts: RunFacts }> {
+/** The facts, then (only where something failed) the diagnostics, over the pool's connections. */
+export async function gatherWithPool(inventory: Inventory, pool: TransportPool, options: GatherOptions = {}, plan: ProbePlan = probePlan): Promise<RunFacts> {
+  // Known secrets (the SMB passwords the shares section points to, the restic passwords the backups
+  // section lets the suite read) are masked in all evidence.
+  const secrets = [...shareSecrets(inventory), ...backupSecrets(inventory)];
+  const facts = await gatherRun(inventory, pool, plan, secrets);
+  if (options.diagnose) {
+    const wanted = await options.diagnose(inventory, facts);
+    if (Object.keys(wanted).length > 0) {
+      const t0 = performance.now();
+      await diagnoseRun(facts, pool, wanted, secrets);
+      facts.diagnosticsMs = performance.now() - t0;
+    }
+  }
+  return facts;
+}
+
+export async function gatherFromFile(file: string, options: GatherOptions = {}): Promise<{ inventory: Inventory; facts: RunFacts }> {
   const inventory = loadInventory(file);
-  return { inventory, facts: await gatherFromInventory(inventory) };
+  return { inventory, facts: await gatherFromInventory(inventory, options) };
 }

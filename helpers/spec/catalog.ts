@@ -33,7 +33,8 @@ export function renderCatalog(items: Declared[]): string {
   ];
   for (const { meta, def } of items) {
     const runs = def.probes.map((p) => `\`${cell(p.command)}\``).join("<br>") || "(facts from other nodes)";
-    lines.push(`| ${meta.id} | ${meta.section} | **${cell(meta.title)}** — ${cell(meta.must)} | ${meta.severity} | ${meta.mutates ? "yes (opt-in on live nodes)" : "no"} | ${runs} |`);
+    const playbook = meta.playbook ? `<br>On failure: playbook ${cell(meta.playbook)}, its diagnostics gathered on the node and attached` : "";
+    lines.push(`| ${meta.id} | ${meta.section} | **${cell(meta.title)}** — ${cell(meta.must)}${playbook} | ${meta.severity} | ${meta.mutates ? "yes (opt-in on live nodes)" : "no"} | ${runs} |`);
   }
   lines.push("", "## By spec file", "");
   for (const { meta, file } of items) lines.push(`- ${meta.id}: \`${relative(process.cwd(), resolve(file))}\``);

@@ -1,9 +1,9 @@
 // Pure evaluation of one invariant on one node's facts: no vitest, no Allure, so it is
 // unit-testable and the same logic serves every reporter.
-import type { Evidence, NodeFacts } from "../facts/types.ts";
+import type { DiagnosticRecord, DiagnosticRequest, Evidence, NodeFacts } from "../facts/types.ts";
 import type { NodeDecl } from "../inventory/types.ts";
 import type { Probe } from "../probes/types.ts";
-import { formatFailure, formatUnreachable, type Finding } from "./message.ts";
+import { formatFailure, formatPlaybook, formatUnreachable, type Finding } from "./message.ts";
 import type { InvariantMeta } from "./meta.ts";
 
 export interface CheckContext {
@@ -24,19 +24,33 @@ export interface InvariantDef {
   /** Probes whose facts it judges; their evidence is attached to every result. */
   probes: Probe<unknown>[];
   check(ctx: CheckContext): Finding[];
+  /**
+   * With `meta.playbook`: what the playbook says to look at on the node when `check` failed
+   * (READ-ONLY commands, see helpers/spec/diagnostics.ts), given its findings (empty when a fact
+   * could not be read). The gather phase runs them in one extra round trip, only on failure.
+   */
+  diagnose?(ctx: CheckContext, findings: Finding[]): DiagnosticRequest[];
 }
 
 export class FactUnavailable extends Error {}
 
 export type Verdict =
   | { status: "passed"; evidence: Evidence[] }
-  | { status: "failed"; message: string; findings: Finding[]; evidence: Evidence[] }
+  | {
+      status: "failed";
+      message: string;
+      findings: Finding[];
+      evidence: Evidence[];
+      /** What the playbook says to look at (from `diagnose`), and what of it was gathered. */
+      wanted: DiagnosticRequest[];
+      diagnostics: DiagnosticRecord[];
+    }
   | { status: "broken"; message: string; evidence: Evidence[] };
 
 export function evaluate(meta: InvariantMeta, def: InvariantDef, node: NodeDecl, facts: NodeFacts | undefined): Verdict {
   if (!facts || !facts.reachable) {
     const reason = facts?.error?.message ?? "no facts were gathered for this node";
-    return { status: "failed", message: formatUnreachable(meta, node.name, reason), findings: [], evidence: [] };
+    return { status: "failed", message: formatUnreachable(meta, node.name, reason), findings: [], evidence: [], wanted: [], diagnostics: [] };
   }
   const evidence = def.probes.flatMap((p) => (facts.facts[p.name] ? [facts.facts[p.name]!.evidence] : []));
   const ctx: CheckContext = {
@@ -51,11 +65,29 @@ export function evaluate(meta: InvariantMeta, def: InvariantDef, node: NodeDecl,
   try {
     const findings = def.check(ctx);
     if (findings.length === 0) return { status: "passed", evidence };
-    return { status: "failed", message: formatFailure(meta, node.name, findings), findings, evidence };
+    return withPlaybook(meta, def, ctx, facts, { status: "failed", message: formatFailure(meta, node.name, findings), findings, evidence, wanted: [], diagnostics: [] });
   } catch (e) {
     const message = `${meta.id} [${node.name}] ${meta.title}: cannot judge: ${(e as Error).message}`;
     // A fact we cannot read is a failure of the node, not of the suite: the operator must look.
-    if (e instanceof FactUnavailable) return { status: "failed", message, findings: [], evidence };
+    if (e instanceof FactUnavailable) return withPlaybook(meta, def, ctx, facts, { status: "failed", message, findings: [], evidence, wanted: [], diagnostics: [] });
     return { status: "broken", message, evidence };
   }
+}
+
+type Failed = Extract<Verdict, { status: "failed" }>;
+
+/** A failure of an invariant with a playbook: name the section, pair what to look at with what was gathered. */
+function withPlaybook(meta: InvariantMeta, def: InvariantDef, ctx: CheckContext, facts: NodeFacts, v: Failed): Failed {
+  if (!meta.playbook) return v;
+  let wanted: DiagnosticRequest[] = [];
+  let why: string | undefined;
+  try {
+    wanted = def.diagnose?.(ctx, v.findings) ?? [];
+  } catch (e) {
+    why = `cannot tell what to look at: ${(e as Error).message}`;
+  }
+  const gathered = facts.diagnostics?.[meta.id] ?? [];
+  const diagnostics = wanted.flatMap((w) => gathered.filter((g) => g.command === w.command).slice(0, 1));
+  const missing = facts.diagnosticsError ?? why;
+  return { ...v, wanted, diagnostics, message: `${v.message}\n${formatPlaybook(meta.playbook, wanted, diagnostics, missing)}` };
 }

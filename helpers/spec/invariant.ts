@@ -66,7 +66,15 @@ export function invariant(meta: InvariantMeta, def: InvariantDef): void {
           const body = `$ ${ev.command}\n# exit ${ev.code ?? "killed"}\n${ev.stdout}${ev.stderr ? `\n# stderr\n${ev.stderr}` : ""}`;
           await allure.attachment(`evidence: ${ev.probe}`, body, "text/plain");
         }
-        if (verdict.status === "failed") expect.fail(verdict.message);
+        if (verdict.status === "failed") {
+          // The playbook's diagnostics (§4.3-4.5), gathered on this node after it failed.
+          for (const d of verdict.diagnostics) {
+            const body = `$ ${d.command}\n# exit ${d.code ?? "killed"}\n${d.stdout}${d.stderr ? `\n# stderr\n${d.stderr}` : ""}`;
+            await allure.attachment(`diagnostics: ${d.what}`, body, "text/plain");
+          }
+          if (meta.playbook) await allure.label("playbook", meta.playbook);
+          expect.fail(verdict.message);
+        }
         if (verdict.status === "broken") throw new Error(verdict.message);
       });
     }

@@ -1,5 +1,6 @@
 // How a failed invariant reads: node, invariant, and for each finding what was expected and
 // what was found, so an operator understands it at a glance.
+import type { DiagnosticRecord, DiagnosticRequest } from "../facts/types.ts";
 import type { InvariantMeta } from "./meta.ts";
 
 export interface Finding {
@@ -17,4 +18,18 @@ export function formatFailure(meta: InvariantMeta, node: string, findings: Findi
 
 export function formatUnreachable(meta: InvariantMeta, node: string, reason: string): string {
   return `${meta.id} [${node}] ${meta.title} (${meta.section})\n  - node unreachable, nothing could be checked: ${reason}`;
+}
+
+/**
+ * The line a failure with a playbook ends with: the section to follow and what the suite looked
+ * at for it ("attached"), or what to run by hand when it could not.
+ */
+export function formatPlaybook(playbook: string, wanted: DiagnosticRequest[], gathered: DiagnosticRecord[], problem?: string): string {
+  const head = `  playbook ${playbook}`;
+  if (wanted.length === 0) return problem ? `${head} (${problem})` : head;
+  const list = wanted.map((w) => w.what).join("; ");
+  if (gathered.length === wanted.length) return `${head}: diagnostics attached: ${list}`;
+  if (gathered.length === 0) return `${head}: look at ${list}${problem ? ` (not gathered: ${problem})` : " (not gathered)"}`;
+  const got = new Set(gathered.map((g) => g.command));
+  return `${head}: diagnostics attached: ${gathered.map((g) => g.what).join("; ")}; not gathered: ${wanted.filter((w) => !got.has(w.command)).map((w) => w.what).join("; ")}`;
 }

@@ -15,6 +15,12 @@ export interface InvariantMeta {
   severity: Severity;
   /** Changes the node (a write probe, a reboot): opt-in on live nodes, declared here. */
   mutates?: boolean;
+  /**
+   * The playbook section of operations.md an operator follows when this invariant fails, e.g.
+   * "§4.3 MergerFS mount failure". The failure message names it, and the def's `diagnose` says
+   * what of it the suite gathers on the node (attached to the failed result as diagnostics).
+   */
+  playbook?: string;
 }
 
 export const ID_PATTERN = /^[A-Z]+-\d{3}$/;

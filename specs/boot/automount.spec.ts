@@ -4,6 +4,7 @@ import { exampleMountUnits, exampleNetworkMounts } from "../../helpers/facts/pla
 import { escapePath } from "../../helpers/inventory/sections/mounts.ts";
 import { option, timeSpanSec } from "../../helpers/probes/network-mounts.ts";
 import { findUnit } from "../../helpers/probes/systemd.ts";
+import { mountDiagnostics } from "../../helpers/spec/diagnostics.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
@@ -15,6 +16,7 @@ invariant(
     section: "§3.2, §3.3",
     family: "boot",
     severity: "critical",
+    playbook: "§4.4 CIFS mount failure in a service LXC/VM",
   },
   {
     appliesTo: (node) => (node.mounts?.length ?? 0) > 0,
@@ -56,6 +58,11 @@ invariant(
         }
       }
       return findings;
+    },
+    // §4.4: findmnt -T <path>, the automount and mount units and their journal, per failed mount.
+    diagnose({ node }, findings) {
+      const failed = node.mounts!.filter((m) => findings.length === 0 || findings.some((f) => f.subject.startsWith(`${m.path} `) || f.subject.startsWith(`${escapePath(m.path)}.`)));
+      return failed.flatMap((m) => mountDiagnostics(m.path, { automount: true }));
     },
   },
 );

@@ -1,5 +1,6 @@
 // §4.4 "`systemctl --failed` shows mount/automount unit failure", §3.3 converge with no manual step.
 import { failedUnits } from "../../helpers/probes/systemd.ts";
+import { unique, unitDiagnostics } from "../../helpers/spec/diagnostics.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 
 invariant(
@@ -10,6 +11,7 @@ invariant(
     section: "§3.3, §4.4",
     family: "boot",
     severity: "critical",
+    playbook: "§4.4 CIFS mount failure in a service LXC/VM (`systemctl --failed`)",
   },
   {
     appliesTo: () => true,
@@ -24,5 +26,7 @@ invariant(
         actual: `${u.active}/${u.sub}${u.load !== "loaded" ? ` (unit file ${u.load})` : ""}${u.description && u.description !== u.unit ? ` — ${u.description}` : ""}; see \`systemctl status ${u.unit}\` and \`journalctl -u ${u.unit}\` (§4.4)`,
       }));
     },
+    // §4.4: each failed unit's status and journal (and findmnt -T for a mount unit).
+    diagnose: (_ctx, findings) => unique(findings.flatMap((f) => unitDiagnostics(f.subject))),
   },
 );

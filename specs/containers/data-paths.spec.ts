@@ -2,6 +2,7 @@
 // to sit where the mount should be.
 import { containers, resolveOnNode } from "../../helpers/probes/containers.ts";
 import { mounts } from "../../helpers/probes/mounts.ts";
+import { dockerLogs, mountDiagnostics, unique } from "../../helpers/spec/diagnostics.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import { declaredContainers } from "./declared.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
@@ -16,6 +17,7 @@ invariant(
     section: "§3.1",
     family: "boot",
     severity: "critical",
+    playbook: "§4.4 CIFS mount failure in a service LXC/VM",
   },
   {
     appliesTo: (node) => (node.containers ?? []).some((c) => c.dataPaths.length > 0),
@@ -49,6 +51,17 @@ invariant(
         }
       }
       return findings;
+    },
+    // §4.4/§4.5 "confirm mounts exist before debugging app-level issues": the mountpoint (and its
+    // automount when it is a declared network mount), then what the container says.
+    diagnose({ node }, findings) {
+      return unique(
+        (node.containers ?? []).flatMap((c) =>
+          c.dataPaths
+            .filter((dp) => findings.length === 0 || findings.some((f) => f.subject === `container ${c.name} ${dp.container}`))
+            .flatMap((dp) => [...mountDiagnostics(dp.mustBeMount, { automount: (node.mounts ?? []).some((m) => m.path === dp.mustBeMount) }), dockerLogs(c.name)]),
+        ),
+      );
     },
   },
 );

@@ -1,5 +1,6 @@
 // §3.1 layer 3: containers use `restart: unless-stopped`, so they come back after a reboot.
 import { containers } from "../../helpers/probes/containers.ts";
+import { dockerPsAll, restartHistory, unique } from "../../helpers/spec/diagnostics.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import { declaredContainers } from "./declared.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
@@ -12,6 +13,7 @@ invariant(
     section: "§3.1",
     family: "containers",
     severity: "critical",
+    playbook: "§4.5 Container failure / restart loops",
   },
   {
     appliesTo: (node) => (node.containers ?? []).length > 0,
@@ -26,5 +28,8 @@ invariant(
       }
       return findings;
     },
+    // §4.5: the restart history of each container with the wrong policy; `docker ps -a` when one is missing.
+    diagnose: (_ctx, findings) =>
+      unique(findings.map((f) => (f.actual === "no such container" ? dockerPsAll : restartHistory(f.subject.replace(/^container /, ""))))),
   },
 );

@@ -1,5 +1,6 @@
 // §4.5: containers run, healthy, and not in a restart loop.
 import { containers } from "../../helpers/probes/containers.ts";
+import { dockerPsAll, findmntT, restartHistory, dockerLogs, unique } from "../../helpers/spec/diagnostics.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import { declaredContainers } from "./declared.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
@@ -12,6 +13,7 @@ invariant(
     section: "§4.5",
     family: "containers",
     severity: "critical",
+    playbook: "§4.5 Container failure / restart loops",
   },
   {
     appliesTo: (node) => (node.containers ?? []).length > 0,
@@ -32,6 +34,19 @@ invariant(
         else if (decl.healthcheck && c.health === "unhealthy") findings.push({ subject, expected: "healthy", actual: "unhealthy" });
       }
       return findings;
+    },
+    // §4.5: "confirm mounts exist before debugging app-level issues" (findmnt -T of its declared
+    // data paths), then the restart history and the container's logs.
+    diagnose({ node }, findings) {
+      return unique(
+        (node.containers ?? [])
+          .filter((c) => findings.length === 0 || findings.some((f) => f.subject === `container ${c.name}`))
+          .flatMap((c) =>
+            findings.some((f) => f.subject === `container ${c.name}` && f.actual === "no such container")
+              ? [dockerPsAll]
+              : [...c.dataPaths.map((dp) => findmntT(dp.mustBeMount)), restartHistory(c.name), dockerLogs(c.name)],
+          ),
+      );
     },
   },
 );

@@ -5,6 +5,7 @@ import { mergerfsBranches } from "../../helpers/probes/mergerfs.ts";
 import { mounts, type Mount } from "../../helpers/probes/mounts.ts";
 import { mountOf, normalizePath } from "../../helpers/probes/snapraid-array.ts";
 import { snapraidConfig } from "../../helpers/probes/snapraid.ts";
+import { findmntT, fuseConf, fuseJournal, mountDiagnostics, unique } from "../../helpers/spec/diagnostics.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
@@ -16,6 +17,7 @@ invariant(
     section: "§2.2, §3.1, §4.3",
     family: "data",
     severity: "critical",
+    playbook: "§4.3 MergerFS mount failure",
   },
   {
     appliesTo: (node) => node.storage?.mergerfs !== undefined,
@@ -68,6 +70,12 @@ invariant(
         }
       }
       return findings;
+    },
+    // §4.3: the pool's mount unit and journal, every underlying disk mount, fuse/mergerfs errors
+    // in the journal, and user_allow_other.
+    diagnose({ node }) {
+      const pool = node.storage!.mergerfs!;
+      return unique([...mountDiagnostics(normalizePath(pool.mountpoint)), ...pool.branches.map((b) => findmntT(normalizePath(b))), fuseJournal, fuseConf]);
     },
   },
 );

@@ -4,6 +4,7 @@
 import { mounts } from "../../helpers/probes/mounts.ts";
 import { arrayDisks, contentCopies, normalizePath } from "../../helpers/probes/snapraid-array.ts";
 import { snapraidConfig, snapraidDiff, snapraidPaths, snapraidStatus, type PathState } from "../../helpers/probes/snapraid.ts";
+import { findmntT, mountDiagnostics, unique } from "../../helpers/spec/diagnostics.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
@@ -24,6 +25,7 @@ invariant(
     section: "§3.1, §4.1, §4.2",
     family: "data",
     severity: "blocker",
+    playbook: "§4.1 Disk failure / §4.2 Parity disk failure",
   },
   {
     appliesTo: (node) => node.storage?.snapraid !== undefined,
@@ -102,5 +104,19 @@ invariant(
       }
       return findings;
     },
+    // §4.1/§4.2 "missing /mnt/diskXX", "/mnt/parity missing": the disk's mount, its unit and journal.
+    diagnose: (_ctx, findings) =>
+      unique(
+        findings.flatMap((f) => {
+          const disk = /^data disk \S+ \((\/.*)\)$/.exec(f.subject);
+          if (disk) return mountDiagnostics(normalizePath(disk[1]!));
+          const parity = /^\S+ file (\/.*)$/.exec(f.subject);
+          if (parity) {
+            const dir = normalizePath(parity[1]!).replace(/\/[^/]+$/, "") || "/";
+            return [findmntT(parity[1]!), ...mountDiagnostics(dir).slice(1)];
+          }
+          return [];
+        }),
+      ),
   },
 );

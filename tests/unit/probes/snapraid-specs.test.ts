@@ -122,7 +122,9 @@ describe("storage specs on real captures of vm102", () => {
     const r = judge("missing-disk");
     expect(r.message("DATA-005")).toBe(
       "DATA-005 [vm102] Every SnapRAID disk is mounted, parity readable, content files in place (§3.1, §4.1, §4.2)\n" +
-        "  - data disk d2 (/mnt/disk2/): expected mounted on a filesystem of its own (§3.1 layer 1: all disks mounted); actual not mounted: it is on the root filesystem (/); /mnt/disk2/ is an empty directory (an empty mountpoint); its content file /mnt/disk2/snapraid.content is gone with it; snapraid diff counts its 10 files as removed: do NOT run `snapraid sync` until the disk is back (§4.1)",
+        "  - data disk d2 (/mnt/disk2/): expected mounted on a filesystem of its own (§3.1 layer 1: all disks mounted); actual not mounted: it is on the root filesystem (/); /mnt/disk2/ is an empty directory (an empty mountpoint); its content file /mnt/disk2/snapraid.content is gone with it; snapraid diff counts its 10 files as removed: do NOT run `snapraid sync` until the disk is back (§4.1)\n" +
+        // The playbook line (gathered diagnostics are attached in a real run; offline, none were).
+        "  playbook §4.1 Disk failure / §4.2 Parity disk failure: look at findmnt -T /mnt/disk2; systemctl status mnt-disk2.mount; journalctl -u mnt-disk2.mount -n 30 (not gathered)",
     );
     expect(r.failed).not.toContain("DATA-004");
     expect(r.failed).not.toContain("DATA-006"); // /mnt/disk2 is still a branch: its mount is DATA-005's
