@@ -21,19 +21,18 @@
 // passes `docker restart`; the inventory is re-read after it (`refresh`), because a container's
 // published SSH port can change across a restart.
 //
-// Design for a later live entry point (`npm run reboot-check`, NOT implemented yet):
-//   - It loads the real inventory and reboots ONLY nodes that opt in: a node must carry an
-//     allow-list key in the inventory (e.g. `reboot: { allowed: true, maxConvergenceSec: 300 }`,
-//     a new section owned by this module) AND the operator must pass an explicit flag naming the
-//     node (`--reboot vm100 --i-understand-this-reboots`). Without both it only runs
-//     `checkConvergence` (read-only) and prints what it would do.
-//   - The live RebootAction is `ssh node 'systemctl reboot'` (fire and forget through the same
-//     TransportPool; the connection drop is expected), or `qm reboot <vmid>` / `pct reboot <vmid>`
-//     over the hypervisor's connection for guests declared with `proxmox` ids. Then
-//     `awaitConvergence` with `requireDownFirst: true` (the SSH port must have gone away once,
-//     so an ignored reboot is not mistaken for convergence) and the node's declared bound.
-//   - Results go to reports/convergence.json in the same `{scenario, node, seconds}` shape.
-//   - One node at a time, storage last; never the hypervisor or the node running the check.
+// The live entry point (live.ts, `npm run conformance -- --inventory FILE --reboot NODE
+// --confirm-reboot NODE`):
+//   - It reboots ONLY a node that opts in: the node carries `reboot: { allowed: true,
+//     convergeWithin: 5m }` (helpers/inventory/sections/reboot.ts) AND the operator names the
+//     node in `--confirm-reboot NODE` (or HLC_CONFIRM_REBOOT=NODE). Never a hypervisor, never an
+//     LXC reached through pct. Without both it refuses (exit 2) and nothing is touched.
+//   - The reboot is `systemctl reboot` over the node's own SSH connection (through `sudo -n` when
+//     ssh.sudo); then it waits for that connection to drop and for SSH to answer with a NEW boot
+//     id (kernel boot id + PID 1 start time, so a container's restart counts too), then
+//     `awaitConvergence` with the node's declared bound, the clock starting at the reboot.
+//   - The result goes to reports/convergence.json as a `{scenario: "live-reboot", node, seconds,
+//     converged, ...}` record; then the normal conformance suite runs.
 import type { Inventory, NodeDecl } from "../inventory/types.ts";
 import { containers as containersProbe, type ContainerInfo } from "../probes/containers.ts";
 import { mounts as findmntProbe } from "../probes/mounts.ts";
@@ -262,7 +261,7 @@ export async function awaitConvergence(inventory: Inventory, node: string, optio
   }
 }
 
-/** What a reboot is: the lab's `docker restart`, or later a live `systemctl reboot` (see the top). */
+/** What a reboot is: the lab's `docker restart` (live reboots: live.ts, see the top). */
 export type RebootAction = (node: string) => Promise<void>;
 
 /** Reboot a node through the action, then await its convergence; the clock starts at the reboot. */
