@@ -16,6 +16,21 @@ export interface UnsyncedBounds {
   removed: number;
 }
 
+/** One scheduled SnapRAID job (§7 "automated sync + scrub schedule"): a systemd timer and its bound. */
+export interface ScheduledJobDecl {
+  /** The systemd timer unit, e.g. snapraid-sync.timer; the service is the timer's Unit= (default: same name, .service). */
+  timer: string;
+  /** Most time between two runs, as declared ("26h", "8d"). */
+  maxInterval: string;
+  /** maxInterval in seconds. */
+  maxIntervalSec: number;
+}
+
+export interface SnapraidScheduleDecl {
+  sync?: ScheduledJobDecl;
+  scrub?: ScheduledJobDecl;
+}
+
 export interface SnapraidDecl {
   /** snapraid.conf on the node. */
   config: string;
@@ -23,6 +38,20 @@ export interface SnapraidDecl {
   maxScrubAgeDays: number;
   maxUnscrubbedPercent: number;
   maxUnsynced: UnsyncedBounds;
+  /** Declared only once sync/scrub run from systemd timers (§7); absent = manual (DATA-009 skipped, planned). */
+  schedule?: SnapraidScheduleDecl;
+}
+
+/** One disk whose SMART health is checked (§1 planned, §6 monthly). */
+export interface SmartDeviceDecl {
+  /** Device node, e.g. /dev/sda or /dev/disk/by-id/ata-… */
+  device: string;
+  /** smartctl's -d device type (sat, scsi, nvme, sat,12, megaraid,N, …); absent = smartctl's auto-detection. */
+  type?: string;
+}
+
+export interface SmartDecl {
+  devices: SmartDeviceDecl[];
 }
 
 export interface MergerfsDecl {
@@ -34,6 +63,7 @@ export interface MergerfsDecl {
 export interface StorageDecl {
   snapraid?: SnapraidDecl;
   mergerfs?: MergerfsDecl;
+  smart?: SmartDecl;
 }
 
 /** Defaults follow the document's cadence (§6): weekly status review and sync, monthly scrub. */
@@ -44,7 +74,32 @@ export const STORAGE_DEFAULTS = {
   maxUnscrubbedPercent: 20,
   maxUnsynced: { added: 50, updated: 50, removed: 0 },
   mountpoint: "/mnt/mergerfs",
+  syncTimer: "snapraid-sync.timer",
+  scrubTimer: "snapraid-scrub.timer",
 } as const;
+
+// A duration as operators write timer cadences: one or more <integer><unit> groups, unit one of
+// s, m (minutes), h, d, w — "26h", "8d", "1d12h". (The age bounds above are whole days; a timer's
+// cadence is often hours, hence a unit.)
+export const DURATION_PATTERN = "^([0-9]+(s|m|h|d|w))+$";
+const UNIT_SEC: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+
+/** "26h" → 93600, "1d12h" → 129600; undefined when not a duration of DURATION_PATTERN. */
+export function parseDuration(text: string): number | undefined {
+  if (!new RegExp(DURATION_PATTERN).test(text)) return undefined;
+  let sec = 0;
+  for (const m of text.matchAll(/([0-9]+)(s|m|h|d|w)/g)) sec += Number(m[1]) * UNIT_SEC[m[2]!]!;
+  return sec;
+}
+
+/** 93600 → "1d 2h"; for messages. */
+export function formatDuration(sec: number): string {
+  const s = Math.max(0, Math.round(sec));
+  const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+  if (d > 0) return h > 0 ? `${d}d ${h}h` : `${d}d`;
+  if (h > 0) return m > 0 ? `${h}h ${m}m` : `${h}h`;
+  return m > 0 ? `${m}m` : `${s}s`;
+}
 
 const absPath = (description: string, dflt?: string) => ({
   type: "string",
@@ -56,10 +111,44 @@ const absPath = (description: string, dflt?: string) => ({
 
 const count = (description: string, dflt: number) => ({ type: "integer", minimum: 0, description, default: dflt });
 
-interface RawStorage {
-  snapraid?: Partial<Omit<SnapraidDecl, "maxUnsynced">> & { maxUnsynced?: Partial<UnsyncedBounds> };
-  mergerfs?: { mountpoint?: string; branches: string[] };
+interface RawJob {
+  timer?: string;
+  maxInterval: string;
 }
+
+interface RawStorage {
+  snapraid?: Partial<Omit<SnapraidDecl, "maxUnsynced" | "schedule">> & {
+    maxUnsynced?: Partial<UnsyncedBounds>;
+    schedule?: { sync?: RawJob; scrub?: RawJob };
+  };
+  mergerfs?: { mountpoint?: string; branches: string[] };
+  smart?: { devices: SmartDeviceDecl[] };
+}
+
+const job = (what: string, dflt: string) => ({
+  type: "object",
+  additionalProperties: false,
+  required: ["maxInterval"],
+  description: `The scheduled ${what}: its systemd timer and the most time allowed between two runs.`,
+  properties: {
+    timer: {
+      type: "string",
+      pattern: "^[A-Za-z0-9:_.\\\\@-]+\\.timer$",
+      patternErrorMessage: "a systemd timer unit name ending in .timer",
+      description: `The systemd timer unit that starts the ${what} (its service is the timer's Unit=, by default the same name with .service).`,
+      default: dflt,
+    },
+    maxInterval: {
+      type: "string",
+      pattern: DURATION_PATTERN,
+      patternErrorMessage: "a duration such as 26h, 8d or 1d12h (units s, m, h, d, w)",
+      description: `Most time since the last ${what} run started, e.g. "26h" for a nightly job (a day plus slack) or "8d" for a weekly one.`,
+    },
+  },
+});
+
+const normJob = (raw: RawJob | undefined, dflt: string): ScheduledJobDecl | undefined =>
+  raw ? { timer: raw.timer ?? dflt, maxInterval: raw.maxInterval, maxIntervalSec: parseDuration(raw.maxInterval)! } : undefined;
 
 const trimSlash = (p: string) => p.replace(/\/+$/, "") || "/";
 
@@ -69,7 +158,7 @@ export const storageSection: Section<RawStorage, StorageDecl> = {
     type: "object",
     additionalProperties: false,
     description:
-      "The storage node's data protection (§2.1, §2.2): its SnapRAID array and its MergerFS pool. Declare it on the storage VM only.",
+      "The storage node's data protection (§2.1, §2.2, §1 SMART): its SnapRAID array and its MergerFS pool (declare those on the storage VM), and the disks whose SMART health is checked (declare `smart` on the node that sees the physical disks: the storage VM when its controller is passed through, else the Proxmox host).",
     properties: {
       snapraid: {
         type: "object",
@@ -106,6 +195,17 @@ export const storageSection: Section<RawStorage, StorageDecl> = {
               ),
             },
           },
+          schedule: {
+            type: "object",
+            additionalProperties: false,
+            minProperties: 1,
+            description:
+              "Automated sync and scrub (§7 roadmap): declare once they run from systemd timers. Each declared job's timer must be enabled and waiting, its last run recent and successful (DATA-009). Absent: the schedule is still manual, DATA-009 is skipped as planned.",
+            properties: {
+              sync: job("sync (`snapraid sync`)", STORAGE_DEFAULTS.syncTimer),
+              scrub: job("scrub (`snapraid scrub`)", STORAGE_DEFAULTS.scrubTimer),
+            },
+          },
         },
       },
       mergerfs: {
@@ -124,6 +224,40 @@ export const storageSection: Section<RawStorage, StorageDecl> = {
           },
         },
       },
+      smart: {
+        type: "object",
+        additionalProperties: false,
+        required: ["devices"],
+        description:
+          "SMART health (§1 planned, §6 monthly): the disks `smartctl -H` must report PASSED on (DATA-010). Absent on a SnapRAID node: skipped as planned.",
+        properties: {
+          devices: {
+            type: "array",
+            minItems: 1,
+            description: "The disks to check, e.g. [{device: /dev/sda}, {device: /dev/sdb, type: sat}].",
+            items: {
+              type: "object",
+              additionalProperties: false,
+              required: ["device"],
+              description: "One disk.",
+              properties: {
+                device: {
+                  type: "string",
+                  pattern: "^/dev/[A-Za-z0-9._:/+-]+$",
+                  patternErrorMessage: "a device path under /dev, e.g. /dev/sda or /dev/disk/by-id/ata-…",
+                  description: "The device smartctl opens, e.g. /dev/sda; /dev/disk/by-id/… names survive reordering.",
+                },
+                type: {
+                  type: "string",
+                  pattern: "^[a-z0-9,+_]+$",
+                  patternErrorMessage: "a smartctl -d type, e.g. sat, scsi, nvme, sat,12, megaraid,0",
+                  description: "smartctl's -d device type (e.g. sat behind a USB/SAS bridge or a passed-through disk); omit for auto-detection.",
+                },
+              },
+            },
+          },
+        },
+      },
     },
   },
   normalize(raw) {
@@ -137,6 +271,14 @@ export const storageSection: Section<RawStorage, StorageDecl> = {
         maxUnscrubbedPercent: s.maxUnscrubbedPercent ?? STORAGE_DEFAULTS.maxUnscrubbedPercent,
         maxUnsynced: { ...STORAGE_DEFAULTS.maxUnsynced, ...s.maxUnsynced },
       };
+      if (s.schedule) {
+        const schedule: SnapraidScheduleDecl = {};
+        const sync = normJob(s.schedule.sync, STORAGE_DEFAULTS.syncTimer);
+        const scrub = normJob(s.schedule.scrub, STORAGE_DEFAULTS.scrubTimer);
+        if (sync) schedule.sync = sync;
+        if (scrub) schedule.scrub = scrub;
+        out.snapraid.schedule = schedule;
+      }
     }
     if (raw.mergerfs) {
       out.mergerfs = {
@@ -144,6 +286,7 @@ export const storageSection: Section<RawStorage, StorageDecl> = {
         branches: raw.mergerfs.branches.map(trimSlash),
       };
     }
+    if (raw.smart) out.smart = { devices: raw.smart.devices.map((d) => ({ ...d })) };
     return out;
   },
 };
