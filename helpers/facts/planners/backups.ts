@@ -1,22 +1,50 @@
-// Probes for the `backups` section (§2.3, §6): the listing of the Vaultwarden backup folder and,
-// when declared, the restore test of its newest backup. The restore test writes a scratch copy
-// (mktemp -d, removed on exit), so it runs on the fixture lab, and on live nodes only when the
-// operator opts in with HLC_ALLOW_WRITE_PROBES=1 (HLC_ALLOW_WRITE_PROBES=0 turns it off on the lab
-// too): the same switch as the shares' write probes. Otherwise its probe only records why it did not run.
+// Probes for the `backups` section (§2.3, §2.4, §6):
+// - Vaultwarden: the listing of the backup folder and, when declared, the restore test of its
+//   newest backup.
+// - Nextcloud: the newest database dump (read-only) and, when declared, its restore into a
+//   throwaway database.
+// - restic (the off-site/immutable target, §2.4 planned): the newest snapshot and, when declared,
+//   `restic check`; both read-only (--no-lock --no-cache).
+// The restore tests write (a scratch copy; a scratch database created and dropped), so they run on
+// the fixture lab, and on live nodes only when the operator opts in with HLC_ALLOW_WRITE_PROBES=1
+// (HLC_ALLOW_WRITE_PROBES=0 turns them off on the lab too): the same switch as the shares' write
+// probes. Otherwise their probe only records why it did not run.
+import type { NextcloudDumpDecl } from "../../inventory/sections/backups.ts";
 import { backupListing, restoreTest } from "../../probes/backups.ts";
+import { nextcloudDump, nextcloudRestore } from "../../probes/nextcloud-dump.ts";
+import { resticCheck, resticSnapshots } from "../../probes/restic.ts";
 import { writeProbesAllowed } from "./shares.ts";
 import type { Planner } from "./types.ts";
 
 export const RESTORE_OFF_LIVE = "write probes are off on live nodes: opt in with HLC_ALLOW_WRITE_PROBES=1 to restore-test the newest backup (it copies the backup to a scratch folder, removed again)";
 export const RESTORE_OFF = "write probes are off (HLC_ALLOW_WRITE_PROBES=0): the newest backup was not restore-tested";
+export const DUMP_RESTORE_OFF_LIVE =
+  "write probes are off on live nodes: opt in with HLC_ALLOW_WRITE_PROBES=1 to restore-test the newest Nextcloud dump (it creates a scratch database in MariaDB on the node, dropped again)";
+export const DUMP_RESTORE_OFF = "write probes are off (HLC_ALLOW_WRITE_PROBES=0): the newest Nextcloud dump was not restore-tested";
 
 export function restoreProbe(dir: string, env: NodeJS.ProcessEnv = process.env) {
   const writes = writeProbesAllowed(env);
   return restoreTest(dir, writes, writes ? "" : env.HLC_ALLOW_WRITE_PROBES === "0" ? RESTORE_OFF : RESTORE_OFF_LIVE);
 }
 
+export function dumpRestoreProbe(nc: NextcloudDumpDecl, env: NodeJS.ProcessEnv = process.env) {
+  const writes = writeProbesAllowed(env);
+  return nextcloudRestore(
+    { dir: nc.dir, pattern: nc.pattern, ...(nc.defaultsFile ? { defaultsFile: nc.defaultsFile } : {}) },
+    writes,
+    writes ? "" : env.HLC_ALLOW_WRITE_PROBES === "0" ? DUMP_RESTORE_OFF : DUMP_RESTORE_OFF_LIVE,
+  );
+}
+
 export const backupsPlanner: Planner = (node) => {
-  const vw = node.backups?.vaultwarden;
-  if (!vw) return [];
-  return [backupListing(vw.dir), ...(vw.restoreTest ? [restoreProbe(vw.dir)] : [])];
+  const b = node.backups;
+  if (!b) return [];
+  const vw = b.vaultwarden;
+  const nc = b.nextcloud;
+  const r = b.restic;
+  return [
+    ...(vw ? [backupListing(vw.dir), ...(vw.restoreTest ? [restoreProbe(vw.dir)] : [])] : []),
+    ...(nc ? [nextcloudDump(nc.dir, nc.pattern), ...(nc.restoreTest ? [dumpRestoreProbe(nc)] : [])] : []),
+    ...(r ? [resticSnapshots(r), ...(r.check ? [resticCheck(r)] : [])] : []),
+  ];
 };

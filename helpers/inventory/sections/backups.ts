@@ -1,8 +1,24 @@
-// Section `backups` (§2.3 "Vaultwarden: scheduled backup copy", §6 "Validate that backups can be
-// restored"): where a node keeps its Vaultwarden backups, how old the newest may be, and whether
-// the newest is restore-tested. Each backup is a folder /<dir>/<YYYYMMDDTHHMMSSZ>/ holding
-// db.sqlite3, rsa_key.pem and rsa_key.pub.pem (what vaultwarden-backup writes).
+// Section `backups` (§2.3 "Vaultwarden: scheduled backup copy", "Nextcloud: automated DB dumps",
+// §2.4 planned "restic + append-only repo", §6 "Validate that backups can be restored"):
+// - `vaultwarden`: where a node keeps its Vaultwarden backups, how old the newest may be, and
+//   whether the newest is restore-tested. Each backup is a folder /<dir>/<YYYYMMDDTHHMMSSZ>/
+//   holding db.sqlite3, rsa_key.pem and rsa_key.pub.pem (what vaultwarden-backup writes).
+// - `nextcloud`: the folder of gzip'd mysqldump/mariadb-dump files of Nextcloud's database, how old
+//   the newest may be, and whether it is restore-tested into a throwaway database.
+// - `restic`: the off-site/immutable target (§2.4, planned): a restic repository, the password
+//   file ON THE NODE (restic reads it; the suite never does), the maximum snapshot age.
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Inventory } from "../types.ts";
+import { resolvePassword, type PasswordSource } from "./shares.ts";
 import type { Section } from "./types.ts";
+
+/** As normalize.ts expands key paths (not imported from there: it imports every section). */
+function expandPath(path: string, baseDir: string): string {
+  if (path === "~") return homedir();
+  if (path.startsWith("~/")) return join(homedir(), path.slice(2));
+  return resolve(baseDir, path);
+}
 
 export interface VaultwardenBackupDecl {
   /** Folder holding one sub-folder per backup, named by its UTC timestamp. */
@@ -13,16 +29,84 @@ export interface VaultwardenBackupDecl {
   restoreTest: boolean;
 }
 
+export interface NextcloudDumpDecl {
+  /** Folder holding the dumps. */
+  dir: string;
+  /** Shell glob (find -name) of the dump files in it. */
+  pattern: string;
+  /** The newest dump may be at most this old (by mtime). */
+  maxAgeHours: number;
+  /** Restore the newest dump into a scratch database (mutating, opt-in on live nodes). */
+  restoreTest: boolean;
+  /** Tables the restored dump must hold. */
+  expectTables: string[];
+  /** The restored dump must hold at least this many tables. */
+  minTables: number;
+  /** MariaDB client option file on the node for the restore test; default: the unix-socket login. */
+  defaultsFile?: string;
+}
+
+export interface ResticDecl {
+  /** Repository as restic's -r takes it: a path on the node, sftp:…, rest:…, s3:… */
+  repository: string;
+  /** File on the node holding the repository password, passed as --password-file. */
+  passwordFile: string;
+  /** The newest snapshot may be at most this old. */
+  maxAgeHours: number;
+  /** Only snapshots of this host count (restic --host). */
+  host?: string;
+  /** Only snapshots with this tag count (restic --tag). */
+  tag?: string;
+  /** Run `restic check` (DATA-014). */
+  check: boolean;
+  /** Where the suite can read the same password on its own machine, only to mask it in evidence. */
+  maskPassword?: PasswordSource;
+}
+
 export interface BackupsDecl {
   vaultwarden?: VaultwardenBackupDecl;
+  nextcloud?: NextcloudDumpDecl;
+  restic?: ResticDecl;
 }
 
 interface RawBackups {
   vaultwarden?: { dir?: string; maxAgeHours?: number; restoreTest?: boolean };
+  nextcloud?: { dir?: string; pattern?: string; maxAgeHours?: number; restoreTest?: boolean; expectTables?: string[]; minTables?: number; defaultsFile?: string };
+  restic?: { repository: string; passwordFile: string; maxAgeHours?: number; host?: string; tag?: string; check?: boolean; maskPassword?: { env?: string; file?: string } };
 }
 
 export const VAULTWARDEN_BACKUP_FILES = ["db.sqlite3", "rsa_key.pem", "rsa_key.pub.pem"] as const;
 export const BACKUP_DEFAULTS: VaultwardenBackupDecl = { dir: "/var/backups/vaultwarden", maxAgeHours: 26, restoreTest: true };
+export const NEXTCLOUD_DUMP_DEFAULTS: NextcloudDumpDecl = {
+  dir: "/var/backups/nextcloud",
+  pattern: "*.sql.gz",
+  maxAgeHours: 26,
+  restoreTest: true,
+  expectTables: ["oc_users"],
+  minTables: 1,
+};
+export const RESTIC_DEFAULTS = { maxAgeHours: 26, check: true };
+
+const passwordSourceSchema = {
+  description:
+    "Optional: where the suite can read the same repository password on the machine running it (`{ env: VARIABLE }` or `{ file: PATH }`), only so that it is masked in all evidence should it ever show. It is never sent to the node: restic reads `passwordFile` there.",
+  oneOf: [
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["env"],
+      description: "The password is in an environment variable of the suite's process.",
+      properties: { env: { type: "string", minLength: 1, description: "Environment variable holding the password." } },
+    },
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["file"],
+      description: "The password is in a file on the machine running the suite.",
+      properties: { file: { type: "string", minLength: 1, description: "File holding the password; `~` is the home directory, a relative path is relative to this inventory file." } },
+    },
+  ],
+};
 
 export const backupsSection: Section<RawBackups, BackupsDecl> = {
   key: "backups",
@@ -45,7 +129,77 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
           },
         },
       },
+      nextcloud: {
+        type: "object",
+        additionalProperties: false,
+        description:
+          "Nextcloud's database dumps (§2.3): gzip'd mysqldump/mariadb-dump files of the database of one database (no --databases/--all-databases: such a dump names the live database and is never restore-tested).",
+        properties: {
+          dir: { type: "string", pattern: "^/", description: "Folder holding the dumps (default /var/backups/nextcloud)." },
+          pattern: { type: "string", minLength: 1, description: "Shell glob of the dump files in that folder, as `find -name` takes it (default *.sql.gz). The newest by mtime is checked." },
+          maxAgeHours: { type: "number", exclusiveMinimum: 0, description: "Maximum age of the newest dump in hours, by its mtime (default 26: a nightly dump plus slack)." },
+          restoreTest: {
+            type: "boolean",
+            description:
+              "Restore-test the newest dump (default true): create a uniquely named scratch database (hlc_restore_<time>_<pid>) on the node's MariaDB, import the dump, list its tables, drop the scratch database again. It writes to MariaDB, so on live nodes it runs only with HLC_ALLOW_WRITE_PROBES=1.",
+          },
+          expectTables: {
+            type: "array",
+            items: { type: "string", pattern: "^[A-Za-z0-9_$]+$", description: "A table name, e.g. oc_users." },
+            description: "Tables the restored dump must hold (default [oc_users]).",
+          },
+          minTables: { type: "integer", minimum: 1, description: "The restored dump must hold at least this many tables (default 1; a full Nextcloud has about a hundred)." },
+          defaultsFile: {
+            type: "string",
+            pattern: "^/",
+            description:
+              "MariaDB client option file ON THE NODE for the restore test (--defaults-extra-file, e.g. /etc/mysql/debian.cnf); default: log in as the SSH user through the unix socket (root on Debian). The suite never reads it.",
+          },
+        },
+      },
+      restic: {
+        type: "object",
+        additionalProperties: false,
+        required: ["repository", "passwordFile"],
+        description:
+          "The off-site/immutable backup target (§2.4, planned: restic + append-only repository). Read only: `restic snapshots` and `restic check` with --no-lock --no-cache, run on this node.",
+        properties: {
+          repository: { type: "string", minLength: 1, description: "The repository as `restic -r` takes it: a path on the node (/srv/restic), sftp:host:/path, rest:https://host/repo, s3:…" },
+          passwordFile: { type: "string", pattern: "^/", description: "File ON THE NODE holding the repository password, passed as --password-file; restic reads it, the suite never does. The SSH user must be able to read it." },
+          maxAgeHours: { type: "number", exclusiveMinimum: 0, description: "Maximum age of the newest snapshot in hours (default 26)." },
+          host: { type: "string", minLength: 1, description: "Only snapshots of this host count (restic --host), e.g. when several nodes share the repository." },
+          tag: { type: "string", minLength: 1, description: "Only snapshots with this tag count (restic --tag)." },
+          check: { type: "boolean", description: "Run `restic check` (structure, not --read-data) and require it to pass (default true)." },
+          maskPassword: passwordSourceSchema,
+        },
+      },
     },
   },
-  normalize: (raw) => (raw.vaultwarden ? { vaultwarden: { ...BACKUP_DEFAULTS, ...raw.vaultwarden } } : {}),
+  normalize: (raw, baseDir) => ({
+    ...(raw.vaultwarden ? { vaultwarden: { ...BACKUP_DEFAULTS, ...raw.vaultwarden } } : {}),
+    ...(raw.nextcloud ? { nextcloud: { ...NEXTCLOUD_DUMP_DEFAULTS, ...raw.nextcloud } } : {}),
+    ...(raw.restic
+      ? {
+          restic: {
+            ...RESTIC_DEFAULTS,
+            ...(({ maskPassword: _mask, ...rest }) => rest)(raw.restic),
+            ...(raw.restic.maskPassword
+              ? { maskPassword: raw.restic.maskPassword.env !== undefined ? { env: raw.restic.maskPassword.env } : { file: expandPath(raw.restic.maskPassword.file!, baseDir) } }
+              : {}),
+          },
+        }
+      : {}),
+  }),
 };
+
+/** The restic passwords the inventory lets the suite read (maskPassword): masked in all evidence. */
+export function backupSecrets(inventory: Inventory, env: NodeJS.ProcessEnv = process.env): string[] {
+  const out = new Set<string>();
+  for (const node of inventory.nodes) {
+    const src = node.backups?.restic?.maskPassword;
+    if (!src) continue;
+    const pw = resolvePassword(src, env);
+    if (pw.ok) out.add(pw.value);
+  }
+  return [...out];
+}

@@ -112,8 +112,9 @@ describe("DATA-007 / DATA-008 on the lab's declaration", () => {
   const ok = parseRestore(out(read("restore-ok.txt")));
 
   it("the section normalizes with defaults and plans both probes", () => {
-    expect(lxc230.backups).toEqual({ vaultwarden: { dir: DIR, maxAgeHours: 26, restoreTest: true } });
-    expect(backupsPlanner(lxc230, { version: 1, nodes: [lxc230] } as never).map((p) => p.name)).toEqual(["vaultwarden-backups", "vaultwarden-restore"]);
+    expect(lxc230.backups!.vaultwarden).toEqual({ dir: DIR, maxAgeHours: 26, restoreTest: true });
+    // lxc230 also declares its restic target (tests/unit/probes/backups-dumps-restic.test.ts).
+    expect(backupsPlanner(lxc230, { version: 1, nodes: [lxc230] } as never).map((p) => p.name)).toEqual(["vaultwarden-backups", "vaultwarden-restore", "restic-snapshots", "restic-check"]);
   });
   it("both pass on a fresh, good backup", () => {
     expect(judge("DATA-007", facts(fresh, ok)).status).toBe("passed");
