@@ -1,0 +1,35 @@
+// Section `reachability` (§1 exposure model, §5.1): how the cross-check of EXPOSE-005 reaches this
+// node from another one. Optional: by default the next node of the inventory (in file order,
+// wrapping around) connects to this node's name, or to its ssh.host when that is a LAN address.
+import type { Section } from "./types.ts";
+
+export interface ReachabilityDecl {
+  /** The node that attempts the connections (the vantage); default: the next node of the inventory. */
+  from?: string;
+  /** Addresses or DNS names of this node on the LAN, as other nodes reach it; default: one, see above. */
+  addresses?: string[];
+}
+
+export const reachabilitySection: Section<ReachabilityDecl, ReachabilityDecl> = {
+  key: "reachability",
+  schema: {
+    type: "object",
+    additionalProperties: false,
+    description:
+      "Where the reachability cross-check (EXPOSE-005) connects to this node's declared TCP ports from (§1, §5.1). Default: from the next node of the inventory, to this node's ssh.host when it is a LAN address, else to its name.",
+    properties: {
+      from: {
+        type: "string",
+        pattern: "^[a-z0-9][a-z0-9-]*$",
+        description: "Name of another node of this inventory that attempts the connections (it needs bash and coreutils' timeout).",
+      },
+      addresses: {
+        type: "array",
+        minItems: 1,
+        items: { type: "string", minLength: 1, pattern: "^[^\\s]+$", description: "An IPv4/IPv6 address or a DNS name of this node on the LAN." },
+        description: "This node's LAN addresses (or names) as the other nodes reach it, e.g. [192.168.1.12]. Each is tried on every declared TCP port.",
+      },
+    },
+  },
+  normalize: (raw) => ({ ...(raw.from !== undefined ? { from: raw.from } : {}), ...(raw.addresses !== undefined ? { addresses: [...raw.addresses] } : {}) }),
+};
