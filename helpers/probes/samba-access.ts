@@ -17,7 +17,8 @@
 //   cannot succeed: the folder is not empty, so an identity allowed to delete gets
 //   NT_STATUS_DIRECTORY_NOT_EMPTY instead of NT_STATUS_ACCESS_DENIED).
 // - Read-write identity, only when write probes are on (the lab; live nodes with
-//   HLC_ALLOW_WRITE_PROBES=1): `put` of a uniquely named probe file, `rename` it, `del` it.
+//   HLC_ALLOW_WRITE_PROBES=1): `put` of a uniquely named probe file (its server-side owner
+//   `stat -c %u:%g` is noted, for IDENT-006), `rename` it, `del` it.
 //   Every probe name is removed again as root, and a shell trap removes them on any exit.
 // - Identity not listed on the share: `ls` must end in `tree connect failed: NT_STATUS_ACCESS_DENIED`.
 //
@@ -153,6 +154,8 @@ export function sambaAccess(plan: AccessPlan): Probe<AccessMatrix> {
       } else if (plan.writes) {
         lines.push(
           `smb ${S} ${I} put "put ${smbArg("$T/probe")} ${smbArg(name)}"; note ${S} ${I} put created "$(there "${name}")"`,
+          // The server-side owner of what the identity created (IDENT-006): what consumers see.
+          `if [ -n "$p" ] && [ -e "$p/${name}" ]; then note ${S} ${I} put owner "$(stat -c '%u:%g' -- "$p/${name}" 2>/dev/null)"; fi`,
           `smb ${S} ${I} rename "rename ${smbArg(name)} ${smbArg(`${name}.renamed`)}"; note ${S} ${I} rename created "$(there "${name}.renamed")"`,
           `smb ${S} ${I} delete "del ${smbArg(`${name}.renamed`)}"; note ${S} ${I} delete gone "$(if [ "$(there "${name}.renamed")" = no ]; then echo yes; else echo no; fi)"`,
           `if [ -n "$p" ]; then rm -rf -- "$p/${name}" "$p/${name}.renamed"; fi; note ${S} ${I} write left "$(if [ "$(there "${name}")$(there "${name}.renamed")" = nono ]; then echo no; else echo yes; fi)"`,

@@ -95,14 +95,28 @@ function identityFindings(
         continue;
       }
       const via = got.via ? ` (${mapText(map, got.via.raw)})` : config.unprivileged ? "" : " (privileged: container ids are host ids)";
+      // The chain in one line: container id → host id, against the storage that expects another.
+      const binds = bindMounts(config);
+      const storage = binds.length ? `its bind mount${binds.length > 1 ? "s" : ""} ${binds.join(", ")} expect${binds.length > 1 ? "" : "s"} ${want}` : `host-side storage expects ${want}`;
       findings.push({
         subject,
         expected,
-        actual: `host ${what} ${got.host}${via}: its writes to host-side storage land as ${got.host}, an unknown owner, and files owned by ${want} are not its own`,
+        actual: `${ident.name} (${name}) ${what} ${id} → host ${got.host}${via}, but ${storage}: its writes land as ${got.host}, an unknown owner, and files owned by ${want} are not its own`,
       });
     }
   }
   return findings;
+}
+
+/** The CT's bind mounts (mpN: HOST-PATH,mp=CT-PATH), as "host:/mnt/pve/x → /mnt/x". */
+function bindMounts(config: GuestConfig): string[] {
+  return Object.entries(config.options)
+    .filter(([k, v]) => /^mp\d+$/.test(k) && v.startsWith("/"))
+    .map(([, v]) => {
+      const [host, ...rest] = v.split(",");
+      const mp = rest.find((o) => o.startsWith("mp="))?.slice(3);
+      return `${host}${mp ? ` → ${mp}` : ""}`;
+    });
 }
 
 function subidFindings(name: string, map: EffectiveIdmap, kind: "u" | "g", file: SubIdFile, path: string): Finding[] {

@@ -5,6 +5,7 @@ import { exampleOwnersProbe, type OwnerSample } from "../../helpers/probes/samba
 import { sambaConfig, shareParam, hasShare } from "../../helpers/probes/samba-config.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
+import { consumersOf } from "./resolve.ts";
 
 invariant(
   {
@@ -33,7 +34,10 @@ invariant(
         for (const [key, want] of [["force user", share.forceUser], ["force group", share.forceGroup]] as const) {
           const got = shareParam(cfg, share.name, key) ?? "";
           if (want !== undefined && got !== want) {
-            findings.push({ subject, expected: `${key} = ${want} (the share's declared owner)`, actual: got ? `${key} = ${got}` : `no ${key}: files are created as whoever connects` });
+            // The chain, when the inventory names who writes through this share from where.
+            const writers = share.rw.flatMap((id) => consumersOf(share.name, id).map((n) => `${id} (${n})`));
+            const chain = got && writers.length ? `: writes by ${writers.join(", ")} land as ${got}, not ${want}` : "";
+            findings.push({ subject, expected: `${key} = ${want} (the share's declared owner)`, actual: got ? `${key} = ${got}${chain}` : `no ${key}: files are created as whoever connects` });
           }
         }
         const sample = samples.find((s) => s.share === share.name);

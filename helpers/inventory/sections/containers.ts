@@ -25,6 +25,8 @@ export interface ContainerDecl {
   maxRestarts: number;
   dataPaths: DataPathDecl[];
   publish: PublishDecl[];
+  /** User it must run as (IDENT-005): "NAME", "UID" or "UID:GID" / "NAME:GROUP"; undefined: not checked. */
+  user?: string;
 }
 
 export type ContainersDecl = ContainerDecl[];
@@ -80,6 +82,13 @@ export const containersSection: Section<RawContainer[], ContainersDecl> = {
             },
           },
         },
+        user: {
+          type: "string",
+          pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]*[$]?(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$",
+          patternErrorMessage: "USER or USER:GROUP, names or numbers, e.g. 1000:1000 or media",
+          description:
+            "User the container must run as (§4.5, §5.3; IDENT-005): its `docker inspect` Config.User, or the PUID/PGID environment of images following the linuxserver.io convention, must name it, and its processes must really run with that uid (and gid, when given). Names are resolved with the node's getent. Omitted: not checked.",
+        },
         publish: {
           type: "array",
           description: "Ports it publishes (`-p`) and on which addresses (§5.1). An empty HostIp (all interfaces) is never allowed.",
@@ -109,5 +118,6 @@ export const containersSection: Section<RawContainer[], ContainersDecl> = {
       maxRestarts: c.maxRestarts ?? CONTAINER_DEFAULTS.maxRestarts,
       dataPaths: (c.dataPaths ?? []).map((d) => ({ container: trimSlash(d.container), mustBeMount: trimSlash(d.mustBeMount) })),
       publish: (c.publish ?? []).map((p) => ({ port: p.port, scope: p.scope })),
+      ...(c.user !== undefined ? { user: c.user } : {}),
     })),
 };

@@ -18,14 +18,31 @@ export interface NetworkMountDecl {
   credentials: string;
   /** Largest x-systemd.mount-timeout allowed, in seconds (default 30). */
   maxMountTimeoutSec: number;
+  /** Owner the mount presents its files as (fstab uid=): a user name or a uid, resolved with the node's getent (IDENT-004). */
+  uid?: string;
+  /** Group the mount presents its files as (fstab gid=): a group name or a gid (IDENT-004). */
+  gid?: string;
+  /** Mode of files (fstab file_mode=), octal as written, e.g. "0640" (IDENT-004). */
+  fileMode?: string;
+  /** Mode of directories (fstab dir_mode=), octal, e.g. "0750" (IDENT-004). */
+  dirMode?: string;
 }
 
 export type MountsDecl = NetworkMountDecl[];
 
 export const DEFAULT_MAX_MOUNT_TIMEOUT_SEC = 30;
 
-type RawMount = Omit<NetworkMountDecl, "maxMountTimeoutSec"> & { maxMountTimeoutSec?: number };
+type RawMount = Omit<NetworkMountDecl, "maxMountTimeoutSec" | "uid" | "gid"> & { maxMountTimeoutSec?: number; uid?: string | number; gid?: string | number };
 type Raw = RawMount[];
+
+const owner = (what: string) => ({
+  type: ["string", "integer"],
+  pattern: "^([a-z_][a-z0-9_-]*[$]?|[0-9]+)$",
+  patternErrorMessage: `a ${what} name or a number`,
+  minimum: 0,
+  maximum: 4294967294,
+});
+const mode = { type: "string", pattern: "^0?[0-7]{3}$", patternErrorMessage: "an octal mode such as 0750" };
 
 const absPath = { type: "string", pattern: "^/[^\\s]*$", patternErrorMessage: "an absolute path without spaces" };
 
@@ -62,10 +79,30 @@ export const mountsSection: Section<Raw, MountsDecl> = {
           default: DEFAULT_MAX_MOUNT_TIMEOUT_SEC,
           description: "Largest x-systemd.mount-timeout the fstab line may set, in seconds (default 30); the line must set one.",
         },
+        uid: {
+          ...owner("user"),
+          description:
+            "The consuming service's user (§5.3): the fstab line must carry uid= naming it (name or number, compared through the node's getent) and the mounted share must present its files as that owner (IDENT-004). Omitted: not checked.",
+        },
+        gid: {
+          ...owner("group"),
+          description: "The consuming service's group: the fstab line must carry gid= naming it, and the mount must present files with that group (IDENT-004). Omitted: not checked.",
+        },
+        fileMode: { ...mode, description: "file_mode= the fstab line must carry (octal, compared as a number), and the mode files under the mount show (IDENT-004). Omitted: not checked." },
+        dirMode: { ...mode, description: "dir_mode= the fstab line must carry (octal), and the mode of the mount's top directory (IDENT-004). Omitted: not checked." },
       },
     },
   },
-  normalize: (raw) => raw.map((m) => ({ ...m, maxMountTimeoutSec: m.maxMountTimeoutSec ?? DEFAULT_MAX_MOUNT_TIMEOUT_SEC })),
+  normalize: (raw) =>
+    raw.map((m) => {
+      const { uid, gid, ...rest } = m;
+      return {
+        ...rest,
+        maxMountTimeoutSec: m.maxMountTimeoutSec ?? DEFAULT_MAX_MOUNT_TIMEOUT_SEC,
+        ...(uid !== undefined ? { uid: String(uid) } : {}),
+        ...(gid !== undefined ? { gid: String(gid) } : {}),
+      };
+    }),
 };
 
 /** /mnt/media → mnt-media (systemd-escape --path, for the paths the schema allows). */

@@ -114,8 +114,8 @@ describe("the Proxmox specs on the stand-in's real output", () => {
       status: "failed",
       message:
         "IDENT-002 [pve] Unprivileged LXC idmaps map the declared identities as declared (§4.4, §5.3)\n" +
-        "  - lxc210 uid 1001 (nextcloud): expected host uid 1001; actual host uid 101001 (lxc.idmap: u 0 100000 65536): its writes to host-side storage land as 101001, an unknown owner, and files owned by 1001 are not its own\n" +
-        "  - lxc210 gid 1001 (nextcloud): expected host gid 1001; actual host gid 101001 (lxc.idmap: g 0 100000 65536): its writes to host-side storage land as 101001, an unknown owner, and files owned by 1001 are not its own",
+        "  - lxc210 uid 1001 (nextcloud): expected host uid 1001; actual nextcloud (lxc210) uid 1001 → host 101001 (lxc.idmap: u 0 100000 65536), but its bind mount /mnt/pve/nextcloud → /mnt/nextcloud expects 1001: its writes land as 101001, an unknown owner, and files owned by 1001 are not its own\n" +
+        "  - lxc210 gid 1001 (nextcloud): expected host gid 1001; actual nextcloud (lxc210) gid 1001 → host 101001 (lxc.idmap: g 0 100000 65536), but its bind mount /mnt/pve/nextcloud → /mnt/nextcloud expects 1001: its writes land as 101001, an unknown owner, and files owned by 1001 are not its own",
     });
     expect(judge("BOOT-001", partial, "guest-configs-wrong-idmap.txt").status).toBe("passed");
     expect(judge("BOOT-002", partial, "guest-configs-wrong-idmap.txt").status).toBe("passed");
