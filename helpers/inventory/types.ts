@@ -6,6 +6,8 @@ import type { ContainersDecl } from "./sections/containers.ts";
 import type { IdentitiesDecl } from "./sections/identities.ts";
 import type { MountsDecl } from "./sections/mounts.ts";
 import type { ProxmoxDecl } from "./sections/proxmox.ts";
+import type { ReachabilityDecl } from "./sections/reachability.ts";
+import type { RebootDecl } from "./sections/reboot.ts";
 import type { SharesDecl } from "./sections/shares.ts";
 import type { StorageDecl } from "./sections/storage.ts";
 
@@ -77,6 +79,8 @@ export interface NodeDecl {
   containers?: ContainersDecl;
   backups?: BackupsDecl;
   identities?: IdentitiesDecl;
+  reachability?: ReachabilityDecl;
+  reboot?: RebootDecl;
 }
 
 export interface Inventory {

@@ -2,10 +2,12 @@
 import { backupsPlanner } from "./backups.ts";
 import { containersPlanner } from "./containers.ts";
 import { identitiesPlanner } from "./identities.ts";
+import { identityConsumersPlanner } from "./identity-consumers.ts";
 import { mountsPlanner } from "./mounts.ts";
 import { proxmoxPlanner } from "./proxmox.ts";
+import { reachabilityPlanner } from "./reachability.ts";
 import { sharesPlanner } from "./shares.ts";
 import { storagePlanner } from "./storage.ts";
 import type { Planner } from "./types.ts";
 
-export const PLANNERS: Planner[] = [proxmoxPlanner, storagePlanner, sharesPlanner, mountsPlanner, containersPlanner, backupsPlanner, identitiesPlanner];
+export const PLANNERS: Planner[] = [proxmoxPlanner, storagePlanner, sharesPlanner, mountsPlanner, containersPlanner, backupsPlanner, identitiesPlanner, identityConsumersPlanner, reachabilityPlanner];
