@@ -7,6 +7,7 @@ import { LAYER_NAMES } from "../inventory/schema.ts";
 import { ID_PATTERN, type InvariantMeta } from "./meta.ts";
 import { declare, registersTests } from "./registry.ts";
 import { runContext } from "./run-context.ts";
+import type { NodeDecl } from "../inventory/types.ts";
 
 /** The spec file calling invariant(), from the stack (for the conformance document). */
 function callerFile(): string {
@@ -14,6 +15,24 @@ function callerFile(): string {
   return /(specs\/[^:)]+\.spec\.ts)/.exec(line)?.[1] ?? "specs/";
 }
 
+
+/** Allure labels of one (invariant, node) result, passed, failed or skipped alike. */
+async function labelResult(meta: InvariantMeta, node: NodeDecl): Promise<void> {
+  const layer = `Layer ${node.layer}: ${LAYER_NAMES[node.layer]}`;
+  await allure.labels(
+    { name: "invariant", value: meta.id },
+    { name: "node", value: node.name },
+    { name: "section", value: meta.section },
+    { name: "family", value: meta.family },
+    { name: "layer", value: layer },
+  );
+  await allure.epic(layer);
+  await allure.feature(meta.family);
+  await allure.story(`${meta.id} ${meta.title}`);
+  await allure.severity(meta.severity);
+  await allure.tag(meta.id);
+  await allure.parameter("node", node.name);
+}
 
 export function invariant(meta: InvariantMeta, def: InvariantDef): void {
   if (!ID_PATTERN.test(meta.id)) throw new Error(`invariant id ${meta.id} does not match ${ID_PATTERN}`);
@@ -29,13 +48,7 @@ export function invariant(meta: InvariantMeta, def: InvariantDef): void {
   describe(`${meta.id} ${meta.title}`, () => {
     for (const { node, reason } of planned) {
       it(`${meta.id} ${node.name}: ${meta.title}`, async (ctx) => {
-        await allure.labels(
-          { name: "invariant", value: meta.id },
-          { name: "node", value: node.name },
-          { name: "section", value: meta.section },
-          { name: "family", value: meta.family },
-          { name: "layer", value: `Layer ${node.layer}: ${LAYER_NAMES[node.layer]}` },
-        );
+        await labelResult(meta, node);
         await allure.description(`**${meta.id}** (${meta.section}): ${meta.must}\n\nSkipped on \`${node.name}\`: ${reason}`);
         ctx.skip(`${meta.id} [${node.name}] not checked: ${reason}`);
       });
@@ -46,19 +59,7 @@ export function invariant(meta: InvariantMeta, def: InvariantDef): void {
     }
     for (const node of nodes) {
       it(`${meta.id} ${node.name}: ${meta.title}`, async () => {
-        await allure.labels(
-          { name: "invariant", value: meta.id },
-          { name: "node", value: node.name },
-          { name: "section", value: meta.section },
-          { name: "family", value: meta.family },
-          { name: "layer", value: `Layer ${node.layer}: ${LAYER_NAMES[node.layer]}` },
-        );
-        await allure.epic(`Layer ${node.layer}: ${LAYER_NAMES[node.layer]}`);
-        await allure.feature(meta.family);
-        await allure.story(`${meta.id} ${meta.title}`);
-        await allure.severity(meta.severity);
-        await allure.tag(meta.id);
-        await allure.parameter("node", node.name);
+        await labelResult(meta, node);
         await allure.description(`**${meta.id}** (${meta.section}): ${meta.must}\n\nTarget: ${run.target}, node \`${node.name}\` (${node.role}, ${node.ssh ? node.ssh.host : `pct exec ${node.pct?.vmid} on ${node.pct?.host}`}).`);
 
         const verdict = evaluate(meta, def, node, run.facts.nodes[node.name]);

@@ -4,13 +4,13 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { NodeFacts } from "../../../helpers/facts/types.ts";
-import { InventoryError } from "../../../helpers/inventory/errors.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
 import type { SmartDecl } from "../../../helpers/inventory/sections/storage.ts";
 import type { NodeDecl } from "../../../helpers/inventory/types.ts";
 import { exitBits, parseSmartctlJson, parseSmartOutput, smartHealth, type SmartDevice } from "../../../helpers/probes/smart.ts";
 import { ProbeParseError } from "../../../helpers/probes/types.ts";
 import { evaluate } from "../../../helpers/spec/evaluate.ts";
+import { factsOf, inventoryProblems } from "../support.ts";
 import { declared, registryMode, type Declared } from "../../../helpers/spec/registry.ts";
 
 const dir = new URL("../../../fixtures/captured/smartctl/", import.meta.url);
@@ -87,7 +87,7 @@ describe("DATA-010 on the captures", () => {
     const smart = { devices: items.map(([d]) => d) };
     const p = smartHealth(smart.devices);
     const o = { stdout: batch(items), stderr: "", code: 0 };
-    const facts: NodeFacts = { node: "vm102", reachable: true, roundTrips: 1, gatherMs: 1, facts: { [p.name]: { ok: true, value: p.parse(o), evidence: { probe: p.name, command: p.command, ...o } } } };
+    const facts: NodeFacts = factsOf("vm102", [[p, o]]);
     return evaluate(spec.meta, spec.def, nodeWith(smart), facts) as { status: string; message?: string };
   };
 
@@ -124,7 +124,7 @@ describe("DATA-010 on the captures", () => {
     const smart = { devices: [{ device: "/dev/sda" }] };
     const p = smartHealth(smart.devices);
     const o = { stdout: "hlc-smart: no smartctl\n", stderr: "", code: 0 };
-    const v = evaluate(spec.meta, spec.def, nodeWith(smart), { node: "vm102", reachable: true, roundTrips: 1, gatherMs: 1, facts: { [p.name]: { ok: true, value: p.parse(o), evidence: { probe: p.name, command: p.command, ...o } } } }) as { message: string };
+    const v = evaluate(spec.meta, spec.def, nodeWith(smart), factsOf("vm102", [[p, o]])) as { message: string };
     expect(v.message).toContain("smartctl: expected installed (smartmontools ≥ 7.0); actual not found on the node");
   });
 });
@@ -132,15 +132,7 @@ describe("DATA-010 on the captures", () => {
 describe("smart in the inventory", () => {
   const inv = (smart: string) =>
     parseInventory(`version: 1\nnodes:\n  - name: pve\n    role: hypervisor\n    layer: 0\n    ssh: { host: h, agent: true }\n    storage:\n      smart:\n${smart}`, "/srv/inv.yaml");
-  const problems = (s: string) => {
-    try {
-      inv(s);
-    } catch (e) {
-      if (e instanceof InventoryError) return e.problems.map((p) => `${p.path}: ${p.message}`).join("\n");
-      throw e;
-    }
-    return "";
-  };
+  const problems = (s: string) => inventoryProblems(() => inv(s));
   it("declares devices with an optional -d type, on any node", () => {
     expect(inv("        devices: [{ device: /dev/sda }, { device: /dev/disk/by-id/ata-WDC_WD40EFRX-68N32N0_WD-WCC7K1234567, type: sat }]\n").nodes[0]!.storage).toEqual({
       smart: { devices: [{ device: "/dev/sda" }, { device: "/dev/disk/by-id/ata-WDC_WD40EFRX-68N32N0_WD-WCC7K1234567", type: "sat" }] },

@@ -5,13 +5,13 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { snapraidTimersProbe } from "../../../helpers/facts/planners/storage.ts";
 import type { FactRecord, NodeFacts } from "../../../helpers/facts/types.ts";
-import { InventoryError } from "../../../helpers/inventory/errors.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
 import { formatDuration, parseDuration, storageSection } from "../../../helpers/inventory/sections/storage.ts";
 import type { NodeDecl } from "../../../helpers/inventory/types.ts";
 import { parseUtcTimestamp, timerRuns } from "../../../helpers/probes/timers.ts";
 import { ProbeParseError, type ProbeOutput } from "../../../helpers/probes/types.ts";
 import { evaluate } from "../../../helpers/spec/evaluate.ts";
+import { factsOf, inventoryProblems } from "../support.ts";
 import { declared, registryMode, type Declared } from "../../../helpers/spec/registry.ts";
 import { storageDeclared } from "../../../fixtures/lab/declared/storage.ts";
 
@@ -153,7 +153,7 @@ describe("DATA-009 on the captures", () => {
     const n = { ...node, storage: { ...node.storage, snapraid: { ...node.storage!.snapraid!, schedule: { sync: { timer: "snapraid-sync.timer", maxInterval: "26h", maxIntervalSec: 93600 }, scrub: { timer: "nosuch.timer", maxInterval: "8d", maxIntervalSec: 691200 } } } } } as NodeDecl;
     const p = snapraidTimersProbe(["snapraid-sync.timer", "nosuch.timer"]);
     const o = cap("missing-timer");
-    const v = evaluate(spec.meta, spec.def, n, { node: "vm102", reachable: true, roundTrips: 1, gatherMs: 1, facts: { [p.name]: { ok: true, value: p.parse(o), evidence: { probe: p.name, command: p.command, ...o } } } }) as { status: string; message: string };
+    const v = evaluate(spec.meta, spec.def, n, factsOf("vm102", [[p, o]])) as { status: string; message: string };
     expect(v.status).toBe("failed");
     expect(v.message).toContain("scrub timer nosuch.timer (starts nosuch.service): expected a loaded timer unit, enabled and waiting; actual not-found: no such timer on the node, so the scrub is not scheduled");
   });
@@ -167,15 +167,7 @@ describe("DATA-009 on the captures", () => {
 describe("the schedule in the inventory", () => {
   const inv = (snapraid: string) =>
     parseInventory(`version: 1\nnodes:\n  - name: vm102\n    role: storage\n    layer: 1\n    ssh: { host: h, agent: true }\n    storage:\n      snapraid:\n${snapraid}`, "/srv/inv.yaml");
-  const problems = (s: string) => {
-    try {
-      inv(s);
-    } catch (e) {
-      if (e instanceof InventoryError) return e.problems.map((p) => `${p.path}: ${p.message}`).join("\n");
-      throw e;
-    }
-    return "";
-  };
+  const problems = (s: string) => inventoryProblems(() => inv(s));
   it("defaults the timer names and parses the intervals", () => {
     const s = inv("        schedule:\n          sync: { maxInterval: 26h }\n          scrub: { timer: weekly-scrub.timer, maxInterval: 8d }\n").nodes[0]!.storage!.snapraid!.schedule;
     expect(s).toEqual({
