@@ -55,8 +55,15 @@ export interface ResticCheck {
   errorCount: number;
 }
 
+/**
+ * Each restic command is bounded: restic retries a pack it cannot load with back-off (~45 s for one
+ * missing tree pack), which would otherwise take the node's whole batch past its command timeout
+ * and lose every other fact of the node. 124 = timed out.
+ */
+export const RESTIC_TIMEOUT_SEC = 20;
+
 function base(t: ResticTarget): string {
-  return `restic -r ${shQuote(t.repository)} --password-file ${shQuote(t.passwordFile)} --no-lock --no-cache`;
+  return `timeout ${RESTIC_TIMEOUT_SEC} restic -r ${shQuote(t.repository)} --password-file ${shQuote(t.passwordFile)} --no-lock --no-cache`;
 }
 
 /** Refuse to run restic when it cannot: not installed, or the password file cannot be read. */
@@ -141,7 +148,7 @@ export function resticCheck(t: ResticTarget): Probe<ResticCheck> {
     // Progress lines ([0:00] …) and restic's status lines are dropped; the rest are problems.
     `out=$(${base(t)} check 2>&1); rc=$?`,
     `printf '%s\\n' "$out" | grep -q '^no errors were found' && echo clean`,
-    `e=$(printf '%s\\n' "$out" | grep -v -E '^(\\[[0-9:]+\\]|using temporary cache|created new cache|load indexes|check all packs|check snapshots, trees and blobs|no errors were found|read all data)' | grep -v '^[[:space:]]*$')`,
+    `e=$(printf '%s\\n' "$out" | grep -v -E '^(\\[[0-9:]+\\]|using temporary cache|created new cache|load indexes|check all packs|check snapshots, trees and blobs|no errors were found|read all data)|returned error, retrying after' | grep -v '^[[:space:]]*$')`,
     `echo "errors $(printf '%s' "$e" | grep -c '')"`,
     `[ -z "$e" ] || printf '%s\\n' "$e" | head -n 20 | sed 's/^/error /'`,
     `echo "rc $rc"`,

@@ -239,6 +239,11 @@ describe("DATA-013 / DATA-014 on lxc230's declaration", () => {
     expect(msg(judge("DATA-014", lxc230, f(fresh, bad)))).toMatch(/expected restic check exits 0: no errors were found; actual restic check exited 1: pack [0-9a-f]{64}: does not exist \| Fatal: repository contains errors/);
     expect(judge("DATA-013", lxc230, f(parseSnapshots(out(rs("snapshots-after-missing-pack.txt"))), bad)).status).toBe("passed");
   });
+  it("DATA-014 fails a check that restic had to give up on (a missing tree pack: restic retries with back-off)", () => {
+    const slow = parseCheck(out(rs("check-timeout-missing-tree-pack.txt")));
+    expect(slow).toMatchObject({ code: 124, clean: false, errorCount: 1 });
+    expect(msg(judge("DATA-014", lxc230, f(fresh, slow)))).toMatch(/actual restic check did not finish within 20 s: restic was retrying packs it cannot load .*: pack [0-9a-f]{64}: does not exist/);
+  });
   it("a node with backups but no restic target is planned (skipped with the reason); one without backups is not", () => {
     expect(planned("DATA-013", lxc210)).toBe("planned in §2.4/§7: no off-site/immutable target declared (declare backups.restic)");
     expect(planned("DATA-014", lxc210)).toBe(planned("DATA-013", lxc210));
