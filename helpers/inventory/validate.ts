@@ -17,6 +17,9 @@ export function createValidator(schema: AnySchema) {
   // Editor annotations (VS Code / yaml-language-server); they only feed the messages here.
   ajv.addKeyword("patternErrorMessage");
   ajv.addKeyword("enumDescriptions");
+  // What a value of the wrong type should have been, when that says more than the pattern's
+  // message (an unquoted file mode is a number to YAML).
+  ajv.addKeyword("typeErrorMessage");
   return ajv.compile(schema);
 }
 
@@ -29,8 +32,9 @@ export function schemaProblems(data: unknown, source: SourceMap): Problem[] {
 
 export function translateErrors(errors: readonly ErrorObject[], data: unknown, source: SourceMap): Problem[] {
   // A composite's own error only says "must match a schema in anyOf"; its branches say why.
-  const kept = errors.filter(
-    (e) => !COMPOSITE.has(e.keyword) || !errors.some((o) => o.schemaPath.startsWith(`${e.schemaPath}/`)),
+  const relevant = withoutMismatchedBranches(errors);
+  const kept = relevant.filter(
+    (e) => !COMPOSITE.has(e.keyword) || !relevant.some((o) => o.schemaPath.startsWith(`${e.schemaPath}/`)),
   );
 
   const problems: Problem[] = [];
@@ -85,6 +89,26 @@ export function translateErrors(errors: readonly ErrorObject[], data: unknown, s
 
 const COMPOSITE = new Set(["anyOf", "oneOf", "if"]);
 
+/** Alternatives of mappings (`{env}` or `{file}`): when the given keys fit some branch, the branches
+ * whose keys do not fit (a missing or unknown key at the composite's own value) say nothing about
+ * the mistake; their errors are dropped, so `{ env: BAD-NAME }` is one problem, not three. */
+function withoutMismatchedBranches(errors: readonly ErrorObject[]): ErrorObject[] {
+  const dropped = new Set<string>(); // branch schema paths, e.g. …/oneOf/1
+  for (const c of errors) {
+    if (c.keyword !== "oneOf" && c.keyword !== "anyOf") continue;
+    const branches = new Map<string, boolean>(); // branch path → its keys do not fit
+    for (const e of errors) {
+      if (!e.schemaPath.startsWith(`${c.schemaPath}/`)) continue;
+      const branch = `${c.schemaPath}/${e.schemaPath.slice(c.schemaPath.length + 1).split("/")[0]}`;
+      const shape = (e.keyword === "required" || e.keyword === "additionalProperties") && e.instancePath === c.instancePath;
+      branches.set(branch, (branches.get(branch) ?? false) || shape);
+    }
+    if (![...branches.values()].some((mismatched) => !mismatched)) continue;
+    for (const [branch, mismatched] of branches) if (mismatched) dropped.add(branch);
+  }
+  return errors.filter((e) => ![...dropped].some((b) => e.schemaPath.startsWith(`${b}/`)));
+}
+
 /** What the value should have been, from the schema(s) it failed. An enum or const says the
  * most. Then any error past the type check (minimum, pattern, ...): ajv only reaches those in a
  * branch whose type matched, so that branch is the one meant. Last, the declared type(s), joined
@@ -96,8 +120,15 @@ function expectation(group: readonly ErrorObject[]): string {
   const consts = pick("const");
   if (consts.length) return JSON.stringify(consts[0]!.params.allowedValue);
   const beyondType = group.find((e) => e.keyword !== "type" && !COMPOSITE.has(e.keyword));
-  if (beyondType) return describe(beyondType.parentSchema as SchemaNode);
+  if (beyondType) {
+    const schema = beyondType.parentSchema as SchemaNode;
+    // A pattern without its own words: show it rather than "a string", which the value already is.
+    if (beyondType.keyword === "pattern" && typeof schema.patternErrorMessage !== "string") return `a string matching ${String(schema.pattern)}`;
+    return describe(schema);
+  }
   const types = pick("type");
+  const typeNote = types.map((e) => (e.parentSchema as SchemaNode).typeErrorMessage).find((m) => typeof m === "string");
+  if (typeof typeNote === "string") return typeNote;
   if (types.length) return unique(types.map((e) => describe(e.parentSchema as SchemaNode))).join(" or ");
   if (group[0]!.keyword === "oneOf") return "exactly one of the alternatives, but it matches several";
   return describe(group[0]!.parentSchema as SchemaNode);

@@ -206,6 +206,47 @@ const catalogue: Record<string, Expected[]> = {
         "connectTimeoutMs, commandTimeoutMs, maxChannels, acceptNewHostKeys, sudo, hostKey, jump",
     ],
   ],
+  // References and forms only the sections' semantic rules (helpers/inventory/sections/*) catch.
+  "reachability-from.yaml": [
+    [13, 27, "nodes[1].reachability.from", "must name a node of this inventory, got \"lxc21\", did you mean 'lxc212'?"],
+    [18, 27, "nodes[2].reachability.from", "must name another node (the one that connects to this node's ports), got \"lxc200\", the node itself"],
+  ],
+  "reboot-not-rebootable.yaml": [
+    [9, 24, "nodes[0].reboot.allowed", "must not be true on a hypervisor: rebooting pve takes every guest down, and the live reboot entry point refuses it (allow its guests instead, one at a time)"],
+    [14, 46, "nodes[1].reboot.convergeWithin", "must be a time span longer than 0, got \"0s\""],
+    [19, 24, "nodes[2].reboot.allowed", "must not be true on a node reached through pct: the suite reboots over the node's own ssh, and lxc212 has none (pct exec on pve), so the live reboot entry point refuses it"],
+    [19, 46, "nodes[2].reboot.convergeWithin", "must be a time span such as 90s, 5m or 1h, or a number of seconds, got \"5 minutes\""],
+  ],
+  "mount-modes-and-refs.yaml": [
+    [21, 19, "nodes[1].mounts[0].identity", "must be an identity vm102 declares (its shares.identities, line 11), got \"jellyfn\", did you mean 'jellyfin'?"],
+    [26, 19, "nodes[1].mounts[0].fileMode", "must be a quoted string (write file modes as quoted strings, e.g. \"0750\": unquoted, YAML reads 0750 as the decimal number 750), got 640"],
+    [27, 18, "nodes[1].mounts[0].dirMode", "must be an octal mode such as \"0750\", got \"0790\""],
+    [28, 15, "nodes[1].mounts[1].path", "must be unique within the node (one mount per mount point), got \"/mnt/media/\" again (first at mounts[0], line 19)"],
+    [29, 17, "nodes[1].mounts[1].source", "must name a share vm102 exports (its shares.exports, line 13), got \"meida\", did you mean 'media'?"],
+    [33, 14, "nodes[1].mounts[1].uid", "must be a user name or a uid (an integer from 0 to 4294967294), got -1"],
+  ],
+  "share-identity-refs.yaml": [
+    [13, 19, "nodes[0].shares.identities[2].name", "must be unique within the node's shares, got \"jellyfin\" again (first at identities[0], line 11)"],
+    [15, 58, "nodes[0].shares.exports[0].ro[0]", "must name an identity of shares.identities (where the suite finds its password), got \"jellyfn\", did you mean 'jellyfin'?"],
+    [16, 66, "nodes[0].shares.exports[1].rw[0]", "must name an identity of shares.identities (where the suite finds its password), got \"nextclod\", did you mean 'nextcloud'?"],
+    [17, 19, "nodes[0].shares.exports[2].name", "must be unique within the node's shares (Samba share names ignore case), got \"Media\" again (first at exports[0], line 15)"],
+  ],
+  "container-user.yaml": [
+    [12, 32, "nodes[0].containers[2].user", "must be NAME, UID or USER:GROUP (names or numbers), e.g. media, 1000 or 1000:1000, got \"media:media:media\""],
+    [13, 17, "nodes[0].containers[3].name", "must be unique within the node, got \"jellyfin\" again (first at containers[0], line 10)"],
+    [13, 33, "nodes[0].containers[3].user", "must be NAME, UID or USER:GROUP (names or numbers), e.g. media, 1000 or 1000:1000, got \"media group\""],
+  ],
+  "backups-restic.yaml": [
+    [12, 23, "nodes[0].backups.restic.passwordFile", "must be the absolute path of a file on the node (starting with /, not ending in /), e.g. /etc/restic/password, got a string (value hidden)"],
+    [13, 30, "nodes[0].backups.restic.maskPassword.env", "must be an environment variable name, e.g. HLC_RESTIC_PASSWORD, got \"HLC-RESTIC-PW\""],
+  ],
+  "storage-durations-devices.yaml": [
+    [12, 32, "nodes[0].storage.snapraid.schedule.sync.maxInterval", "must be a duration such as 26h, 8d or 1d12h (units s, m, h, d, w), got \"26 hours\""],
+    [13, 33, "nodes[0].storage.snapraid.schedule.scrub.maxInterval", "must be a duration longer than 0, got \"0d\""],
+    [17, 23, "nodes[0].storage.smart.devices[1].device", "must be a device path under /dev, e.g. /dev/sda or /dev/disk/by-id/ata-\u2026, got \"sdb\""],
+    [18, 23, "nodes[0].storage.smart.devices[2].device", "must be a device path under /dev, got \"/dev/../etc/shadow\", which leads to /etc/shadow"],
+    [19, 23, "nodes[0].storage.smart.devices[3].device", "must be unique within the node (each disk once), got \"/dev/./sda\" again (first at devices[0], line 16)"],
+  ],
   "many-problems.yaml": [
     [4, 11, "nodes[0].role", 'must be one of hypervisor, storage, compute, monitoring, service, got "hypervisr"'],
     [6, 36, "nodes[0].ssh.port", "must be an integer from 1 to 65535, got 0"],

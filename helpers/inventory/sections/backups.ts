@@ -96,7 +96,14 @@ const passwordSourceSchema = {
       additionalProperties: false,
       required: ["env"],
       description: "The password is in an environment variable of the suite's process.",
-      properties: { env: { type: "string", minLength: 1, description: "Environment variable holding the password." } },
+      properties: {
+        env: {
+          type: "string",
+          pattern: "^[A-Za-z_][A-Za-z0-9_]*$",
+          patternErrorMessage: "an environment variable name, e.g. HLC_RESTIC_PASSWORD",
+          description: "Environment variable holding the password (as for shares' identities).",
+        },
+      },
     },
     {
       type: "object",
@@ -120,7 +127,7 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
         additionalProperties: false,
         description: "Vaultwarden's scheduled backup copies: one folder per backup, named <YYYYMMDDTHHMMSSZ> (UTC), each holding db.sqlite3, rsa_key.pem and rsa_key.pub.pem.",
         properties: {
-          dir: { type: "string", pattern: "^/", description: "Folder holding the timestamped backup folders (default /var/backups/vaultwarden)." },
+          dir: { type: "string", pattern: "^/", patternErrorMessage: "an absolute path on the node (starting with /)", description: "Folder holding the timestamped backup folders (default /var/backups/vaultwarden)." },
           maxAgeHours: { type: "number", exclusiveMinimum: 0, description: "Maximum age of the newest backup in hours (default 26: a nightly backup plus slack)." },
           restoreTest: {
             type: "boolean",
@@ -135,7 +142,7 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
         description:
           "Nextcloud's database dumps (§2.3): gzip'd mysqldump/mariadb-dump files of the database of one database (no --databases/--all-databases: such a dump names the live database and is never restore-tested).",
         properties: {
-          dir: { type: "string", pattern: "^/", description: "Folder holding the dumps (default /var/backups/nextcloud)." },
+          dir: { type: "string", pattern: "^/", patternErrorMessage: "an absolute path on the node (starting with /)", description: "Folder holding the dumps (default /var/backups/nextcloud)." },
           pattern: { type: "string", minLength: 1, description: "Shell glob of the dump files in that folder, as `find -name` takes it (default *.sql.gz). The newest by mtime is checked." },
           maxAgeHours: { type: "number", exclusiveMinimum: 0, description: "Maximum age of the newest dump in hours, by its mtime (default 26: a nightly dump plus slack)." },
           restoreTest: {
@@ -152,6 +159,7 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
           defaultsFile: {
             type: "string",
             pattern: "^/",
+            patternErrorMessage: "an absolute path on the node (starting with /)",
             description:
               "MariaDB client option file ON THE NODE for the restore test (--defaults-extra-file, e.g. /etc/mysql/debian.cnf); default: log in as the SSH user through the unix socket (root on Debian). The suite never reads it.",
           },
@@ -165,7 +173,7 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
           "The off-site/immutable backup target (§2.4, planned: restic + append-only repository). Read only: `restic snapshots` and `restic check` with --no-lock --no-cache, run on this node.",
         properties: {
           repository: { type: "string", minLength: 1, description: "The repository as `restic -r` takes it: a path on the node (/srv/restic), sftp:host:/path, rest:https://host/repo, s3:…" },
-          passwordFile: { type: "string", pattern: "^/", description: "File ON THE NODE holding the repository password, passed as --password-file; restic reads it, the suite never does. The SSH user must be able to read it." },
+          passwordFile: { type: "string", pattern: "^/.*[^/]$", patternErrorMessage: "the absolute path of a file on the node (starting with /, not ending in /), e.g. /etc/restic/password", description: "File ON THE NODE holding the repository password, passed as --password-file; restic reads it, the suite never does. The SSH user must be able to read it." },
           maxAgeHours: { type: "number", exclusiveMinimum: 0, description: "Maximum age of the newest snapshot in hours (default 26)." },
           host: { type: "string", minLength: 1, description: "Only snapshots of this host count (restic --host), e.g. when several nodes share the repository." },
           tag: { type: "string", minLength: 1, description: "Only snapshots with this tag count (restic --tag)." },

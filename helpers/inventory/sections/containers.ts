@@ -2,6 +2,7 @@
 // document asks of them — their restart policy, that they run (healthy, not in a restart loop),
 // that their data paths are the node's network mounts, and on which addresses their ports are
 // published.
+import { duplicates, isRecord, nodeRecords, type At, type LineOf } from "./rules.ts";
 import type { Section } from "./types.ts";
 
 export type PublishScope = "lan" | "loopback" | "tailnet";
@@ -25,7 +26,7 @@ export interface ContainerDecl {
   maxRestarts: number;
   dataPaths: DataPathDecl[];
   publish: PublishDecl[];
-  /** User it must run as (IDENT-005): "NAME", "UID" or "UID:GID" / "NAME:GROUP"; undefined: not checked. */
+  /** User it must run as (IDENT-005): "NAME", "UID" or "UID:GID" / "NAME:GROUP" (a bare UID number is read as text); undefined: not checked. */
   user?: string;
 }
 
@@ -33,7 +34,7 @@ export type ContainersDecl = ContainerDecl[];
 
 export const CONTAINER_DEFAULTS = { restart: "unless-stopped", healthcheck: true, maxRestarts: 3 } as const;
 
-type RawContainer = Partial<ContainerDecl> & { name: string };
+type RawContainer = Partial<Omit<ContainerDecl, "user">> & { name: string; user?: string | number };
 
 const absPath = (description: string) => ({ type: "string", pattern: "^/", patternErrorMessage: "an absolute path (starting with /)", description });
 const trimSlash = (p: string) => p.replace(/\/+$/, "") || "/";
@@ -83,9 +84,12 @@ export const containersSection: Section<RawContainer[], ContainersDecl> = {
           },
         },
         user: {
-          type: "string",
+          // A bare UID (`user: 1000`) is a number to YAML: admitted as such, like mounts' uid.
+          type: ["string", "integer"],
+          minimum: 0,
+          maximum: 4294967294,
           pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]*[$]?(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$",
-          patternErrorMessage: "USER or USER:GROUP, names or numbers, e.g. 1000:1000 or media",
+          patternErrorMessage: "NAME, UID or USER:GROUP (names or numbers), e.g. media, 1000 or 1000:1000",
           description:
             "User the container must run as (§4.5, §5.3; IDENT-005): its `docker inspect` Config.User, or the PUID/PGID environment of images following the linuxserver.io convention, must name it, and its processes must really run with that uid (and gid, when given). Names are resolved with the node's getent. Omitted: not checked.",
         },
@@ -118,6 +122,21 @@ export const containersSection: Section<RawContainer[], ContainersDecl> = {
       maxRestarts: c.maxRestarts ?? CONTAINER_DEFAULTS.maxRestarts,
       dataPaths: (c.dataPaths ?? []).map((d) => ({ container: trimSlash(d.container), mustBeMount: trimSlash(d.mustBeMount) })),
       publish: (c.publish ?? []).map((p) => ({ port: p.port, scope: p.scope })),
-      ...(c.user !== undefined ? { user: c.user } : {}),
+      ...(c.user !== undefined ? { user: String(c.user) } : {}),
     })),
 };
+
+/** A node's containers are named uniquely: specs find each by its name (`docker ps`). */
+export function containersProblems(nodes: readonly unknown[], at: At, lineOf: LineOf): void {
+  nodeRecords(nodes).forEach((n, i) =>
+    duplicates(
+      n.containers,
+      ["nodes", i, "containers"],
+      "name",
+      (c) => (isRecord(c) && typeof c.name === "string" ? { key: c.name, shown: JSON.stringify(c.name) } : undefined),
+      "within the node",
+      at,
+      lineOf,
+    ),
+  );
+}

@@ -1,6 +1,7 @@
 // Section `mounts` (§3.2 consumers: systemd automount for SMB, §4.4 credentials files, §5.3 RO for
 // consumers): the network mounts a consumer node takes from the storage node, which identity it
 // logs in as, read-only or read-write, and where its credentials file is.
+import { duplicates, isRecord, nodeRecords, suggestion, type At, type LineOf, type Rec } from "./rules.ts";
 import type { Section } from "./types.ts";
 
 export type MountAccess = "ro" | "rw";
@@ -38,11 +39,18 @@ type Raw = RawMount[];
 const owner = (what: string) => ({
   type: ["string", "integer"],
   pattern: "^([a-z_][a-z0-9_-]*[$]?|[0-9]+)$",
-  patternErrorMessage: `a ${what} name or a number`,
+  patternErrorMessage: `a ${what} name or a ${what === "user" ? "uid" : "gid"} (an integer from 0 to 4294967294)`,
   minimum: 0,
   maximum: 4294967294,
 });
-const mode = { type: "string", pattern: "^0?[0-7]{3}$", patternErrorMessage: "an octal mode such as 0750" };
+// An unquoted 0750 is a number to YAML (1.2, as the loader reads it: decimal 750; 1.1: octal, 488),
+// so a mode must be a string; typeErrorMessage says so when a number is given (validate.ts).
+const mode = {
+  type: "string",
+  pattern: "^0?[0-7]{3}$",
+  patternErrorMessage: "an octal mode such as \"0750\"",
+  typeErrorMessage: 'a quoted string (write file modes as quoted strings, e.g. "0750": unquoted, YAML reads 0750 as the decimal number 750)',
+};
 
 const absPath = { type: "string", pattern: "^/[^\\s]*$", patternErrorMessage: "an absolute path without spaces" };
 
@@ -121,4 +129,59 @@ export function escapePath(path: string): string {
         .join(""),
     )
     .join("-");
+}
+
+/** The storage node a mount source's host names: the one node declaring `shares` whose name,
+ * ssh.host or reachability.addresses is that host; undefined when none or several (ambiguous). */
+function storageNodeOf(host: string, recs: readonly Rec[]): { node: Rec; index: number } | undefined {
+  const h = host.toLowerCase();
+  const matches = recs.flatMap((n, index) => {
+    if (!isRecord(n.shares)) return [];
+    const names = [n.name, isRecord(n.ssh) ? n.ssh.host : undefined, ...(isRecord(n.reachability) && Array.isArray(n.reachability.addresses) ? n.reachability.addresses : [])];
+    return names.some((x) => typeof x === "string" && x.toLowerCase() === h) ? [{ node: n, index }] : [];
+  });
+  return matches.length === 1 ? matches[0] : undefined;
+}
+
+/**
+ * A node's mount points are unique, and a mount of a share of a storage node this inventory
+ * declares (its `shares`) names a share that node exports and an identity it knows: its
+ * `shares.exports` lists every share smbd serves (SHARE-002) and `shares.identities` every
+ * identity a share names, so an honest inventory never mounts anything else. (Whether the
+ * identity is listed ro or rw on that share is judged by SHARE-004.)
+ */
+export function mountsProblems(nodes: readonly unknown[], at: At, lineOf: LineOf): void {
+  const recs = nodeRecords(nodes);
+  recs.forEach((n, i) => {
+    if (!Array.isArray(n.mounts)) return;
+    const here = ["nodes", i, "mounts"];
+    duplicates(
+      n.mounts,
+      here,
+      "path",
+      (m) => (isRecord(m) && typeof m.path === "string" ? { key: m.path.replace(/\/+$/, "") || "/", shown: JSON.stringify(m.path) } : undefined),
+      "within the node (one mount per mount point)",
+      at,
+      lineOf,
+    );
+    n.mounts.forEach((m, j) => {
+      if (!isRecord(m) || typeof m.source !== "string") return;
+      const [, host, share] = /^\/\/([^\s/]+)\/([^\s/]+)$/.exec(m.source) ?? [];
+      if (!host || !share) return;
+      const storage = storageNodeOf(host, recs);
+      if (!storage) return;
+      const shares = storage.node.shares as Rec;
+      const who = String(storage.node.name);
+      const exported = Array.isArray(shares.exports) ? shares.exports.flatMap((e) => (isRecord(e) && typeof e.name === "string" ? [e.name] : [])) : [];
+      // Samba share names are case-insensitive.
+      if (Array.isArray(shares.exports) && !exported.some((e) => e.toLowerCase() === share.toLowerCase())) {
+        at([...here, j, "source"], `must name a share ${who} exports (its shares.exports, line ${lineOf(["nodes", storage.index, "shares", "exports"])}), got ${JSON.stringify(share)}, ${suggestion(share, exported, "its shares")}`);
+      }
+      const ids = Array.isArray(shares.identities) ? shares.identities.flatMap((x) => (isRecord(x) && typeof x.name === "string" ? [x.name] : [])) : [];
+      // No identities at all: nothing to check against (see sharesProblems).
+      if (Array.isArray(shares.identities) && typeof m.identity === "string" && !ids.some((x) => x.toLowerCase() === (m.identity as string).toLowerCase())) {
+        at([...here, j, "identity"], `must be an identity ${who} declares (its shares.identities, line ${lineOf(["nodes", storage.index, "shares", "identities"])}), got ${JSON.stringify(m.identity)}, ${suggestion(m.identity, ids, "its identities")}`);
+      }
+    });
+  });
 }

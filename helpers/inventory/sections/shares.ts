@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Inventory } from "../types.ts";
+import { duplicates, isRecord, nodeRecords, suggestion, type At, type LineOf } from "./rules.ts";
 import type { Section } from "./types.ts";
 
 /** As normalize.ts expands key paths (not imported from there: it imports every section). */
@@ -265,4 +266,38 @@ export function shareSecrets(inventory: Inventory, env: NodeJS.ProcessEnv = proc
     }
   }
   return [...out];
+}
+
+/**
+ * Within a node's shares: identity and share names are unique (Samba's share names regardless of
+ * case), and every identity a share lists under ro or rw is one of shares.identities ("every Samba
+ * identity a share names"), since that is where the suite finds its password to probe the share
+ * (SHARE-001). A node that lists no identities at all declares the access matrix without any
+ * password to probe it with; SHARE-001 then reports each as not probed, and no name is checked here.
+ * (An identity under both ro and rw means rw, as declaredAccess reads it; SHARE-004 judges that.)
+ */
+export function sharesProblems(nodes: readonly unknown[], at: At, lineOf: LineOf): void {
+  nodeRecords(nodes).forEach((n, i) => {
+    const sh = n.shares;
+    if (!isRecord(sh)) return;
+    const here = ["nodes", i, "shares"];
+    const named = (item: unknown, fold = false) =>
+      isRecord(item) && typeof item.name === "string" ? { key: fold ? item.name.toLowerCase() : item.name, shown: JSON.stringify(item.name) } : undefined;
+    duplicates(sh.identities, [...here, "identities"], "name", (x) => named(x), "within the node's shares", at, lineOf);
+    duplicates(sh.exports, [...here, "exports"], "name", (x) => named(x, true), "within the node's shares (Samba share names ignore case)", at, lineOf);
+    if (!Array.isArray(sh.exports) || !Array.isArray(sh.identities)) return;
+    const ids = sh.identities.flatMap((x) => (isRecord(x) && typeof x.name === "string" ? [x.name] : []));
+    sh.exports.forEach((e, j) => {
+      if (!isRecord(e)) return;
+      for (const access of ["ro", "rw"] as const) {
+        const list = e[access];
+        if (!Array.isArray(list)) continue;
+        list.forEach((name, k) => {
+          if (typeof name === "string" && !ids.includes(name)) {
+            at([...here, "exports", j, access, k], `must name an identity of shares.identities (where the suite finds its password), got ${JSON.stringify(name)}, ${suggestion(name, ids, "identities")}`);
+          }
+        });
+      }
+    });
+  });
 }

@@ -7,6 +7,8 @@
 // time would only add a copy that can disagree. What the operations document decides — how
 // fresh sync and scrub must be, how much unsynced churn is tolerable, which disks the pool spans —
 // is declared.
+import { posix } from "node:path";
+import { duplicates, isRecord, nodeRecords, type At, type LineOf } from "./rules.ts";
 import type { Section } from "./types.ts";
 
 export interface UnsyncedBounds {
@@ -108,6 +110,8 @@ const absPath = (description: string, dflt?: string) => ({
   description,
   ...(dflt !== undefined ? { default: dflt } : {}),
 });
+
+const DEVICE_PATTERN = "^/dev/[A-Za-z0-9._:/+-]+$";
 
 const count = (description: string, dflt: number) => ({ type: "integer", minimum: 0, description, default: dflt });
 
@@ -243,7 +247,7 @@ export const storageSection: Section<RawStorage, StorageDecl> = {
               properties: {
                 device: {
                   type: "string",
-                  pattern: "^/dev/[A-Za-z0-9._:/+-]+$",
+                  pattern: DEVICE_PATTERN,
                   patternErrorMessage: "a device path under /dev, e.g. /dev/sda or /dev/disk/by-id/ata-…",
                   description: "The device smartctl opens, e.g. /dev/sda; /dev/disk/by-id/… names survive reordering.",
                 },
@@ -290,3 +294,45 @@ export const storageSection: Section<RawStorage, StorageDecl> = {
     return out;
   },
 };
+
+/**
+ * What the schema's patterns cannot say: a schedule's bound is longer than nothing (a `0h` bound
+ * fails every run), a SMART device path stays under /dev once `.`/`..` are resolved, and no device
+ * is declared twice on a node (the same disk checked twice, or a pasted line left unedited).
+ */
+export function storageProblems(nodes: readonly unknown[], at: At, lineOf: LineOf): void {
+  nodeRecords(nodes).forEach((n, i) => {
+    const st = n.storage;
+    if (!isRecord(st)) return;
+    const here = ["nodes", i, "storage"];
+    const schedule = isRecord(st.snapraid) && isRecord(st.snapraid.schedule) ? st.snapraid.schedule : undefined;
+    for (const jobName of ["sync", "scrub"] as const) {
+      const j = schedule?.[jobName];
+      if (!isRecord(j) || typeof j.maxInterval !== "string") continue;
+      if (parseDuration(j.maxInterval) === 0) {
+        at([...here, "snapraid", "schedule", jobName, "maxInterval"], `must be a duration longer than 0, got ${JSON.stringify(j.maxInterval)}`);
+      }
+    }
+    const devices = isRecord(st.smart) ? st.smart.devices : undefined;
+    if (!Array.isArray(devices)) return;
+    const path = (d: unknown) => (isRecord(d) && typeof d.device === "string" && new RegExp(DEVICE_PATTERN).test(d.device) ? posix.normalize(d.device).replace(/\/+$/, "") : undefined);
+    devices.forEach((d, j) => {
+      const p = path(d);
+      if (p !== undefined && !p.startsWith("/dev/")) {
+        at([...here, "smart", "devices", j, "device"], `must be a device path under /dev, got ${JSON.stringify((d as { device: string }).device)}, which leads to ${p}`);
+      }
+    });
+    duplicates(
+      devices,
+      [...here, "smart", "devices"],
+      "device",
+      (d) => {
+        const p = path(d);
+        return p === undefined ? undefined : { key: p, shown: JSON.stringify((d as { device: string }).device) };
+      },
+      "within the node (each disk once)",
+      at,
+      lineOf,
+    );
+  });
+}

@@ -35,7 +35,7 @@ describe("the shares section", () => {
   });
 
   it("defaults readOnly from whether any identity writes", () => {
-    const inv = parseInventory(inventory({ identities: [], exports: [{ name: "a", path: "/a", rw: ["x"] }, { name: "b", path: "/b" }] }), "/i.yaml");
+    const inv = parseInventory(inventory({ identities: [{ name: "x", password: { env: "HLC_SMB_PW_X" } }], exports: [{ name: "a", path: "/a", rw: ["x"] }, { name: "b", path: "/b" }] }), "/i.yaml");
     expect(inv.nodes[0]!.shares!.exports.map((s) => s.readOnly)).toEqual([false, true]);
   });
 
