@@ -16,10 +16,29 @@ export async function gatherNode(transport: Transport, probes: Probe<unknown>[],
   if (probes.length === 0) return { ...base, reachable: true, gatherMs: 0 };
   const batch = buildBatch(probes.map((p) => p.command));
   try {
-    const result = await transport.exec(batch.script);
+    let result: { stdout: string; stderr: string };
+    let timedOut = false;
+    try {
+      result = await transport.exec(batch.script);
+    } catch (e) {
+      // A batch that ran out of time keeps the probes that finished; only the rest are lost.
+      if (!(e instanceof TransportError && e.kind === "timeout" && e.partial)) throw e;
+      result = e.partial;
+      timedOut = true;
+    }
     const outputs = splitBatch(batch, probes.length, result.stdout, result.stderr);
+    let unfinished: string | undefined;
     probes.forEach((probe, i) => {
       const out = outputs[i]!;
+      if (timedOut && out.code === null) {
+        // The END marker never came: this probe was running (or never started) when time ran out.
+        const why = unfinished
+          ? `not run: probe "${unfinished}" before it did not finish within the node's command timeout`
+          : `did not finish within the node's command timeout (ssh.commandTimeoutMs): a command of this probe hung or is slow on this node`;
+        unfinished ??= probe.name;
+        base.facts[probe.name] = { ok: false, error: why, evidence: { probe: probe.name, command: redact(probe.command, secrets), stdout: redact(out.stdout, secrets), stderr: redact(out.stderr, secrets), code: null } };
+        return;
+      }
       const evidence = {
         probe: probe.name,
         command: redact(probe.command, secrets),

@@ -39,7 +39,7 @@ export class PctTransport implements Transport {
       r = await host.exec(PctTransport.hostCommand(vmid, command, mark), options);
     } catch (e) {
       if (e instanceof TransportError) {
-        throw new TransportError(this.node, e.kind, `through ${e.node} (pct exec ${vmid}): ${e.message.replace(`${e.node}: `, "")}`, { cause: e });
+        throw new TransportError(this.node, e.kind, `through ${e.node} (pct exec ${vmid}): ${e.message.replace(`${e.node}: `, "")}`, { cause: e, partial: e.partial });
       }
       throw e;
     }

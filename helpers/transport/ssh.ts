@@ -186,7 +186,8 @@ export class SshTransport implements Transport {
       const timer = setTimeout(() => {
         stream.signal("KILL");
         stream.close();
-        reject(new TransportError(this.node, "timeout", `command timed out after ${timeoutMs} ms: ${command.slice(0, 120)}`));
+        const partial = { stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
+        reject(new TransportError(this.node, "timeout", `command timed out after ${timeoutMs} ms: ${command.slice(0, 120)}`, { partial }));
       }, timeoutMs);
       stream.on("data", (d: Buffer) => out.push(d));
       stream.stderr.on("data", (d: Buffer) => err.push(d));

@@ -37,9 +37,12 @@ export class TransportError extends Error {
     readonly node: string,
     readonly kind: TransportFailure,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; partial?: { stdout: string; stderr: string } },
   ) {
     super(`${node}: ${message}`, options);
     this.name = "TransportError";
+    this.partial = options?.partial;
   }
+  /** What a command printed before it timed out: a batch keeps the probes that did finish. */
+  readonly partial?: { stdout: string; stderr: string };
 }
