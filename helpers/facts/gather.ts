@@ -14,6 +14,8 @@ export async function gatherNode(transport: Transport, probes: Probe<unknown>[],
   const started = performance.now();
   const base = { node: transport.node, roundTrips: 0, facts: {} as Record<string, FactRecord> };
   if (probes.length === 0) return { ...base, reachable: true, gatherMs: 0 };
+  // Quick probes first (stable order otherwise): a slow one that hangs then costs only itself.
+  probes = [...probes.filter((p) => !p.slow), ...probes.filter((p) => p.slow)];
   const batch = buildBatch(probes.map((p) => p.command));
   try {
     let result: { stdout: string; stderr: string };

@@ -114,7 +114,7 @@ export function restoreTest(dir: string, writes: boolean, reason = ""): Probe<Re
         step("pubkey", `openssl pkey -pubin -in "$s/rsa_key.pub.pem" -noout`),
       ].join("\n")
     : `echo ${shQuote(`not run: ${reason}`)}`;
-  return { name: RESTORE, command, parse: parseRestore };
+  return { name: RESTORE, command, parse: parseRestore, slow: true };
 }
 
 export function parseRestore({ stdout, stderr, code }: ProbeOutput): RestoreTest {

@@ -178,7 +178,7 @@ export function nextcloudRestore(spec: RestoreSpec, writes: boolean, reason = ""
         `printf 'tables %s %s\\n' "$rc" "$(printf '%s' "$out" | head -n 1000 | tr '\\n' ' ')"`,
       ].join("\n")
     : `echo ${shQuote(`not run: ${reason}`)}`;
-  return { name: RESTORE, command, parse: parseRestore };
+  return { name: RESTORE, command, parse: parseRestore, slow: true };
 }
 
 export function parseRestore({ stdout, stderr, code }: ProbeOutput): DumpRestore {

@@ -74,6 +74,7 @@ export function reachabilityProbe(targets: ReachTarget[]): Probe<ReachAttempt[]>
   });
   return {
     name: REACHABILITY,
+    slow: true,
     command: `command -v bash >/dev/null || { echo 'bash not found: needed for /dev/tcp' >&2; exit 127; }\n${ATTEMPT}\n${blocks.join("\n")}\nwait`,
     parse: parseReachability,
   };

@@ -83,7 +83,7 @@ export function resticSnapshots(t: ResticTarget): Probe<ResticSnapshots> {
     setup(t),
     `${base(t)} snapshots --json --latest 1${filters ? ` ${filters}` : ""}; rc=$?; echo; echo "rc $rc"`,
   ].join("\n");
-  return { name: SNAPSHOTS, command, parse: parseSnapshots };
+  return { name: SNAPSHOTS, command, parse: parseSnapshots, slow: true };
 }
 
 function parseSetup(line: string | undefined, probe: string): ResticSetup {
@@ -153,7 +153,7 @@ export function resticCheck(t: ResticTarget): Probe<ResticCheck> {
     `[ -z "$e" ] || printf '%s\\n' "$e" | head -n 20 | sed 's/^/error /'`,
     `echo "rc $rc"`,
   ].join("\n");
-  return { name: CHECK, command, parse: parseCheck };
+  return { name: CHECK, command, parse: parseCheck, slow: true };
 }
 
 export function parseCheck({ stdout, stderr, code }: ProbeOutput): ResticCheck {

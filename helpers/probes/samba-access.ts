@@ -166,7 +166,7 @@ export function sambaAccess(plan: AccessPlan): Probe<AccessMatrix> {
     }
   }
   lines.push("exit 0");
-  return { name: SAMBA_ACCESS, command: lines.join("\n"), parse: (o) => parseSmbSteps(SAMBA_ACCESS, plan.nonce, o) };
+  return { name: SAMBA_ACCESS, command: lines.join("\n"), parse: (o) => parseSmbSteps(SAMBA_ACCESS, plan.nonce, o), slow: true };
 }
 
 /**
@@ -187,7 +187,7 @@ export function sambaGuest(host: string, nonce: string): Probe<AccessMatrix> {
     `done`,
     `exit 0`,
   ];
-  return { name: SAMBA_GUEST, command: lines.join("\n"), parse: (o) => parseSmbSteps(SAMBA_GUEST, nonce, o) };
+  return { name: SAMBA_GUEST, command: lines.join("\n"), parse: (o) => parseSmbSteps(SAMBA_GUEST, nonce, o), slow: true };
 }
 
 /** Where smbclient stopped, from what it printed. */

@@ -336,6 +336,7 @@ const DIFF = "snapraid-diff";
 export function snapraidDiff(path = SNAPRAID_CONF): Probe<SnapraidDiff | SnapraidBusy> {
   return {
     name: DIFF,
+    slow: true,
     command: `snapraid -c ${shQuote(path)} diff`,
     parse: (output) => parseSnapraidDiff(output),
   };

@@ -15,6 +15,11 @@ export interface Probe<T> {
   readonly command: string;
   /** Turn the command's output into a fact. Throws ProbeParseError on output it cannot read. */
   parse(output: ProbeOutput): T;
+  /**
+   * Talks to something that can be slow or hang (a backup repository, SMB sessions, a database
+   * import): batched after every quick probe, so if the node's time runs out the quick facts are in.
+   */
+  readonly slow?: boolean;
 }
 
 export class ProbeParseError extends Error {

@@ -41,3 +41,12 @@ describe("a batch that times out", () => {
     expect(facts).toMatchObject({ reachable: false, error: { kind: "connect" } });
   });
 });
+
+describe("slow probes are batched last", () => {
+  it("a hung slow probe declared first still leaves the quick ones' facts", async () => {
+    const slow: Probe<string> = { ...probe("restic", "sleep 30"), slow: true };
+    const facts = await gatherNode(localShell(1500), [slow, probe("sockets", "echo quick")]);
+    expect(facts.facts.sockets).toMatchObject({ ok: true, value: "quick" });
+    expect(facts.facts.restic).toMatchObject({ ok: false });
+  });
+});
