@@ -5,7 +5,10 @@ import { defineConfig } from "vitest/config";
 //   integration  the suite against real services in containers (SSH, listeners, drift runs)
 //   conformance  the executable specs of the operations document, run against an inventory
 // `npm test` runs unit + integration; `npm run conformance` runs conformance.
-const resultsDir = process.env.HLC_ALLURE_RESULTS ?? "reports/allure-results";
+// Conformance results (a run always has HLC_INVENTORY) feed the operator's report; the project's
+// own test results go elsewhere, so `npm run report` after `npm test` never mixes the two.
+const resultsDir =
+  process.env.HLC_ALLURE_RESULTS ?? (process.env.HLC_INVENTORY ? "reports/allure-results" : "reports/project-tests/allure-results");
 
 export default defineConfig({
   test: {

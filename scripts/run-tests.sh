@@ -8,5 +8,5 @@ bash scripts/setup.sh
 # and Docker's address pools run out after ~30 networks. Only unused lab objects go.
 docker container prune -f --filter label=hlc.lab >/dev/null 2>&1 || true
 docker network prune -f --filter label=hlc.lab >/dev/null 2>&1 || true
-rm -rf reports/allure-results
+rm -rf reports/project-tests/allure-results
 exec npx vitest run --project unit --project integration "$@"
