@@ -13,8 +13,10 @@
 //   - storage:    the node's storage pool (inventory `storage.mergerfs`: the mountpoint and its
 //                 branches) is mounted;
 //   - listeners:  every declared service with a fixed TCP port is listening (ss), e.g. smbd 445;
-//   - containers: every declared container (inventory `containers`) is running and not
-//                 unhealthy (or, `"running"`, merely running: health may lag behind a dead share);
+//   - containers: every declared container (inventory `containers`) is running and, when it has a
+//                 healthcheck, healthy by a check that ran since its current start (a restart
+//                 keeps the last status: `State.Health.Log[-1].Start` >= `State.StartedAt`);
+//                 or, `"running"`, merely running (health may lag behind a dead share);
 //   - monitoring: the monitoring node's Prometheus reports the node's targets up.
 //
 // A reboot is an action, not a transport: `RebootAction` is `(node) => Promise<void>`. The lab
@@ -34,7 +36,7 @@
 //   - The result goes to reports/convergence.json as a `{scenario: "live-reboot", node, seconds,
 //     converged, ...}` record; then the normal conformance suite runs.
 import type { Inventory, NodeDecl } from "../inventory/types.ts";
-import { containers as containersProbe, type ContainerInfo } from "../probes/containers.ts";
+import { containers as containersProbe, healthIsFresh, type ContainerInfo } from "../probes/containers.ts";
 import { mounts as findmntProbe } from "../probes/mounts.ts";
 import { networkMounts } from "../probes/network-mounts.ts";
 import { prometheusTargets } from "../probes/prometheus.ts";
@@ -51,7 +53,7 @@ export interface Expectation {
   mounts?: "mounted" | "fail-fast" | "skip";
   /** Bound for one failing access in "fail-fast" mode. Default 5000 ms. */
   failFastMs?: number;
-  /** Declared containers: running and not unhealthy (default), merely running, or not checked. */
+  /** Declared containers: running and healthy by a check since their start (default), merely running, or not checked. */
   containers?: "healthy" | "running" | "skip";
   /** The monitoring node's Prometheus reports this node's targets up. Default true. */
   monitoring?: boolean;
@@ -188,6 +190,11 @@ async function checkContainers(t: Transport, node: NodeDecl, expect: Expectation
     if (!c) problems.push(`container ${d.name}: expected running; actual absent`);
     else if (!c.running) problems.push(`container ${d.name}: expected running; actual ${c.status}`);
     else if (mode === "healthy" && c.health !== undefined && c.health !== "healthy") problems.push(`container ${d.name}: expected healthy; actual ${c.health}`);
+    else if (mode === "healthy" && c.health !== undefined && healthIsFresh(c) !== true) {
+      // A restart keeps the last health status: only a check since the current start counts.
+      const when = c.lastHealthCheck === undefined ? "no health check on record" : `its last health check started ${c.lastHealthCheck}`;
+      problems.push(`container ${d.name}: expected healthy by a health check since its start (${c.startedAt ?? "start time unknown"}); actual ${c.health}, but ${when} (stale: before that start)`);
+    }
   }
 }
 
@@ -212,7 +219,8 @@ export interface AwaitOptions {
    * systemd fails a .mount unit that starts more than 5 times in 10 s (StartLimitBurst), and its
    * .automount with it (`mount-start-limit-hit`), after which the path is a plain directory and
    * does NOT recover when the storage returns. The node's own services (healthchecks) access the
-   * share too, so a poller must stay well below that rate or it breaks what it measures.
+   * share too, so a poller must stay well below that rate or it breaks what it measures, on a
+   * node that has not turned that limit off (BOOT-007 requires it off; the lab's consumers do).
    */
   accessIntervalMs?: number;
   /** The inventory to use for each poll (re-read after a reboot: ports may move). */

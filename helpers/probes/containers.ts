@@ -29,6 +29,13 @@ export interface ContainerInfo {
   running: boolean;
   /** "healthy" | "unhealthy" | "starting"; undefined when it has no healthcheck. */
   health?: string;
+  /** State.StartedAt as the engine prints it (RFC 3339, nanoseconds), when it has started. */
+  startedAt?: string;
+  /**
+   * Start of the newest entry of State.Health.Log: when the check behind `health` ran. Older than
+   * `startedAt` means `health` predates the current start (a restart keeps the last status).
+   */
+  lastHealthCheck?: string;
   restartCount: number;
   ports: ContainerPort[];
   mounts: ContainerMount[];
@@ -84,6 +91,9 @@ function parseOne(raw: unknown): ContainerInfo {
   if (!c || !name || !state || !host) throw bad(`malformed container entry: ${JSON.stringify(raw).slice(0, 200)}`);
   const health = obj(state.Health) ?? obj(state.Healthcheck);
   const healthStatus = str(health?.Status);
+  const log = Array.isArray(health?.Log) ? health.Log : [];
+  const lastHealthCheck = str(obj(log.at(-1))?.Start);
+  const startedAt = str(state.StartedAt);
   const ports: ContainerPort[] = [];
   for (const [containerPort, bindings] of Object.entries(obj(host.PortBindings) ?? {})) {
     for (const b of Array.isArray(bindings) ? bindings : []) {
@@ -104,10 +114,37 @@ function parseOne(raw: unknown): ContainerInfo {
     status: str(state.Status),
     running: state.Running === true,
     ...(healthStatus ? { health: healthStatus } : {}),
+    ...(startedAt && !startedAt.startsWith("0001-") ? { startedAt } : {}),
+    ...(lastHealthCheck && !lastHealthCheck.startsWith("0001-") ? { lastHealthCheck } : {}),
     restartCount,
     ports,
     mounts,
   };
+}
+
+/**
+ * An RFC 3339 time with up to nanosecond precision ("2026-11-25T18:01:36.100486091Z", also with a
+ * "+01:00" offset) as nanoseconds since the epoch; undefined when unreadable. (Date keeps only
+ * milliseconds, and the first health check can start within one of the container's start.)
+ */
+export function rfc3339Nanos(t: string): bigint | undefined {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(t.trim());
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]}${m[3]}`);
+  if (Number.isNaN(ms)) return undefined;
+  return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? "").padEnd(9, "0"));
+}
+
+/**
+ * Whether the container's health status comes from a check that ran since its current start.
+ * Undefined when it cannot be told (no healthcheck, no check yet, or unreadable times).
+ */
+export function healthIsFresh(c: ContainerInfo): boolean | undefined {
+  if (c.health === undefined || c.startedAt === undefined || c.lastHealthCheck === undefined) return undefined;
+  const start = rfc3339Nanos(c.startedAt);
+  const check = rfc3339Nanos(c.lastHealthCheck);
+  if (start === undefined || check === undefined) return undefined;
+  return check >= start;
 }
 
 /** Where a path inside the container comes from on the node: the deepest mount covering it. */

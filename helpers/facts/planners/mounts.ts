@@ -1,14 +1,16 @@
 // Probes for the `mounts` section (§3.2 consumers, §4.4 credentials, §5.3 RO consumers), on a node
 // that declares network mounts: fstab + live mounts + credentials files (one probe; it triggers
 // the automounts with a read, see helpers/probes/network-mounts.ts), and the `.automount` and
-// `.mount` units of every mount point.
+// `.mount` units of every mount point (state, timeout, start limit).
 import { escapePath, type MountsDecl } from "../../inventory/sections/mounts.ts";
 import { networkMounts } from "../../probes/network-mounts.ts";
 import { unitProperties, type SystemdFact, type UnitProps } from "../../probes/systemd.ts";
 import type { Probe } from "../../probes/types.ts";
 import type { Planner } from "./types.ts";
 
-export const MOUNT_UNIT_PROPS = ["Id", "Names", "LoadState", "ActiveState", "SubState", "Result", "Where", "What", "Options", "TimeoutUSec"] as const;
+// StartLimitBurst/StartLimitIntervalUSec: BOOT-007 (a mount unit that systemd's start limit can
+// refuse locks its automount out for good).
+export const MOUNT_UNIT_PROPS = ["Id", "Names", "LoadState", "ActiveState", "SubState", "Result", "Where", "What", "Options", "TimeoutUSec", "StartLimitBurst", "StartLimitIntervalUSec"] as const;
 
 export function networkMountsProbe(decl: MountsDecl) {
   return networkMounts(
