@@ -10,7 +10,7 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Inventory } from "../types.ts";
-import { resolvePassword, type PasswordSource } from "./shares.ts";
+import { passwordSourceAlternatives, resolvePassword, type PasswordSource } from "./shares.ts";
 import type { Section } from "./types.ts";
 
 /** As normalize.ts expands key paths (not imported from there: it imports every section). */
@@ -90,29 +90,7 @@ export const RESTIC_DEFAULTS = { maxAgeHours: 26, check: true };
 const passwordSourceSchema = {
   description:
     "Optional: where the suite can read the same repository password on the machine running it (`{ env: VARIABLE }` or `{ file: PATH }`), only so that it is masked in all evidence should it ever show. It is never sent to the node: restic reads `passwordFile` there.",
-  oneOf: [
-    {
-      type: "object",
-      additionalProperties: false,
-      required: ["env"],
-      description: "The password is in an environment variable of the suite's process.",
-      properties: {
-        env: {
-          type: "string",
-          pattern: "^[A-Za-z_][A-Za-z0-9_]*$",
-          patternErrorMessage: "an environment variable name, e.g. HLC_RESTIC_PASSWORD",
-          description: "Environment variable holding the password (as for shares' identities).",
-        },
-      },
-    },
-    {
-      type: "object",
-      additionalProperties: false,
-      required: ["file"],
-      description: "The password is in a file on the machine running the suite.",
-      properties: { file: { type: "string", minLength: 1, description: "File holding the password; `~` is the home directory, a relative path is relative to this inventory file." } },
-    },
-  ],
+  ...passwordSourceAlternatives("HLC_RESTIC_PASSWORD"),
 };
 
 export const backupsSection: Section<RawBackups, BackupsDecl> = {

@@ -102,36 +102,7 @@ const schema = {
           password: {
             description:
               "Where the suite reads this identity's password on the machine running it; never the password itself: `{ env: VARIABLE }` or `{ file: PATH }`. It is sent to the node inside the probe script and redacted from all evidence.",
-            oneOf: [
-              {
-                type: "object",
-                additionalProperties: false,
-                required: ["env"],
-                description: "The password is in an environment variable of the suite's process.",
-                properties: {
-                  env: {
-                    type: "string",
-                    pattern: "^[A-Za-z_][A-Za-z0-9_]*$",
-                    patternErrorMessage: "an environment variable name, e.g. HLC_SMB_PW_JELLYFIN",
-                    description: "Environment variable holding the password, e.g. HLC_SMB_PW_JELLYFIN.",
-                  },
-                },
-              },
-              {
-                type: "object",
-                additionalProperties: false,
-                required: ["file"],
-                description: "The password is in a file on the machine running the suite.",
-                properties: {
-                  file: {
-                    type: "string",
-                    minLength: 1,
-                    description:
-                      "File holding the password (one trailing newline is ignored); `~` is the home directory, a relative path is relative to this inventory file. Keep it mode 0600.",
-                  },
-                },
-              },
-            ],
+            ...passwordSourceAlternatives("HLC_SMB_PW_JELLYFIN"),
           },
         },
       },
@@ -203,6 +174,45 @@ interface RawShares {
   smbHost?: string;
   identities: Array<{ name: string; password: { env?: string; file?: string } }>;
   exports: Array<{ name: string; path: string; readOnly?: boolean; ro?: string[]; rw?: string[]; forceUser?: string; forceGroup?: string; ownerSample?: number }>;
+}
+
+/**
+ * `{ env: VARIABLE }` or `{ file: PATH }`: where the suite reads a secret on its own machine (an
+ * identity's password here, a restic password for masking in backups.ts). Never the secret itself.
+ */
+export function passwordSourceAlternatives(envExample: string): { oneOf: object[] } {
+  return {
+    oneOf: [
+      {
+        type: "object",
+        additionalProperties: false,
+        required: ["env"],
+        description: "The password is in an environment variable of the suite's process.",
+        properties: {
+          env: {
+            type: "string",
+            pattern: "^[A-Za-z_][A-Za-z0-9_]*$",
+            patternErrorMessage: `an environment variable name, e.g. ${envExample}`,
+            description: `Environment variable holding the password, e.g. ${envExample}.`,
+          },
+        },
+      },
+      {
+        type: "object",
+        additionalProperties: false,
+        required: ["file"],
+        description: "The password is in a file on the machine running the suite.",
+        properties: {
+          file: {
+            type: "string",
+            minLength: 1,
+            description:
+              "File holding the password (one trailing newline is ignored); `~` is the home directory, a relative path is relative to this inventory file. Keep it mode 0600.",
+          },
+        },
+      },
+    ],
+  };
 }
 
 export const sharesSection: Section<RawShares, SharesDecl> = {
