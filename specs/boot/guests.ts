@@ -19,6 +19,11 @@ export function declaredGuests(node: NodeDecl): Guest[] {
   return guestsOf(node, runContext().inventory.nodes);
 }
 
+/** The nodes the guest specs (BOOT-001, BOOT-002) speak about: Proxmox hosts with declared guests. */
+export function hostsDeclaredGuests(node: NodeDecl): boolean {
+  return node.role === "hypervisor" && declaredGuests(node).length > 0;
+}
+
 /** "vm100 (VM 100, layer 2 compute)". */
 export function guestTitle(g: Guest): string {
   const kind = kindLabel(g.type, g.vmid);

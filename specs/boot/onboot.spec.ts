@@ -2,7 +2,7 @@
 // manual 'click-to-mount' steps should exist." A guest that does not start with the host is one.
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
-import { declaredGuests, GUEST_CONFIGS_EXAMPLE, guestsWithConfigs, guestTitle } from "./guests.ts";
+import { hostsDeclaredGuests, GUEST_CONFIGS_EXAMPLE, guestsWithConfigs, guestTitle } from "./guests.ts";
 
 invariant(
   {
@@ -14,7 +14,7 @@ invariant(
     severity: "critical",
   },
   {
-    appliesTo: (node) => node.role === "hypervisor" && declaredGuests(node).length > 0,
+    appliesTo: hostsDeclaredGuests,
     probes: [GUEST_CONFIGS_EXAMPLE],
     check(ctx) {
       const findings: Finding[] = [];

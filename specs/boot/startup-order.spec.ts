@@ -6,7 +6,7 @@ import { LAYER_NAMES } from "../../helpers/inventory/schema.ts";
 import type { Layer } from "../../helpers/inventory/types.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
-import { declaredGuests, GUEST_CONFIGS_EXAMPLE, guestsWithConfigs, guestTitle, type GuestWithConfig } from "./guests.ts";
+import { hostsDeclaredGuests, GUEST_CONFIGS_EXAMPLE, guestsWithConfigs, guestTitle, type GuestWithConfig } from "./guests.ts";
 
 const order = (g: GuestWithConfig) => g.config.startup?.order ?? Number.POSITIVE_INFINITY;
 const orderText = (g: GuestWithConfig) => (g.config.startup?.order === undefined ? "no startup order" : `order=${g.config.startup.order}`);
@@ -37,7 +37,7 @@ invariant(
     severity: "critical",
   },
   {
-    appliesTo: (node) => node.role === "hypervisor" && declaredGuests(node).length > 0,
+    appliesTo: hostsDeclaredGuests,
     probes: [GUEST_CONFIGS_EXAMPLE],
     check(ctx) {
       const findings: Finding[] = [];
