@@ -3,6 +3,8 @@
 //   npm run conformance -- --inventory FILE    a live homelab, read-only
 //   ... -- --drift NAME                        the lab with a drift of fixtures/lab/drifts.ts applied (repeatable)
 //   ... -- --keep-lab                          leave the lab running afterwards (then `npm run lab:down`)
+//   ... -- --host-limits FILE                  what the machine hosting the nodes cannot exhibit (a lab's
+//                                              host-limits.json; a lab's own inventory under .lab/ finds it by itself)
 //   ... -- --inventory FILE --reboot NODE --confirm-reboot NODE
 //                                              reboot NODE first (it must declare `reboot: { allowed: true }`;
 //                                              HLC_CONFIRM_REBOOT=NODE also confirms), wait for its new boot
@@ -15,11 +17,13 @@ import { decideReboot, rebootLive } from "../helpers/convergence/live.ts";
 import { loadInventory } from "../helpers/inventory/load.ts";
 import { defaultLab } from "../fixtures/lab/default-lab.ts";
 import { findDrift, type Drift } from "../fixtures/lab/drifts.ts";
-import { startLab, type Lab } from "../fixtures/lab/lab.ts";
+import { LAB_ROOT, startLab, type Lab } from "../fixtures/lab/lab.ts";
+import { hostLimitsBeside } from "../fixtures/lab/run-suite.ts";
 
 const args = process.argv.slice(2);
 let inventory: string | undefined;
 let keepLab = false;
+let hostLimits: string | undefined;
 let rebootNode: string | undefined;
 let confirmReboot: string | undefined = process.env.HLC_CONFIRM_REBOOT || undefined;
 const drifts: Drift[] = [];
@@ -29,6 +33,7 @@ for (let i = 0; i < args.length; i++) {
   if (a === "--inventory") inventory = args[++i];
   else if (a.startsWith("--inventory=")) inventory = a.slice("--inventory=".length);
   else if (a === "--keep-lab") keepLab = true;
+  else if (a === "--host-limits") hostLimits = args[++i];
   else if (a === "--reboot") rebootNode = args[++i];
   else if (a === "--confirm-reboot") confirmReboot = args[++i];
   else if (a === "--drift") drifts.push(findDrift(args[++i] ?? ""));
@@ -93,11 +98,14 @@ if (!inventory) {
   console.log(`Lab ${lab.id} is up; inventory ${inventory}`);
 }
 
+// Host limits: the lab's own, or those of a lab started by hand (lab:up) whose inventory is run.
+hostLimits ??= lab?.hostLimitsFile ?? (resolve(inventory).startsWith(LAB_ROOT + "/") ? hostLimitsBeside(inventory) : undefined);
+
 rmSync("reports/allure-results", { recursive: true, force: true });
 const run = await execa("npx", ["vitest", "run", "--project", "conformance", ...vitestArgs], {
   stdio: "inherit",
   reject: false,
-  env: { HLC_INVENTORY: resolve(inventory), HLC_TARGET: lab ? "lab" : "live" },
+  env: { HLC_INVENTORY: resolve(inventory), HLC_TARGET: lab ? "lab" : "live", ...(hostLimits ? { HLC_HOST_LIMITS: resolve(hostLimits) } : {}) },
 });
 const report = await execa("npx", ["tsx", "helpers/report/render.ts"], { stdio: "inherit", reject: false });
 

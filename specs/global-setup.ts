@@ -12,6 +12,7 @@ import type { TestProject } from "vitest/node";
 import { gatherFromFile } from "../helpers/facts/run.ts";
 import { loadCatalog } from "../helpers/spec/catalog.ts";
 import { planDiagnostics, withPlaybook } from "../helpers/spec/diagnose.ts";
+import { readHostLimits } from "../helpers/spec/limits.ts";
 import type { Declared } from "../helpers/spec/registry.ts";
 import { setRunContext } from "../helpers/spec/run-context.ts";
 
@@ -21,6 +22,8 @@ export default async function setup(project: TestProject): Promise<void> {
     throw new Error("HLC_INVENTORY is not set. Run `npm run conformance` (fixture lab) or `npm run conformance -- --inventory FILE` (live).");
   }
   const target = process.env.HLC_TARGET === "lab" ? "lab" : "live";
+  // The fixture lab's host limits (e.g. no autofs on this machine); a live run has none.
+  const limits = readHostLimits();
 
   // The spec files, declared only (catalog mode: nothing registers tests in this process),
   // imported while the facts are gathered.
@@ -38,21 +41,22 @@ export default async function setup(project: TestProject): Promise<void> {
     diagnose: async (inv, gathered) => {
       const playbooks = await catalog;
       if (playbooks.length === 0) return {};
-      setRunContext({ inventory: inv, facts: gathered, target });
+      setRunContext({ inventory: inv, facts: gathered, target, limits });
       try {
-        return planDiagnostics(playbooks, inv, gathered);
+        return planDiagnostics(playbooks, inv, gathered, limits);
       } finally {
         setRunContext(undefined);
       }
     },
   });
-  project.provide("hlcRun", { inventory, facts, target });
+  project.provide("hlcRun", { inventory, facts, target, limits });
 
   // Run statistics for the operator and the benchmark: connections, round trips, timings.
   mkdirSync("reports", { recursive: true });
   const stats = {
     inventory: file,
     target,
+    ...(limits.length ? { hostLimits: limits.length } : {}),
     startedAt: facts.startedAt,
     gatherMs: Math.round(facts.durationMs),
     connections: facts.connections,

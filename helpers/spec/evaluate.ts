@@ -3,6 +3,7 @@
 import type { DiagnosticRecord, DiagnosticRequest, Evidence, NodeFacts } from "../facts/types.ts";
 import type { NodeDecl } from "../inventory/types.ts";
 import type { Probe } from "../probes/types.ts";
+import { notHostable, partitionFindings, type HostLimit } from "./limits.ts";
 import { formatFailure, formatPlaybook, formatUnreachable, type Finding } from "./message.ts";
 import type { InvariantMeta } from "./meta.ts";
 
@@ -45,9 +46,15 @@ export type Verdict =
       wanted: DiagnosticRequest[];
       diagnostics: DiagnosticRecord[];
     }
-  | { status: "broken"; message: string; evidence: Evidence[] };
+  | { status: "broken"; message: string; evidence: Evidence[] }
+  /** Every finding was one the machine hosting the node cannot exhibit (helpers/spec/limits.ts). */
+  | { status: "skipped"; message: string; excused: Finding[]; evidence: Evidence[] };
 
-export function evaluate(meta: InvariantMeta, def: InvariantDef, node: NodeDecl, facts: NodeFacts | undefined): Verdict {
+/**
+ * `limits`: what the machine hosting the nodes cannot exhibit (the fixture lab's, never a live
+ * run's). They are applied to the findings after `check`, so no spec knows of them.
+ */
+export function evaluate(meta: InvariantMeta, def: InvariantDef, node: NodeDecl, facts: NodeFacts | undefined, limits: HostLimit[] = []): Verdict {
   if (!facts || !facts.reachable) {
     const reason = facts?.error?.message ?? "no facts were gathered for this node";
     return { status: "failed", message: formatUnreachable(meta, node.name, reason), findings: [], evidence: [], wanted: [], diagnostics: [] };
@@ -63,9 +70,14 @@ export function evaluate(meta: InvariantMeta, def: InvariantDef, node: NodeDecl,
     },
   };
   try {
-    const findings = def.check(ctx);
-    if (findings.length === 0) return { status: "passed", evidence };
-    return withPlaybook(meta, def, ctx, facts, { status: "failed", message: formatFailure(meta, node.name, findings), findings, evidence, wanted: [], diagnostics: [] });
+    const { judged: findings, excused } = partitionFindings(def.check(ctx), limits, meta.id, node.name);
+    if (findings.length === 0 && excused.length === 0) return { status: "passed", evidence };
+    if (findings.length === 0) {
+      const message = `${meta.id} [${node.name}] ${notHostable(excused)}\n${excused.map(({ finding: f }) => `  - ${f.subject}: expected ${f.expected}; actual ${f.actual}`).join("\n")}\n  everything else ${meta.id} checks on ${node.name} was judged and conforms`;
+      return { status: "skipped", message, excused: excused.map((e) => e.finding), evidence };
+    }
+    const note = excused.length ? `\n  not judged, ${notHostable(excused)}: ${excused.map((e) => e.finding.subject).join(", ")}` : "";
+    return withPlaybook(meta, def, ctx, facts, { status: "failed", message: formatFailure(meta, node.name, findings) + note, findings, evidence, wanted: [], diagnostics: [] });
   } catch (e) {
     const message = `${meta.id} [${node.name}] ${meta.title}: cannot judge: ${(e as Error).message}`;
     // A fact we cannot read is a failure of the node, not of the suite: the operator must look.

@@ -58,11 +58,11 @@ export function invariant(meta: InvariantMeta, def: InvariantDef): void {
       return;
     }
     for (const node of nodes) {
-      it(`${meta.id} ${node.name}: ${meta.title}`, async () => {
+      it(`${meta.id} ${node.name}: ${meta.title}`, async (ctx) => {
         await labelResult(meta, node);
         await allure.description(`**${meta.id}** (${meta.section}): ${meta.must}\n\nTarget: ${run.target}, node \`${node.name}\` (${node.role}, ${node.ssh ? node.ssh.host : `pct exec ${node.pct?.vmid} on ${node.pct?.host}`}).`);
 
-        const verdict = evaluate(meta, def, node, run.facts.nodes[node.name]);
+        const verdict = evaluate(meta, def, node, run.facts.nodes[node.name], run.limits);
         for (const ev of verdict.evidence) {
           const body = `$ ${ev.command}\n# exit ${ev.code ?? "killed"}\n${ev.stdout}${ev.stderr ? `\n# stderr\n${ev.stderr}` : ""}`;
           await allure.attachment(`evidence: ${ev.probe}`, body, "text/plain");
@@ -77,6 +77,10 @@ export function invariant(meta: InvariantMeta, def: InvariantDef): void {
           expect.fail(verdict.message);
         }
         if (verdict.status === "broken") throw new Error(verdict.message);
+        if (verdict.status === "skipped") {
+          await allure.description(`**${meta.id}** (${meta.section}): ${meta.must}\n\nSkipped on \`${node.name}\`: ${verdict.message}`);
+          ctx.skip(verdict.message);
+        }
       });
     }
   });

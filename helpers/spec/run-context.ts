@@ -3,12 +3,15 @@
 import { inject } from "vitest";
 import type { RunFacts } from "../facts/types.ts";
 import type { Inventory } from "../inventory/types.ts";
+import type { HostLimit } from "./limits.ts";
 
 export interface RunContext {
   inventory: Inventory;
   facts: RunFacts;
   /** "lab" when the suite faces the fixture lab, "live" otherwise; specs never branch on it. */
   target: "lab" | "live";
+  /** What the machine hosting the nodes cannot exhibit (HLC_HOST_LIMITS; the lab's only). */
+  limits?: HostLimit[];
 }
 
 declare module "vitest" {
