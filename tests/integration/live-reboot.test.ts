@@ -14,6 +14,7 @@ import { decideReboot, rebootLive } from "../../helpers/convergence/live.ts";
 import { loadInventory } from "../../helpers/inventory/load.ts";
 import { defaultLab } from "../../fixtures/lab/default-lab.ts";
 import { startLab, type Lab } from "../../fixtures/lab/lab.ts";
+import { readHostLimits } from "../../helpers/spec/limits.ts";
 import { resultFor, runSuite } from "../../fixtures/lab/run-suite.ts";
 
 let lab: Lab;
@@ -67,9 +68,11 @@ describe("live reboot entry point", () => {
     expect(startedAfter).not.toBe(startedBefore);
 
     const suite = await runSuite(lab.inventoryFile);
+    // On a machine without autofs, BOOT-004's automount unit is not hostable: skipped, never passed.
+    const limited = new Set(readHostLimits(lab.hostLimitsFile).filter((l) => l.node === "vm100").map((l) => l.invariant));
     for (const id of ["BOOT-004", "BOOT-005", "BOOT-006", "CONT-001", "CONT-002"]) {
       const res = resultFor(suite, id, "vm100");
-      expect(res.status, res.message).toBe("passed");
+      expect(res.status, res.message).toBe(limited.has(id) ? "skipped" : "passed");
     }
   }, 300_000);
 });
