@@ -102,3 +102,51 @@ describe("the mounts specs on vm100's real output", () => {
     expect(message(none["SHARE-005"]!)).toContain("username=: expected nextcloud; actual jellyfin");
   });
 });
+
+// A machine without autofs (real capture, see fixtures/captured/mounts/README.md): systemd skips
+// the .automount unit and the lab mounts the share at boot. BOOT-004 is judged exactly as on a
+// live node (it fails: the automount is not active); only the lab's host limit turns that one
+// finding into "not hostable here", and every other finding still fails.
+describe("the mounts specs on a machine without autofs", () => {
+  const limit = { node: "vm100", invariant: "BOOT-004", subject: "mnt-media.automount", reason: "this machine's kernel has no autofs: the lab cannot host a systemd automount" };
+  const judgeWith = (limits: typeof limit[], edit: (fstab: string) => string = (s) => s) => {
+    ctx.inventory = inventory();
+    const node = ctx.inventory.nodes.find((n) => n.name === "vm100")!;
+    const f = facts("no-autofs");
+    const raw = f.facts[exampleNetworkMounts.name]!.evidence.stdout;
+    const stdout = edit(raw);
+    f.facts[exampleNetworkMounts.name] = { ok: true, value: exampleNetworkMounts.parse({ stdout, stderr: "", code: 0 }), evidence: { ...f.facts[exampleNetworkMounts.name]!.evidence, stdout } };
+    return Object.fromEntries(SPECS.map((id) => {
+      const d = declared.find((x) => x.meta.id === id)!;
+      return [id, evaluate(d.meta, d.def, node, f, limits)];
+    }));
+  };
+
+  it("without limits (a live node), BOOT-004 fails on the inactive automount; SHARE-004 and SHARE-005 pass on the mounted share", () => {
+    const v = judgeWith([]);
+    expect(failed(v)).toEqual(["BOOT-004"]);
+    expect(message(v["BOOT-004"]!)).toContain("mnt-media.automount: expected active; actual inactive/dead");
+  });
+
+  it("with the lab's host limit, BOOT-004 is skipped with the reason, never passed", () => {
+    const v = judgeWith([limit]);
+    expect(v["BOOT-004"]!.status).toBe("skipped");
+    expect(message(v["BOOT-004"]!)).toBe(
+      "BOOT-004 [vm100] not hostable here: this machine's kernel has no autofs: the lab cannot host a systemd automount\n" +
+        "  - mnt-media.automount: expected active; actual inactive/dead; see `systemctl status mnt-media.automount`\n" +
+        "  everything else BOOT-004 checks on vm100 was judged and conforms",
+    );
+    expect(v["SHARE-004"]!.status).toBe("passed");
+  });
+
+  it("the limit excuses only its own finding: a line without nofail still fails BOOT-004, naming what was not judged", () => {
+    const v = judgeWith([limit], (s) => s.replace(",_netdev,nofail", ",_netdev"));
+    expect(v["BOOT-004"]!.status).toBe("failed");
+    expect(message(v["BOOT-004"]!).split("\n")).toEqual([
+      "BOOT-004 [vm100] Network mounts are systemd automounts that never block the boot (§3.2, §3.3)",
+      expect.stringMatching(/^  - \/mnt\/media \(\/\/vm102\/media\) \/etc\/fstab options: expected x-systemd.automount, _netdev, nofail; actual missing nofail/),
+      "  not judged, not hostable here: this machine's kernel has no autofs: the lab cannot host a systemd automount: mnt-media.automount",
+      expect.stringMatching(/^  playbook §4.4/),
+    ]);
+  });
+});
