@@ -14,8 +14,8 @@ export default defineConfig({
   test: {
     reporters: [
       "default",
-      // A conformance run says why each skipped result was skipped.
-      ...(process.env.HLC_INVENTORY ? ["./helpers/report/skipped-reporter.ts"] : []),
+      // A conformance run says why each skipped result was skipped, and writes reports/results.json.
+      ...(process.env.HLC_INVENTORY ? ["./helpers/report/skipped-reporter.ts", "./helpers/report/results-reporter.ts"] : []),
       ["allure-vitest/reporter", { resultsDir, reportMatchers: false }],
       ["json", { outputFile: process.env.HLC_VITEST_JSON ?? "reports/vitest.json" }],
     ],

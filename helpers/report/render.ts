@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { execa } from "execa";
+import { SKIP_REASON_LABEL } from "../spec/meta.ts";
 import { makeOffline } from "./offline.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -71,12 +72,33 @@ async function countResults(resultsDir: string): Promise<number> {
   return results;
 }
 
+
+/**
+ * allure-vitest writes a skipped test without the note of `ctx.skip(note)`: move the reason the
+ * suite put in a label into statusDetails.message, where the report shows it. In place, idempotent.
+ */
+export async function showSkipReasons(resultsDir: string): Promise<number> {
+  let patched = 0;
+  for (const f of (await readdir(resultsDir)).filter((x) => x.endsWith("-result.json"))) {
+    const file = join(resultsDir, f);
+    const r = JSON.parse(await readFile(file, "utf8")) as { status?: string; statusDetails?: { message?: string }; labels?: Array<{ name: string; value: string }> };
+    const reason = r.labels?.find((l) => l.name === SKIP_REASON_LABEL)?.value;
+    if (r.status !== "skipped" || !reason || r.statusDetails?.message === reason) continue;
+    r.statusDetails = { ...r.statusDetails, message: reason };
+    r.labels = r.labels!.filter((l) => l.name !== SKIP_REASON_LABEL);
+    await writeFile(file, JSON.stringify(r));
+    patched++;
+  }
+  return patched;
+}
+
 export async function renderReport(options: RenderOptions = {}): Promise<RenderResult> {
   const started = performance.now();
   const resultsDir = resolve(options.resultsDir ?? DEFAULT_RESULTS_DIR);
   const outFile = resolve(options.outFile ?? DEFAULT_OUT_FILE);
   const configPath = resolve(options.configPath ?? ALLURE_CONFIG);
   const resultFiles = await countResults(resultsDir);
+  await showSkipReasons(resultsDir);
 
   const staging = await mkdtemp(join(tmpdir(), "hlc-allure-"));
   try {

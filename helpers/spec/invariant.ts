@@ -4,7 +4,7 @@ import * as allure from "allure-js-commons";
 import { describe, expect, it } from "vitest";
 import { evaluate, type InvariantDef } from "./evaluate.ts";
 import { LAYER_NAMES } from "../inventory/schema.ts";
-import { ID_PATTERN, type InvariantMeta } from "./meta.ts";
+import { ID_PATTERN, SKIP_REASON_LABEL, type InvariantMeta } from "./meta.ts";
 import { declare, registersTests } from "./registry.ts";
 import { runContext } from "./run-context.ts";
 import type { NodeDecl } from "../inventory/types.ts";
@@ -15,6 +15,44 @@ function callerFile(): string {
   return /(specs\/[^:)]+\.spec\.ts)/.exec(line)?.[1] ?? "specs/";
 }
 
+
+/**
+ * What a reporter needs to know of one (invariant, node) result without parsing its title:
+ * vitest carries `task.meta` to reporters (helpers/report/results-reporter.ts -> results.json).
+ */
+export interface ResultMeta {
+  id: string;
+  node: string | null;
+  title: string;
+  section: string;
+  family: string;
+  severity: string;
+  layer: number | null;
+  playbook?: string;
+  /** How the result was reached beyond pass/fail: planned item, host limit, unreachable node. */
+  kind?: "planned" | "not-hostable" | "no-node" | "unreachable";
+  findings?: Array<{ subject: string; expected: string; actual: string }>;
+  /** The reason of a skip, or the failure's message (also in the test's error). */
+  message?: string;
+}
+
+declare module "vitest" {
+  interface TaskMeta {
+    hlc?: ResultMeta;
+  }
+}
+
+const resultMeta = (meta: InvariantMeta, node: NodeDecl | undefined, extra: Partial<ResultMeta> = {}): ResultMeta => ({
+  id: meta.id,
+  node: node?.name ?? null,
+  title: meta.title,
+  section: meta.section,
+  family: meta.family,
+  severity: meta.severity,
+  layer: node?.layer ?? null,
+  ...(meta.playbook ? { playbook: meta.playbook } : {}),
+  ...extra,
+});
 
 /** Allure labels of one (invariant, node) result, passed, failed or skipped alike. */
 async function labelResult(meta: InvariantMeta, node: NodeDecl): Promise<void> {
@@ -50,11 +88,18 @@ export function invariant(meta: InvariantMeta, def: InvariantDef): void {
       it(`${meta.id} ${node.name}: ${meta.title}`, async (ctx) => {
         await labelResult(meta, node);
         await allure.description(`**${meta.id}** (${meta.section}): ${meta.must}\n\nSkipped on \`${node.name}\`: ${reason}`);
-        ctx.skip(`${meta.id} [${node.name}] not checked: ${reason}`);
+        const note = `${meta.id} [${node.name}] not checked: ${reason}`;
+        ctx.task.meta.hlc = resultMeta(meta, node, { kind: "planned", message: note });
+        await allure.label(SKIP_REASON_LABEL, note);
+        ctx.skip(note);
       });
     }
     if (nodes.length === 0 && planned.length === 0) {
-      it(`${meta.id} (no node): ${meta.title}`, (ctx) => ctx.skip(`no node in the inventory declares what ${meta.id} checks`));
+      it(`${meta.id} (no node): ${meta.title}`, (ctx) => {
+        const note = `no node in the inventory declares what ${meta.id} checks`;
+        ctx.task.meta.hlc = resultMeta(meta, undefined, { kind: "no-node", message: note });
+        ctx.skip(note);
+      });
       return;
     }
     for (const node of nodes) {
@@ -63,6 +108,12 @@ export function invariant(meta: InvariantMeta, def: InvariantDef): void {
         await allure.description(`**${meta.id}** (${meta.section}): ${meta.must}\n\nTarget: ${run.target}, node \`${node.name}\` (${node.role}, ${node.ssh ? node.ssh.host : `pct exec ${node.pct?.vmid} on ${node.pct?.host}`}).`);
 
         const verdict = evaluate(meta, def, node, run.facts.nodes[node.name], run.limits);
+        const reachable = run.facts.nodes[node.name]?.reachable ?? false;
+        ctx.task.meta.hlc = resultMeta(meta, node, {
+          ...(verdict.status === "failed" ? { findings: verdict.findings, message: verdict.message, ...(reachable ? {} : { kind: "unreachable" as const }) } : {}),
+          ...(verdict.status === "skipped" ? { kind: "not-hostable" as const, findings: verdict.excused, message: verdict.message } : {}),
+          ...(verdict.status === "broken" ? { message: verdict.message } : {}),
+        });
         for (const ev of verdict.evidence) {
           const body = `$ ${ev.command}\n# exit ${ev.code ?? "killed"}\n${ev.stdout}${ev.stderr ? `\n# stderr\n${ev.stderr}` : ""}`;
           await allure.attachment(`evidence: ${ev.probe}`, body, "text/plain");
@@ -79,6 +130,7 @@ export function invariant(meta: InvariantMeta, def: InvariantDef): void {
         if (verdict.status === "broken") throw new Error(verdict.message);
         if (verdict.status === "skipped") {
           await allure.description(`**${meta.id}** (${meta.section}): ${meta.must}\n\nSkipped on \`${node.name}\`: ${verdict.message}`);
+          await allure.label(SKIP_REASON_LABEL, verdict.message);
           ctx.skip(verdict.message);
         }
       });

@@ -24,3 +24,6 @@ export interface InvariantMeta {
 }
 
 export const ID_PATTERN = /^[A-Z]+-\d{3}$/;
+
+/** The Allure label a skipped result carries its reason in; the report renderer shows it (helpers/report/render.ts). */
+export const SKIP_REASON_LABEL = "skipReason";

@@ -39,8 +39,9 @@ describe("drift matrix", () => {
     expect(matrix.stray, JSON.stringify(matrix.unexpected, null, 1)).toEqual([]);
   });
 
-  it("lists every drift, and those without a spec as pending, never as passed", () => {
+  it("lists every drift; those without a spec as pending and those this machine cannot host as not hostable, each with its reason, never as passed", () => {
     expect(matrix.rows.map((r) => r.drift).sort()).toEqual(DRIFTS.map((d) => d.name).sort());
     for (const r of matrix.rows.filter((x) => x.verdict === "pending")) expect(r.note).not.toBe("");
+    for (const r of matrix.rows.filter((x) => x.verdict === "unhostable")) expect(r.note).toMatch(/^not hostable here: .+/);
   });
 });

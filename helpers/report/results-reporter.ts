@@ -1,0 +1,96 @@
+// vitest reporter of the conformance project: writes reports/results.json (helpers/report/results.ts)
+// at the end of a run, from each test's `meta.hlc` (helpers/spec/invariant.ts) and the gather
+// phase's run statistics. HLC_RESULTS_JSON overrides the path.
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, relative } from "node:path";
+import type { Reporter, TestModule } from "vitest/node";
+import type { ResultMeta } from "../spec/invariant.ts";
+import { readHostLimits } from "../spec/limits.ts";
+import { countResults, RESULTS_SCHEMA, RESULTS_VERSION, sortResults, suiteVersion, writeResults, type ResultRecord, type ResultsFile } from "./results.ts";
+
+export default class ResultsReporter implements Reporter {
+  private started = new Date();
+
+  onTestRunStart(): void {
+    this.started = new Date();
+  }
+
+  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+    const results: ResultRecord[] = [];
+    const errors: ResultsFile["errors"] = [];
+    for (const m of modules) {
+      for (const t of m.children.allTests()) {
+        const meta = t.meta().hlc as ResultMeta | undefined;
+        if (!meta) continue; // not a conformance result
+        const r = t.result();
+        const status = r.state === "passed" ? "passed" : r.state === "failed" ? "failed" : "skipped";
+        const thrown = r.state === "failed" ? r.errors?.[0]?.message : undefined;
+        const note = r.state === "skipped" ? r.note : undefined;
+        const kind = meta.kind ?? (r.state === "failed" && !meta.findings?.length && thrown && !meta.message ? "broken" : undefined);
+        results.push({
+          id: meta.id,
+          node: meta.node,
+          title: meta.title,
+          section: meta.section,
+          family: meta.family,
+          severity: meta.severity,
+          layer: meta.layer,
+          status,
+          ...(kind ? { kind } : {}),
+          ...(meta.message ?? thrown ?? note ? { message: (meta.message ?? thrown ?? note)! } : {}),
+          ...(meta.findings?.length ? { findings: meta.findings } : {}),
+          ...(meta.playbook && status === "failed" ? { playbook: meta.playbook } : {}),
+          ...(t.diagnostic()?.duration !== undefined ? { durationMs: Math.round(t.diagnostic()!.duration) } : {}),
+        });
+      }
+      // A spec file that failed as a whole is a failure of the run, never silently dropped.
+      const own = m.errors();
+      if (m.state() === "failed" && own.length) errors.push({ file: relative(process.cwd(), m.moduleId), message: own.map((e) => e.message).join("\n") });
+    }
+    const stats = readStats();
+    const finished = new Date();
+    const body: ResultsFile = {
+      schema: RESULTS_SCHEMA,
+      version: RESULTS_VERSION,
+      suite: suiteVersion(),
+      run: {
+        startedAt: stats?.startedAt ?? this.started.toISOString(),
+        finishedAt: finished.toISOString(),
+        durationMs: finished.getTime() - new Date(stats?.startedAt ?? this.started).getTime(),
+        inventory: process.env.HLC_INVENTORY ?? null,
+        target: process.env.HLC_TARGET === "lab" ? "lab" : "live",
+        hostLimits: safeLimits(),
+      },
+      counts: countResults(results, errors),
+      nodes: (stats?.nodes ?? []).map((n) => ({ node: n.node, reachable: n.reachable, ...(n.error ? { error: n.error } : {}), gatherMs: n.gatherMs, roundTrips: n.roundTrips })),
+      results: sortResults(results),
+      errors,
+    };
+    const file = process.env.HLC_RESULTS_JSON ?? "reports/results.json";
+    mkdirSync(dirname(file), { recursive: true });
+    writeResults(file, body);
+  }
+}
+
+interface Stats {
+  startedAt?: string;
+  nodes?: Array<{ node: string; reachable: boolean; error?: string; gatherMs: number; roundTrips: number }>;
+}
+
+function readStats(): Stats | undefined {
+  const file = process.env.HLC_RUN_STATS ?? "reports/run-stats.json";
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Stats;
+  } catch {
+    return undefined;
+  }
+}
+
+function safeLimits(): number {
+  try {
+    return readHostLimits().length;
+  } catch {
+    return 0;
+  }
+}

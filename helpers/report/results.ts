@@ -1,0 +1,99 @@
+// reports/results.json: one conformance run, machine-readable and versioned (schema below,
+// documented in docs/RESULTS.md). Every other output of a run (JUnit XML, summary.md, Prometheus
+// metrics, a before/after comparison) is derived from this one file, so they always agree.
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const RESULTS_SCHEMA = "homelab-conformance/results";
+export const RESULTS_VERSION = 1;
+
+export type ResultStatus = "passed" | "failed" | "skipped";
+
+export interface ResultFinding {
+  subject: string;
+  expected: string;
+  actual: string;
+}
+
+export interface ResultRecord {
+  /** Invariant ID, e.g. EXPOSE-001. */
+  id: string;
+  /** Inventory node name; null for an invariant no node declares (skipped, "no-node"). */
+  node: string | null;
+  title: string;
+  section: string;
+  family: string;
+  severity: string;
+  /** Boot layer of the node (§3.1), null without a node. */
+  layer: number | null;
+  status: ResultStatus;
+  /**
+   * Why, beyond the status: "planned" (an item of the document not declared yet), "not-hostable"
+   * (the machine hosting the lab cannot exhibit it), "no-node", "unreachable" (the node could not
+   * be asked anything), "broken" (the spec itself threw).
+   */
+  kind?: "planned" | "not-hostable" | "no-node" | "unreachable" | "broken";
+  /** The failure message (node, invariant, expected, actual) or the reason of a skip. */
+  message?: string;
+  findings?: ResultFinding[];
+  /** operations.md playbook section a failure points to (§4.x). */
+  playbook?: string;
+  durationMs?: number;
+}
+
+export interface ResultsFile {
+  schema: typeof RESULTS_SCHEMA;
+  version: typeof RESULTS_VERSION;
+  suite: { name: string; version: string };
+  run: {
+    startedAt: string;
+    finishedAt: string;
+    durationMs: number;
+    inventory: string | null;
+    target: "lab" | "live";
+    /** How many host limits the run applied (a lab on a machine short of something). */
+    hostLimits: number;
+  };
+  counts: { total: number; passed: number; failed: number; skipped: number };
+  nodes: Array<{ node: string; reachable: boolean; error?: string; gatherMs?: number; roundTrips?: number }>;
+  results: ResultRecord[];
+  /** Spec files that failed as a whole (import error, hook error): each counts as one failure. */
+  errors: Array<{ file: string; message: string }>;
+}
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export function suiteVersion(): { name: string; version: string } {
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { name: string; version: string };
+  return { name: pkg.name, version: pkg.version };
+}
+
+export function countResults(results: ResultRecord[], errors: ResultsFile["errors"]): ResultsFile["counts"] {
+  const n = (s: ResultStatus) => results.filter((r) => r.status === s).length;
+  return { total: results.length + errors.length, passed: n("passed"), failed: n("failed") + errors.length, skipped: n("skipped") };
+}
+
+/** Stable order: by layer, node, then invariant ID (what a reader scans for). */
+export function sortResults(results: ResultRecord[]): ResultRecord[] {
+  return [...results].sort((a, b) => (a.layer ?? 99) - (b.layer ?? 99) || (a.node ?? "").localeCompare(b.node ?? "") || a.id.localeCompare(b.id));
+}
+
+/** Written atomically (temp file + rename): a reader never sees half a file. */
+export function writeResults(file: string, body: ResultsFile): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(body, null, 2) + "\n");
+  renameSync(tmp, file);
+}
+
+export function readResults(file: string): ResultsFile {
+  let parsed: Partial<ResultsFile>;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`${file}: not a readable results file (${(e as Error).message})`);
+  }
+  if (parsed.schema !== RESULTS_SCHEMA) throw new Error(`${file}: not a homelab-conformance results file (schema ${JSON.stringify(parsed.schema)})`);
+  if (parsed.version !== RESULTS_VERSION) throw new Error(`${file}: results version ${parsed.version}, this suite reads version ${RESULTS_VERSION}`);
+  return parsed as ResultsFile;
+}
