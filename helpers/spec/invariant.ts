@@ -95,9 +95,10 @@ export function invariant(meta: InvariantMeta, def: InvariantDef): void {
       });
     }
     if (nodes.length === 0 && planned.length === 0) {
-      it(`${meta.id} (no node): ${meta.title}`, (ctx) => {
+      it(`${meta.id} (no node): ${meta.title}`, async (ctx) => {
         const note = `no node in the inventory declares what ${meta.id} checks`;
         ctx.task.meta.hlc = resultMeta(meta, undefined, { kind: "no-node", message: note });
+        await allure.label(SKIP_REASON_LABEL, note);
         ctx.skip(note);
       });
       return;
