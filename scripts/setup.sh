@@ -42,4 +42,12 @@ if ! docker info >/dev/null 2>&1; then
   docker info >/dev/null 2>&1 || { say "dockerd did not come up; see /tmp/hlc-dockerd.log"; exit 1; }
 fi
 
+# Every lab node boots systemd, which takes inotify instances of the host's root user; a few labs at
+# once exhaust a default limit and boots stall ("Failed to create inotify object: Too many open files").
+for kv in fs.inotify.max_user_instances=8192 fs.inotify.max_user_watches=1048576; do
+  key=${kv%=*} want=${kv#*=}
+  have=$(sysctl -n "$key" 2>/dev/null || echo "$want")
+  if [ "$have" -lt "$want" ]; then as_root sysctl -qw "$kv" >/dev/null 2>&1 || say "could not raise $key to $want (have $have): several labs at once may stall"; fi
+done
+
 bash fixtures/base/build-base.sh >&2
