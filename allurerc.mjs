@@ -30,10 +30,15 @@ export default defineConfig({
         reportName: "Homelab conformance",
         singleFile: true,
         reportLanguage: "en",
-        // An operator reads the report node by node, layer by layer (§3.1): labels set by
-        // helpers/spec/invariant.ts.
+        // The answer first: the "verdict" label (helpers/report/lead.ts: new failures, failed,
+        // waived, fixed, passed, skipped, numbered so they sort in that order), then node by
+        // node, layer by layer (§3.1): labels set by helpers/spec/invariant.ts.
         // Own labels, not suites: allure-vitest also derives suites from describe blocks.
-        groupBy: ["layer", "node", "family"],
+        groupBy: ["verdict", "layer", "node"],
+        // Failed results expanded; the failure's message, evidence and diagnostics on the result.
+        stepTreeExpansion: "expand_failed_only",
+        // Groups and results by name: the numbered verdicts first, then "Layer 0" .., then IDs.
+        defaultSortBy: "name,asc",
       },
     },
   },

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# `npm run conformance`: every spec of the operations document against the built-in fixture lab
-# (or `-- --inventory FILE` for a live homelab), then the Allure report.
+# `npm run conformance` / bin/homelab-conformance: every spec of the operations document against the
+# built-in fixture lab (or `-- --inventory FILE` for a live homelab), then the outputs and the report.
 set -euo pipefail
+export HLC_CALLER_CWD="${HLC_CALLER_CWD:-$PWD}"
 cd "$(dirname "$0")/.."
-case " $* " in *" --inventory "*|*" --inventory="*) bash scripts/setup.sh --no-docker ;; *) bash scripts/setup.sh ;; esac
+# Only a lab run needs Docker; --help, --version and --list need nothing but the npm dependencies.
+case " $* " in
+  *" --inventory "*|*" --inventory="*|*" --help "*|*" -h "*|*" --version "*|*" -V "*|*" --list "*) bash scripts/setup.sh --no-docker ;;
+  *) bash scripts/setup.sh ;;
+esac
 exec npx tsx scripts/conformance.ts "$@"

@@ -12,9 +12,13 @@ import type { TestProject } from "vitest/node";
 import { gatherFromFile } from "../helpers/facts/run.ts";
 import { loadCatalog } from "../helpers/spec/catalog.ts";
 import { planDiagnostics, withPlaybook } from "../helpers/spec/diagnose.ts";
+import { gatherProgress } from "../helpers/report/progress.ts";
 import { readHostLimits } from "../helpers/spec/limits.ts";
 import type { Declared } from "../helpers/spec/registry.ts";
 import { setRunContext } from "../helpers/spec/run-context.ts";
+import { isFiltered, scopeFromEnv, selectsInvariant } from "../helpers/spec/scope.ts";
+import { scopedGather } from "../helpers/spec/scope-plan.ts";
+import { loadInventory } from "../helpers/inventory/load.ts";
 
 export default async function setup(project: TestProject): Promise<void> {
   const file = process.env.HLC_INVENTORY;
@@ -25,20 +29,30 @@ export default async function setup(project: TestProject): Promise<void> {
   // The fixture lab's host limits (e.g. no autofs on this machine); a live run has none.
   const limits = readHostLimits();
 
+  // The run's filter (--invariant, --family, --node): only what it selects is gathered.
+  const scope = scopeFromEnv();
+  // A filtered run plans its gather from the catalogue, so it is loaded first.
+  const scoped = isFiltered(scope) ? scopedGather(loadInventory(file), scope, await loadCatalog()) : undefined;
+
   // The spec files, declared only (catalog mode: nothing registers tests in this process),
   // imported while the facts are gathered.
   let diagnosticsProblem: string | undefined;
   const catalog: Promise<Declared[]> =
     process.env.HLC_DIAGNOSTICS === "0"
       ? Promise.resolve([])
-      : loadCatalog().then(withPlaybook, (e: Error) => {
+      : loadCatalog().then((all) => withPlaybook(all).filter((d) => selectsInvariant(scope, d.meta)), (e: Error) => {
           diagnosticsProblem = `spec files could not be loaded for diagnostics: ${e.message}`;
           console.warn(`[conformance] ${diagnosticsProblem}`);
           return [];
         });
 
+  const progress = gatherProgress();
   const { inventory, facts } = await gatherFromFile(file, {
+    ...(scoped ? { plan: () => scoped.plan } : {}),
+    scope: { ...(scoped ? { nodes: scoped.nodes, leftOutReason: scoped.leftOutReason } : {}), onProgress: progress.event },
     diagnose: async (inv, gathered) => {
+      progress.end();
+      if (scoped) for (const n of inv.nodes) if (gathered.nodes[n.name] && !gathered.nodes[n.name]!.leftOut) gathered.nodes[n.name]!.leftOutProbes = scoped.leftOutProbes(n);
       const playbooks = await catalog;
       if (playbooks.length === 0) return {};
       setRunContext({ inventory: inv, facts: gathered, target, limits });
@@ -57,12 +71,13 @@ export default async function setup(project: TestProject): Promise<void> {
     inventory: file,
     target,
     ...(limits.length ? { hostLimits: limits.length } : {}),
+    ...(isFiltered(scope) ? { scope, leftOut: Object.values(facts.nodes).filter((n) => n.leftOut).map((n) => n.node) } : {}),
     startedAt: facts.startedAt,
     gatherMs: Math.round(facts.durationMs),
     connections: facts.connections,
     ...(facts.diagnosticsMs !== undefined ? { diagnosticsMs: Math.round(facts.diagnosticsMs) } : {}),
     ...(diagnosticsProblem ? { diagnosticsError: diagnosticsProblem } : {}),
-    nodes: Object.values(facts.nodes).map((n) => ({
+    nodes: Object.values(facts.nodes).filter((n) => !n.leftOut).map((n) => ({
       node: n.node,
       reachable: n.reachable,
       roundTrips: n.roundTrips,

@@ -61,10 +61,31 @@ export async function gatherNode(transport: Transport, probes: Probe<unknown>[],
   }
 }
 
-export async function gatherRun(inventory: Inventory, pool: TransportPool, plan: ProbePlan, secrets: readonly string[] = []): Promise<RunFacts> {
+/** What a run gathers: which nodes (the others are never connected to), and who hears of progress. */
+export interface GatherScope {
+  /** Nodes to gather; absent: every node. A node left out gets a `leftOut` record instead. */
+  nodes?: readonly string[];
+  /** Why the others are left out, e.g. "left out of this run by its filter (--node vm100)". */
+  leftOutReason?: string;
+  /** Called as each node starts and finishes (the terminal's progress lines). */
+  onProgress?: (event: { node: string; phase: "start" | "done"; facts?: NodeFacts }) => void;
+}
+
+export async function gatherRun(inventory: Inventory, pool: TransportPool, plan: ProbePlan, secrets: readonly string[] = [], scope: GatherScope = {}): Promise<RunFacts> {
   const startedAt = new Date();
   const t0 = performance.now();
-  const gathered = await Promise.all(inventory.nodes.map((n) => gatherNode(pool.get(n.name), plan(n, inventory), secrets)));
+  const gathered = await Promise.all(
+    inventory.nodes.map(async (n): Promise<NodeFacts> => {
+      if (scope.nodes && !scope.nodes.includes(n.name)) {
+        const why = `not gathered: ${scope.leftOutReason ?? "left out of this run"}`;
+        return { node: n.name, reachable: false, leftOut: why, error: { kind: "left-out", message: why }, roundTrips: 0, gatherMs: 0, facts: {} };
+      }
+      scope.onProgress?.({ node: n.name, phase: "start" });
+      const facts = await gatherNode(pool.get(n.name), plan(n, inventory), secrets);
+      scope.onProgress?.({ node: n.name, phase: "done", facts });
+      return facts;
+    }),
+  );
   return {
     inventoryFile: inventory.file,
     startedAt: startedAt.toISOString(),

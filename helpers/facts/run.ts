@@ -5,7 +5,7 @@ import { loadInventory } from "../inventory/load.ts";
 import { backupSecrets } from "../inventory/sections/backups.ts";
 import { shareSecrets } from "../inventory/sections/shares.ts";
 import { TransportPool } from "../transport/pool.ts";
-import { diagnoseRun, gatherRun, type ProbePlan } from "./gather.ts";
+import { diagnoseRun, gatherRun, type GatherScope, type ProbePlan } from "./gather.ts";
 import { probePlan } from "./plan.ts";
 import type { DiagnosticPlan, RunFacts } from "./types.ts";
 
@@ -16,6 +16,10 @@ export interface GatherOptions {
    * an empty plan (a conformant run) costs nothing.
    */
   diagnose?: (inventory: Inventory, facts: RunFacts) => DiagnosticPlan | Promise<DiagnosticPlan>;
+  /** Which nodes to gather, and progress (gather.ts). */
+  scope?: GatherScope;
+  /** The probes of each node; default: everything the inventory declares (plan.ts). A run's filter narrows it. */
+  plan?: (inventory: Inventory) => ProbePlan;
 }
 
 export async function gatherFromInventory(inventory: Inventory, options: GatherOptions = {}): Promise<RunFacts> {
@@ -28,11 +32,11 @@ export async function gatherFromInventory(inventory: Inventory, options: GatherO
 }
 
 /** The facts, then (only where something failed) the diagnostics, over the pool's connections. */
-export async function gatherWithPool(inventory: Inventory, pool: TransportPool, options: GatherOptions = {}, plan: ProbePlan = probePlan): Promise<RunFacts> {
+export async function gatherWithPool(inventory: Inventory, pool: TransportPool, options: GatherOptions = {}, plan: ProbePlan = options.plan?.(inventory) ?? probePlan): Promise<RunFacts> {
   // Known secrets (the SMB passwords the shares section points to, the restic passwords the backups
   // section lets the suite read) are masked in all evidence.
   const secrets = [...shareSecrets(inventory), ...backupSecrets(inventory)];
-  const facts = await gatherRun(inventory, pool, plan, secrets);
+  const facts = await gatherRun(inventory, pool, plan, secrets, options.scope);
   if (options.diagnose) {
     const wanted = await options.diagnose(inventory, facts);
     if (Object.keys(wanted).length > 0) {

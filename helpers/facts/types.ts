@@ -45,6 +45,10 @@ export interface NodeFacts {
   diagnosticsMs?: number;
   /** Why the diagnostics round trip failed, if it did (the facts still stand). */
   diagnosticsError?: string;
+  /** Set when the run's filter (--node) left this node out: it was never connected to. Why, in words. */
+  leftOut?: string;
+  /** Probes the node's plan has that the run's filter (--invariant, --family) left out. */
+  leftOutProbes?: string[];
 }
 
 export interface RunFacts {

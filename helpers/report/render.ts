@@ -10,6 +10,8 @@
 //   HLC_ALLURE_RESULTS  results dir (default reports/allure-results; relative to the cwd)
 //   HLC_REPORT_OUT      output file (default reports/conformance-report.html)
 //   HLC_ALLURE_HISTORY  history file read by allurerc.mjs (default reports/history.jsonl)
+//   HLC_RESULTS_JSON    the run's results.json (default: beside the results dir), for the
+//                       report's first level: new failures, failures, waived, fixed (./lead.ts)
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -18,7 +20,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { execa } from "execa";
 import { SKIP_REASON_LABEL } from "../spec/meta.ts";
+import { leadWithAnswer } from "./lead.ts";
 import { makeOffline } from "./offline.ts";
+import { readResults } from "./results.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const DEFAULT_RESULTS_DIR = join(REPO_ROOT, "reports", "allure-results");
@@ -35,6 +39,8 @@ export interface RenderOptions {
   /** History file; passed to allurerc.mjs as HLC_ALLURE_HISTORY. Default: the config's (reports/history.jsonl). */
   historyPath?: string;
   configPath?: string;
+  /** results.json of the run (baseline, waivers); default beside the results dir, when it exists. */
+  resultsJson?: string;
 }
 
 export interface RenderResult {
@@ -99,6 +105,8 @@ export async function renderReport(options: RenderOptions = {}): Promise<RenderR
   const configPath = resolve(options.configPath ?? ALLURE_CONFIG);
   const resultFiles = await countResults(resultsDir);
   await showSkipReasons(resultsDir);
+  const resultsJson = resolve(options.resultsJson ?? process.env.HLC_RESULTS_JSON ?? join(dirname(resultsDir), "results.json"));
+  await leadWithAnswer(resultsDir, existsSync(resultsJson) ? readResults(resultsJson) : undefined);
 
   const staging = await mkdtemp(join(tmpdir(), "hlc-allure-"));
   try {

@@ -1,12 +1,18 @@
 // vitest reporter of the conformance project: writes reports/results.json (helpers/report/results.ts)
 // at the end of a run, from each test's `meta.hlc` (helpers/spec/invariant.ts) and the gather
-// phase's run statistics. HLC_RESULTS_JSON overrides the path.
+// phase's run statistics. HLC_RESULTS_JSON overrides the path. Beside it, the outputs derived
+// from it (junit.xml, summary.md), and, with HLC_BASELINE, the comparison with an earlier run.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
 import type { Reporter, TestModule } from "vitest/node";
 import type { ResultMeta } from "../spec/invariant.ts";
 import { readHostLimits } from "../spec/limits.ts";
-import { countResults, RESULTS_SCHEMA, RESULTS_VERSION, sortResults, suiteVersion, writeResults, type ResultRecord, type ResultsFile } from "./results.ts";
+import { isFiltered, scopeFromEnv } from "../spec/scope.ts";
+import { runWaivers, WAIVERS_ENV } from "../waivers/env.ts";
+import { waiverOutcomes } from "../waivers/outcomes.ts";
+import { compareWithBaseline } from "./baseline.ts";
+import { writeDerived } from "./derived.ts";
+import { countResults, readResults, RESULTS_SCHEMA, RESULTS_VERSION, sortResults, suiteVersion, writeResults, type ResultRecord, type ResultsFile } from "./results.ts";
 
 export default class ResultsReporter implements Reporter {
   private started = new Date();
@@ -23,10 +29,11 @@ export default class ResultsReporter implements Reporter {
         const meta = t.meta().hlc as ResultMeta | undefined;
         if (!meta) continue; // not a conformance result
         const r = t.result();
-        const status = r.state === "passed" ? "passed" : r.state === "failed" ? "failed" : "skipped";
+        // A waived failure is skipped to vitest (ctx.skip with the waiver) and "waived" here.
+        const status = meta.kind === "waived" ? "waived" : r.state === "passed" ? "passed" : r.state === "failed" ? "failed" : "skipped";
         const thrown = r.state === "failed" ? r.errors?.[0]?.message : undefined;
         const note = r.state === "skipped" ? r.note : undefined;
-        const kind = meta.kind ?? (r.state === "failed" && !meta.findings?.length && thrown && !meta.message ? "broken" : undefined);
+        const kind = meta.kind === "waived" ? undefined : (meta.kind ?? (r.state === "failed" && !meta.findings?.length && thrown && !meta.message ? "broken" : undefined));
         results.push({
           id: meta.id,
           node: meta.node,
@@ -39,7 +46,8 @@ export default class ResultsReporter implements Reporter {
           ...(kind ? { kind } : {}),
           ...(meta.message ?? thrown ?? note ? { message: (meta.message ?? thrown ?? note)! } : {}),
           ...(meta.findings?.length ? { findings: meta.findings } : {}),
-          ...(meta.playbook && status === "failed" ? { playbook: meta.playbook } : {}),
+          ...(meta.playbook && (status === "failed" || status === "waived") ? { playbook: meta.playbook } : {}),
+          ...(meta.waiver ? { waiver: meta.waiver } : {}),
           ...(t.diagnostic()?.duration !== undefined ? { durationMs: Math.round(t.diagnostic()!.duration) } : {}),
         });
       }
@@ -49,6 +57,9 @@ export default class ResultsReporter implements Reporter {
     }
     const stats = readStats();
     const finished = new Date();
+    const scope = scopeFromEnv();
+    const sorted = sortResults(results);
+    const baselineFile = process.env.HLC_BASELINE;
     const body: ResultsFile = {
       schema: RESULTS_SCHEMA,
       version: RESULTS_VERSION,
@@ -60,15 +71,21 @@ export default class ResultsReporter implements Reporter {
         inventory: process.env.HLC_INVENTORY ?? null,
         target: process.env.HLC_TARGET === "lab" ? "lab" : "live",
         hostLimits: safeLimits(),
+        ...(isFiltered(scope) ? { scope } : {}),
+        ...(process.env[WAIVERS_ENV] ? { waivers: process.env[WAIVERS_ENV] } : {}),
       },
       counts: countResults(results, errors),
       nodes: (stats?.nodes ?? []).map((n) => ({ node: n.node, reachable: n.reachable, ...(n.error ? { error: n.error } : {}), gatherMs: n.gatherMs, roundTrips: n.roundTrips })),
-      results: sortResults(results),
+      results: sorted,
       errors,
+      ...(process.env[WAIVERS_ENV] ? { waivers: waiverOutcomes(runWaivers(), sorted, scope) } : {}),
+      ...(baselineFile ? { baseline: compareWithBaseline(sorted, readResults(baselineFile), baselineFile, scope) } : {}),
     };
     const file = process.env.HLC_RESULTS_JSON ?? "reports/results.json";
     mkdirSync(dirname(file), { recursive: true });
     writeResults(file, body);
+    // junit.xml and summary.md beside it, from the same body.
+    writeDerived(file, body);
   }
 }
 

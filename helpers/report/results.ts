@@ -8,7 +8,25 @@ import { fileURLToPath } from "node:url";
 export const RESULTS_SCHEMA = "homelab-conformance/results";
 export const RESULTS_VERSION = 1;
 
-export type ResultStatus = "passed" | "failed" | "skipped";
+/**
+ * "waived": it failed, and a waiver in force accepts that failure for now (helpers/waivers). Never
+ * a pass, never counted as failed; "failed" always means failed (an expired waiver's failure too).
+ */
+export type ResultStatus = "passed" | "failed" | "skipped" | "waived";
+
+/** How a result compares with the baseline run (`--baseline`), when there is one. */
+export type ResultChange = "new-failure" | "still-failing" | "fixed" | "new-check";
+
+export interface ResultWaiver {
+  owner: string;
+  justification: string;
+  /** YYYY-MM-DD, the last day (UTC) it holds. */
+  expires: string;
+  /** "active": it waives this failure; "expired": it no longer does, the result failed. */
+  state: "active" | "expired";
+  /** Where the waiver is written. */
+  at: string;
+}
 
 export interface ResultFinding {
   subject: string;
@@ -31,15 +49,53 @@ export interface ResultRecord {
   /**
    * Why, beyond the status: "planned" (an item of the document not declared yet), "not-hostable"
    * (the machine hosting the lab cannot exhibit it), "no-node", "unreachable" (the node could not
-   * be asked anything), "broken" (the spec itself threw).
+   * be asked anything), "broken" (the spec itself threw), "left-out" (it needs facts this run's
+   * filter left out: a node or a probe it did not gather; skipped with what was not judged).
    */
-  kind?: "planned" | "not-hostable" | "no-node" | "unreachable" | "broken";
+  kind?: "planned" | "not-hostable" | "no-node" | "unreachable" | "broken" | "left-out";
   /** The failure message (node, invariant, expected, actual) or the reason of a skip. */
   message?: string;
   findings?: ResultFinding[];
   /** operations.md playbook section a failure points to (§4.x). */
   playbook?: string;
   durationMs?: number;
+  /** The waiver that met this failure: active (status "waived") or expired (status "failed"). */
+  waiver?: ResultWaiver;
+  /** With a baseline: how this result changed (absent: unchanged and not failing). */
+  change?: ResultChange;
+}
+
+/** A waiver of the waivers file and what it did in this run. */
+export interface WaiverOutcome {
+  invariant: string;
+  node: string;
+  owner: string;
+  justification: string;
+  expires: string;
+  at: string;
+  /**
+   * "active": it waived a failure; "expired": it met a failure but no longer holds; "stale": it
+   * matched no failure of this run (the check passes now, or no such check exists): remove it;
+   * "out-of-scope": this run's filter left its invariant or node out, so it was not tried.
+   */
+  state: "active" | "expired" | "stale" | "out-of-scope";
+}
+
+/** What changed since the baseline run: keys are `<ID> <node>`. */
+export interface BaselineComparison {
+  file: string;
+  startedAt: string;
+  /** Failed now, not failing in the baseline (or not there). */
+  newFailures: string[];
+  /** Failed in the baseline, passed now. */
+  fixed: string[];
+  /** Failed now and in the baseline (a result waived now is in no bucket: see waivers). */
+  stillFailing: string[];
+  /** Failed in the baseline, skipped now: not judged, so neither fixed nor failing. */
+  noLongerJudged: string[];
+  /** Checks in this run that the baseline did not have, and the other way round. */
+  newChecks: string[];
+  removedChecks: string[];
 }
 
 export interface ResultsFile {
@@ -54,13 +110,23 @@ export interface ResultsFile {
     target: "lab" | "live";
     /** How many host limits the run applied (a lab on a machine short of something). */
     hostLimits: number;
+    /** The run's filter (--invariant, --family, --node); absent: everything was run. */
+    scope?: { invariants: string[]; families: string[]; nodes: string[] };
+    /** The waivers file the run used. */
+    waivers?: string;
   };
-  counts: { total: number; passed: number; failed: number; skipped: number };
+  counts: { total: number; passed: number; failed: number; skipped: number; waived: number };
   nodes: Array<{ node: string; reachable: boolean; error?: string; gatherMs?: number; roundTrips?: number }>;
   results: ResultRecord[];
   /** Spec files that failed as a whole (import error, hook error): each counts as one failure. */
   errors: Array<{ file: string; message: string }>;
+  /** Every waiver of the waivers file and what it did (absent without a waivers file). */
+  waivers?: WaiverOutcome[];
+  /** With `--baseline`: what changed since that run. */
+  baseline?: BaselineComparison;
 }
+
+export const resultKey = (r: { id: string; node: string | null }): string => `${r.id} ${r.node ?? "(no node)"}`;
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -71,7 +137,7 @@ export function suiteVersion(): { name: string; version: string } {
 
 export function countResults(results: ResultRecord[], errors: ResultsFile["errors"]): ResultsFile["counts"] {
   const n = (s: ResultStatus) => results.filter((r) => r.status === s).length;
-  return { total: results.length + errors.length, passed: n("passed"), failed: n("failed") + errors.length, skipped: n("skipped") };
+  return { total: results.length + errors.length, passed: n("passed"), failed: n("failed") + errors.length, skipped: n("skipped"), waived: n("waived") };
 }
 
 /** Stable order: by layer, node, then invariant ID (what a reader scans for). */

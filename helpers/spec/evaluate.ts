@@ -5,6 +5,7 @@ import type { NodeDecl } from "../inventory/types.ts";
 import type { Probe } from "../probes/types.ts";
 import { notHostable, partitionFindings, type HostLimit } from "./limits.ts";
 import { formatFailure, formatPlaybook, formatUnreachable, type Finding } from "./message.ts";
+import { LEFT_OUT, recordLeftOutReads } from "./scope.ts";
 import type { InvariantMeta } from "./meta.ts";
 
 export interface CheckContext {
@@ -47,8 +48,12 @@ export type Verdict =
       diagnostics: DiagnosticRecord[];
     }
   | { status: "broken"; message: string; evidence: Evidence[] }
-  /** Every finding was one the machine hosting the node cannot exhibit (helpers/spec/limits.ts). */
-  | { status: "skipped"; message: string; excused: Finding[]; evidence: Evidence[] };
+  /**
+   * "not-hostable": every finding was one the machine hosting the node cannot exhibit
+   * (helpers/spec/limits.ts). "left-out": the result needs facts the run's filter left out
+   * (helpers/spec/scope.ts), and what it could judge conforms.
+   */
+  | { status: "skipped"; reason: "not-hostable" | "left-out"; message: string; excused: Finding[]; evidence: Evidence[] };
 
 /**
  * `limits`: what the machine hosting the nodes cannot exhibit (the fixture lab's, never a live
@@ -60,30 +65,55 @@ export function evaluate(meta: InvariantMeta, def: InvariantDef, node: NodeDecl,
     return { status: "failed", message: formatUnreachable(meta, node.name, reason), findings: [], evidence: [], wanted: [], diagnostics: [] };
   }
   const evidence = def.probes.flatMap((p) => (facts.facts[p.name] ? [facts.facts[p.name]!.evidence] : []));
+  // What the run's filter left out and this check asked for: never judged as if it conformed.
+  const leftOut = new Set<string>();
   const ctx: CheckContext = {
     node,
     fact<T>(probe: Probe<T>): T {
       const rec = facts.facts[probe.name];
+      if (!rec && facts.leftOutProbes?.includes(probe.name)) {
+        leftOut.add(`fact "${probe.name}" of ${node.name}`);
+        throw new FactUnavailable(`fact "${probe.name}" was not gathered on ${node.name}: ${LEFT_OUT}`);
+      }
       if (!rec) throw new FactUnavailable(`fact "${probe.name}" was not gathered on ${node.name}`);
       if (!rec.ok) throw new FactUnavailable(`fact "${probe.name}" could not be read on ${node.name}: ${rec.error}`);
       return rec.value as T;
     },
   };
+  const stopReads = recordLeftOutReads();
+  let checked: Finding[] | undefined;
+  let thrown: unknown;
   try {
-    const { judged: findings, excused } = partitionFindings(def.check(ctx), limits, meta.id, node.name);
+    checked = def.check(ctx);
+  } catch (e) {
+    thrown = e;
+  }
+  for (const n of stopReads()) leftOut.add(`the facts of ${n}`);
+  const notJudged = leftOut.size ? `not judged in this run: it reads ${[...leftOut].join(", ")}, ${LEFT_OUT}` : undefined;
+
+  if (checked) {
+    // A finding that only says a left-out node or fact is missing is not a finding about this node.
+    const mentionsLeftOut = (f: Finding) => `${f.subject} ${f.expected} ${f.actual}`.includes(LEFT_OUT);
+    const { judged: findings, excused } = partitionFindings(checked.filter((f) => !mentionsLeftOut(f)), limits, meta.id, node.name);
+    if (findings.length === 0 && notJudged) {
+      return { status: "skipped", reason: "left-out", message: `${meta.id} [${node.name}] ${notJudged}; everything else it judged on ${node.name} conforms (run without the filter to judge it in full)`, excused: excused.map((e) => e.finding), evidence };
+    }
     if (findings.length === 0 && excused.length === 0) return { status: "passed", evidence };
     if (findings.length === 0) {
       const message = `${meta.id} [${node.name}] ${notHostable(excused)}\n${excused.map(({ finding: f }) => `  - ${f.subject}: expected ${f.expected}; actual ${f.actual}`).join("\n")}\n  everything else ${meta.id} checks on ${node.name} was judged and conforms`;
-      return { status: "skipped", message, excused: excused.map((e) => e.finding), evidence };
+      return { status: "skipped", reason: "not-hostable", message, excused: excused.map((e) => e.finding), evidence };
     }
-    const note = excused.length ? `\n  not judged, ${notHostable(excused)}: ${excused.map((e) => e.finding.subject).join(", ")}` : "";
+    const note = (excused.length ? `\n  not judged, ${notHostable(excused)}: ${excused.map((e) => e.finding.subject).join(", ")}` : "") + (notJudged ? `\n  ${notJudged}` : "");
     return withPlaybook(meta, def, ctx, facts, { status: "failed", message: formatFailure(meta, node.name, findings) + note, findings, evidence, wanted: [], diagnostics: [] });
-  } catch (e) {
-    const message = `${meta.id} [${node.name}] ${meta.title}: cannot judge: ${(e as Error).message}`;
-    // A fact we cannot read is a failure of the node, not of the suite: the operator must look.
-    if (e instanceof FactUnavailable) return withPlaybook(meta, def, ctx, facts, { status: "failed", message, findings: [], evidence, wanted: [], diagnostics: [] });
-    return { status: "broken", message, evidence };
   }
+  const e = thrown as Error;
+  const message = `${meta.id} [${node.name}] ${meta.title}: cannot judge: ${e?.message}`;
+  if (e instanceof FactUnavailable && notJudged) {
+    return { status: "skipped", reason: "left-out", message: `${meta.id} [${node.name}] ${notJudged} (run without the filter to judge it)`, excused: [], evidence };
+  }
+  // A fact we cannot read is a failure of the node, not of the suite: the operator must look.
+  if (e instanceof FactUnavailable) return withPlaybook(meta, def, ctx, facts, { status: "failed", message, findings: [], evidence, wanted: [], diagnostics: [] });
+  return { status: "broken", message, evidence };
 }
 
 type Failed = Extract<Verdict, { status: "failed" }>;

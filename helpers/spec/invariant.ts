@@ -7,7 +7,10 @@ import { LAYER_NAMES } from "../inventory/schema.ts";
 import { ID_PATTERN, SKIP_REASON_LABEL, type InvariantMeta } from "./meta.ts";
 import { declare, registersTests } from "./registry.ts";
 import { runContext } from "./run-context.ts";
+import { guardLeftOut, scopeFromEnv, selectsInvariant, selectsNode } from "./scope.ts";
 import type { NodeDecl } from "../inventory/types.ts";
+import { runWaivers } from "../waivers/env.ts";
+import { findWaiver, waiverNote } from "../waivers/apply.ts";
 
 /** The spec file calling invariant(), from the stack (for the conformance document). */
 function callerFile(): string {
@@ -29,8 +32,13 @@ export interface ResultMeta {
   severity: string;
   layer: number | null;
   playbook?: string;
-  /** How the result was reached beyond pass/fail: planned item, host limit, unreachable node. */
-  kind?: "planned" | "not-hostable" | "no-node" | "unreachable";
+  /**
+   * How the result was reached beyond pass/fail: planned item, host limit, unreachable node,
+   * facts the run's filter left out, a failure a waiver accepts ("waived": reported status waived).
+   */
+  kind?: "planned" | "not-hostable" | "no-node" | "unreachable" | "left-out" | "waived";
+  /** The waiver that met a failure (helpers/waivers): in force ("active") or expired. */
+  waiver?: { owner: string; justification: string; expires: string; state: "active" | "expired"; at: string };
   findings?: Array<{ subject: string; expected: string; actual: string }>;
   /** The reason of a skip, or the failure's message (also in the test's error). */
   message?: string;
@@ -76,12 +84,18 @@ export function invariant(meta: InvariantMeta, def: InvariantDef): void {
   if (!ID_PATTERN.test(meta.id)) throw new Error(`invariant id ${meta.id} does not match ${ID_PATTERN}`);
   declare(meta, def, callerFile());
   if (!registersTests()) return;
+  // The run's filter (--invariant, --family, --node): what it leaves out is not registered at all.
+  const scope = scopeFromEnv();
+  if (!selectsInvariant(scope, meta)) return;
   const run = runContext();
-  const nodes = run.inventory.nodes.filter((n) => def.appliesTo(n));
-  const planned = run.inventory.nodes.flatMap((n) => {
+  guardLeftOut(run.facts);
+  const selected = run.inventory.nodes.filter((n) => selectsNode(scope, n.name));
+  const nodes = selected.filter((n) => def.appliesTo(n));
+  const planned = selected.flatMap((n) => {
     const reason = nodes.includes(n) ? undefined : def.planned?.(n);
     return reason ? [{ node: n, reason }] : [];
   });
+  if (nodes.length === 0 && planned.length === 0 && scope.nodes.length > 0) return;
 
   describe(`${meta.id} ${meta.title}`, () => {
     for (const { node, reason } of planned) {
@@ -110,9 +124,13 @@ export function invariant(meta: InvariantMeta, def: InvariantDef): void {
 
         const verdict = evaluate(meta, def, node, run.facts.nodes[node.name], run.limits);
         const reachable = run.facts.nodes[node.name]?.reachable ?? false;
+        // A waiver (HLC_WAIVERS) accepts a failure for a while; expired, the failure stands and says so.
+        const waived = verdict.status === "failed" ? findWaiver(runWaivers(), meta.id, node.name, new Date()) : undefined;
+        if (verdict.status === "failed" && waived) verdict.message += `\n${waiverNote(waived.waiver, waived.state)}`;
         ctx.task.meta.hlc = resultMeta(meta, node, {
           ...(verdict.status === "failed" ? { findings: verdict.findings, message: verdict.message, ...(reachable ? {} : { kind: "unreachable" as const }) } : {}),
-          ...(verdict.status === "skipped" ? { kind: "not-hostable" as const, findings: verdict.excused, message: verdict.message } : {}),
+          ...(waived ? { ...(waived.state === "active" ? { kind: "waived" as const } : {}), waiver: { owner: waived.waiver.owner, justification: waived.waiver.justification, expires: waived.waiver.expires, state: waived.state, at: `${waived.waiver.file}:${waived.waiver.line}` } } : {}),
+          ...(verdict.status === "skipped" ? { kind: verdict.reason, findings: verdict.excused, message: verdict.message } : {}),
           ...(verdict.status === "broken" ? { message: verdict.message } : {}),
         });
         for (const ev of verdict.evidence) {
@@ -126,6 +144,12 @@ export function invariant(meta: InvariantMeta, def: InvariantDef): void {
             await allure.attachment(`diagnostics: ${d.what}`, body, "text/plain");
           }
           if (meta.playbook) await allure.label("playbook", meta.playbook);
+          if (waived?.state === "active") {
+            // Reported as waived (results.json status "waived"), never as a pass: skipped with the waiver.
+            await allure.label(SKIP_REASON_LABEL, verdict.message);
+            await allure.label("waived", `until ${waived.waiver.expires} by ${waived.waiver.owner}`);
+            ctx.skip(verdict.message);
+          }
           expect.fail(verdict.message);
         }
         if (verdict.status === "broken") throw new Error(verdict.message);
