@@ -1,11 +1,13 @@
 // vitest reporter of the conformance project: writes reports/results.json (helpers/report/results.ts)
 // at the end of a run, from each test's `meta.hlc` (helpers/spec/invariant.ts) and the gather
-// phase's run statistics. HLC_RESULTS_JSON overrides the path.
+// phase's run statistics. HLC_RESULTS_JSON overrides the path. The same body then becomes the run's
+// Prometheus metrics (helpers/report/metrics.ts; HLC_METRICS_PROM, default reports/homelab_conformance.prom).
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
-import type { Reporter, TestModule } from "vitest/node";
+import type { Reporter, SerializedError, TestModule } from "vitest/node";
 import type { ResultMeta } from "../spec/invariant.ts";
 import { readHostLimits } from "../spec/limits.ts";
+import { writeRunMetrics } from "./metrics.ts";
 import { countResults, RESULTS_SCHEMA, RESULTS_VERSION, sortResults, suiteVersion, writeResults, type ResultRecord, type ResultsFile } from "./results.ts";
 
 export default class ResultsReporter implements Reporter {
@@ -15,7 +17,7 @@ export default class ResultsReporter implements Reporter {
     this.started = new Date();
   }
 
-  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedError> = []): void {
     const results: ResultRecord[] = [];
     const errors: ResultsFile["errors"] = [];
     for (const m of modules) {
@@ -47,6 +49,9 @@ export default class ResultsReporter implements Reporter {
       const own = m.errors();
       if (m.state() === "failed" && own.length) errors.push({ file: relative(process.cwd(), m.moduleId), message: own.map((e) => e.message).join("\n") });
     }
+    // An error outside every spec file (the gather phase threw: a bad inventory, ...) means nothing
+    // was judged: a failure of the run, never an empty run that looks clean.
+    for (const e of unhandled) errors.push({ file: "(run)", message: e.message ?? String(e) });
     const stats = readStats();
     const finished = new Date();
     const body: ResultsFile = {
@@ -69,6 +74,7 @@ export default class ResultsReporter implements Reporter {
     const file = process.env.HLC_RESULTS_JSON ?? "reports/results.json";
     mkdirSync(dirname(file), { recursive: true });
     writeResults(file, body);
+    writeRunMetrics(body);
   }
 }
 
