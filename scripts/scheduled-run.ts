@@ -141,9 +141,13 @@ export async function scheduledRun(o: ScheduledOptions, log: (line: string) => v
   return 0;
 }
 
-/** The suite's output goes to the journal (stdout) and to the run's output.log. */
+/**
+ * The suite's output goes to the journal (stdout) and to the run's output.log. `--configLoader
+ * runner`: Vite's default loader bundles vitest.config.ts into node_modules/.vite-temp/, which the
+ * service cannot write (ProtectSystem=strict: the checkout is read-only to it).
+ */
 async function runWithLog(env: Record<string, string>, vitestArgs: string[], output: NodeJS.WritableStream): Promise<{ exitCode?: number }> {
-  const child = execa(process.execPath, [join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "--project", "conformance", ...vitestArgs], { cwd: ROOT, env, reject: false, all: true, stdin: "ignore" });
+  const child = execa(process.execPath, [join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "--project", "conformance", "--configLoader", "runner", ...vitestArgs], { cwd: ROOT, env, reject: false, all: true, stdin: "ignore" });
   child.all?.on("data", (chunk: Buffer) => {
     process.stdout.write(chunk);
     output.write(chunk);
