@@ -105,10 +105,11 @@ export async function scheduledRun(o: ScheduledOptions, log: (line: string) => v
   const run = join(runsDir, name);
   mkdirSync(run);
   // A lab's inventory (under .lab/) brings its host limits; a live inventory has none.
-  const hostLimits = o.hostLimits ? resolve(o.hostLimits) : inventory.startsWith(join(ROOT, ".lab") + "/") ? hostLimitsBeside(inventory) : undefined;
+  const isLab = inventory.startsWith(join(ROOT, ".lab") + "/");
+  const hostLimits = o.hostLimits ? resolve(o.hostLimits) : isLab ? hostLimitsBeside(inventory) : undefined;
   const env: Record<string, string> = {
     HLC_INVENTORY: inventory,
-    HLC_TARGET: hostLimits || inventory.startsWith(join(ROOT, ".lab") + "/") ? "lab" : "live",
+    HLC_TARGET: isLab ? "lab" : "live",
     HLC_ALLURE_RESULTS: join(run, "allure-results"),
     HLC_RESULTS_JSON: join(run, "results.json"),
     HLC_RUN_STATS: join(run, "run-stats.json"),
