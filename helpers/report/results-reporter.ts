@@ -2,9 +2,11 @@
 // at the end of a run, from each test's `meta.hlc` (helpers/spec/invariant.ts) and the gather
 // phase's run statistics. HLC_RESULTS_JSON overrides the path. Beside it, the outputs derived
 // from it (junit.xml, summary.md), and, with HLC_BASELINE, the comparison with an earlier run.
+// The same body then becomes the run's Prometheus metrics (helpers/report/metrics.ts;
+// HLC_METRICS_PROM, default reports/homelab_conformance.prom).
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
-import type { Reporter, TestModule } from "vitest/node";
+import type { Reporter, SerializedError, TestModule } from "vitest/node";
 import type { ResultMeta } from "../spec/invariant.ts";
 import { readHostLimits } from "../spec/limits.ts";
 import { isFiltered, scopeFromEnv } from "../spec/scope.ts";
@@ -13,6 +15,7 @@ import { waiverOutcomes } from "../waivers/outcomes.ts";
 import { compareWithBaseline } from "./baseline.ts";
 import { writeDerived } from "./derived.ts";
 import { countResults, readResults, RESULTS_SCHEMA, RESULTS_VERSION, sortResults, suiteVersion, writeResults, type ResultRecord, type ResultsFile } from "./results.ts";
+import { writeRunMetrics } from "./metrics.ts";
 
 export default class ResultsReporter implements Reporter {
   private started = new Date();
@@ -21,7 +24,7 @@ export default class ResultsReporter implements Reporter {
     this.started = new Date();
   }
 
-  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedError> = []): void {
     const results: ResultRecord[] = [];
     const errors: ResultsFile["errors"] = [];
     for (const m of modules) {
@@ -55,6 +58,9 @@ export default class ResultsReporter implements Reporter {
       const own = m.errors();
       if (m.state() === "failed" && own.length) errors.push({ file: relative(process.cwd(), m.moduleId), message: own.map((e) => e.message).join("\n") });
     }
+    // An error outside every spec file (the gather phase threw: a bad inventory, ...) means nothing
+    // was judged: a failure of the run, never an empty run that looks clean.
+    for (const e of unhandled) errors.push({ file: "(run)", message: e.message ?? String(e) });
     const stats = readStats();
     const finished = new Date();
     const scope = scopeFromEnv();
@@ -86,6 +92,7 @@ export default class ResultsReporter implements Reporter {
     writeResults(file, body);
     // junit.xml and summary.md beside it, from the same body.
     writeDerived(file, body);
+    writeRunMetrics(body);
   }
 }
 

@@ -1,0 +1,168 @@
+// The scheduled conformance run (deploy/systemd/homelab-conformance.service runs this):
+//   npx tsx scripts/scheduled-run.ts --inventory FILE [--textfile-dir DIR] [--runs-dir DIR] [--keep N]
+//                                     [--stale-after 26h] [--host-limits FILE] [-- vitest args]
+// Each option also comes from the environment (HLC_INVENTORY, HLC_TEXTFILE_DIR, HLC_RUNS_DIR,
+// HLC_RUNS_KEEP, HLC_STALE_AFTER, HLC_HOST_LIMITS), which is how the unit passes them.
+//
+// 1. every output of the run goes under <runs>/<UTC time>/ (results.json, run-stats.json, the
+//    Allure results, the report, homelab_conformance.prom, output.log);
+// 2. <runs>/latest points at it; runs beyond --keep (newest first) are removed;
+// 3. the run's .prom is copied into the textfile directory atomically (temp file there + rename).
+// Exit 0 when the run produced its results and metrics, whatever they say (a drift pages through
+// the metrics, not through a failed unit); 2 when it could not (then the metrics age and
+// HomelabConformanceRunStale fires).
+import { execa } from "execa";
+import { chmodSync, copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { hostLimitsBeside } from "../fixtures/lab/run-suite.ts";
+import { staleAfterFromEnv } from "../helpers/report/metrics.ts";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const PROM_NAME = "homelab_conformance.prom";
+/** A run folder's name: the UTC start time, sortable, no colons (20261203T041502Z). */
+export const RUN_NAME = /^\d{8}T\d{6}Z(-\d+)?$/;
+
+export interface ScheduledOptions {
+  inventory: string;
+  textfileDir?: string;
+  runsDir: string;
+  keep: number;
+  staleAfter?: string;
+  hostLimits?: string;
+  vitestArgs: string[];
+}
+
+export function runName(at: Date): string {
+  return at.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "");
+}
+
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ScheduledOptions {
+  const o: Partial<ScheduledOptions> & { vitestArgs: string[] } = {
+    inventory: env.HLC_INVENTORY || undefined,
+    textfileDir: env.HLC_TEXTFILE_DIR || undefined,
+    runsDir: env.HLC_RUNS_DIR || join(ROOT, "reports", "runs"),
+    staleAfter: env.HLC_STALE_AFTER || undefined,
+    hostLimits: env.HLC_HOST_LIMITS || undefined,
+    vitestArgs: [],
+  };
+  let keep = env.HLC_RUNS_KEEP || "30";
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--")) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === "--inventory") o.inventory = value();
+    else if (a === "--textfile-dir") o.textfileDir = value();
+    else if (a === "--runs-dir") o.runsDir = value();
+    else if (a === "--keep") keep = value();
+    else if (a === "--stale-after") o.staleAfter = value();
+    else if (a === "--host-limits") o.hostLimits = value();
+    else if (a === "--") o.vitestArgs.push(...argv.slice(i + 1)), (i = argv.length);
+    else throw new Error(`unknown option ${a} (see the head of scripts/scheduled-run.ts)`);
+  }
+  if (!o.inventory) throw new Error("no inventory: give --inventory FILE (or HLC_INVENTORY)");
+  if (!/^[1-9][0-9]*$/.test(keep)) throw new Error(`--keep / HLC_RUNS_KEEP: expected a whole number of runs ≥ 1, got ${JSON.stringify(keep)}`);
+  staleAfterFromEnv(o.staleAfter); // a bad bound is refused before the run, not after it
+  return { ...(o as ScheduledOptions), keep: Number(keep) };
+}
+
+/** Run folders to remove so that `keep` remain: the oldest first; never the one `latest` names. */
+export function runsToPrune(names: string[], keep: number, latest?: string): string[] {
+  const runs = names.filter((n) => RUN_NAME.test(n)).sort();
+  return runs.slice(0, Math.max(0, runs.length - keep)).filter((n) => n !== latest);
+}
+
+/** `latest` -> name, replaced atomically (a new link beside it, renamed over it). */
+export function pointLatest(runsDir: string, name: string): void {
+  const tmp = join(runsDir, `.latest.tmp-${process.pid}`);
+  rmSync(tmp, { force: true });
+  symlinkSync(name, tmp);
+  renameSync(tmp, join(runsDir, "latest"));
+}
+
+/**
+ * Into the textfile directory: a temp file there (node-exporter reads only *.prom), readable by
+ * node-exporter's user whatever the unit's umask, renamed over the old one.
+ */
+export function deliverMetrics(prom: string, textfileDir: string): string {
+  const target = join(textfileDir, PROM_NAME);
+  const tmp = join(textfileDir, `.${PROM_NAME}.tmp-${process.pid}`);
+  copyFileSync(prom, tmp);
+  chmodSync(tmp, 0o644);
+  renameSync(tmp, target);
+  return target;
+}
+
+export async function scheduledRun(o: ScheduledOptions, log: (line: string) => void = console.log): Promise<number> {
+  const inventory = resolve(o.inventory);
+  const runsDir = resolve(o.runsDir);
+  mkdirSync(runsDir, { recursive: true });
+  let name = runName(new Date());
+  for (let n = 1; existsSync(join(runsDir, name)); n++) name = `${runName(new Date())}-${n}`;
+  const run = join(runsDir, name);
+  mkdirSync(run);
+  // A lab's inventory (under .lab/) brings its host limits; a live inventory has none.
+  const isLab = inventory.startsWith(join(ROOT, ".lab") + "/");
+  const hostLimits = o.hostLimits ? resolve(o.hostLimits) : isLab ? hostLimitsBeside(inventory) : undefined;
+  const env: Record<string, string> = {
+    HLC_INVENTORY: inventory,
+    HLC_TARGET: isLab ? "lab" : "live",
+    HLC_ALLURE_RESULTS: join(run, "allure-results"),
+    HLC_RESULTS_JSON: join(run, "results.json"),
+    HLC_RUN_STATS: join(run, "run-stats.json"),
+    HLC_VITEST_JSON: join(run, "vitest.json"),
+    HLC_METRICS_PROM: join(run, PROM_NAME),
+    HLC_REPORT_OUT: join(run, "conformance-report.html"),
+    // One trend history across the scheduled runs, beside them.
+    HLC_ALLURE_HISTORY: join(runsDir, "history.jsonl"),
+    ...(o.staleAfter ? { HLC_STALE_AFTER: o.staleAfter } : {}),
+    ...(hostLimits ? { HLC_HOST_LIMITS: hostLimits } : {}),
+  };
+  log(`conformance run ${name}: inventory ${inventory}, outputs in ${run}`);
+  const output = createWriteStream(join(run, "output.log"));
+  const suite = await runWithLog(env, o.vitestArgs, output);
+  const report = await execa(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "helpers/report/render.ts")], { cwd: ROOT, env, reject: false, all: true });
+  output.write(report.all ?? "");
+  output.end();
+
+  pointLatest(runsDir, name);
+  for (const old of runsToPrune(readdirSync(runsDir), o.keep, name)) rmSync(join(runsDir, old), { recursive: true, force: true });
+
+  const prom = join(run, PROM_NAME);
+  if (!existsSync(join(run, "results.json")) || !existsSync(prom)) {
+    log(`conformance run ${name} produced no results (suite exit ${suite.exitCode}); see ${join(run, "output.log")}. The metrics are not replaced: they age until HomelabConformanceRunStale fires.`);
+    return 2;
+  }
+  if (report.exitCode !== 0) log(`conformance run ${name}: the report could not be written (see output.log); results and metrics are written`);
+  if (o.textfileDir) log(`metrics: ${deliverMetrics(prom, resolve(o.textfileDir))}`);
+  log(`conformance run ${name} done: ${suite.exitCode === 0 ? "nothing failed" : "failures found (see the report)"}; ${join(runsDir, "latest")} -> ${name}`);
+  return 0;
+}
+
+/**
+ * The suite's output goes to the journal (stdout) and to the run's output.log. `--configLoader
+ * runner`: Vite's default loader bundles vitest.config.ts into node_modules/.vite-temp/, which the
+ * service cannot write (ProtectSystem=strict: the checkout is read-only to it).
+ */
+async function runWithLog(env: Record<string, string>, vitestArgs: string[], output: NodeJS.WritableStream): Promise<{ exitCode?: number }> {
+  const child = execa(process.execPath, [join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "--project", "conformance", "--configLoader", "runner", ...vitestArgs], { cwd: ROOT, env, reject: false, all: true, stdin: "ignore" });
+  child.all?.on("data", (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    output.write(chunk);
+  });
+  return await child;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  let options: ScheduledOptions;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`scheduled-run: ${(e as Error).message}`);
+    process.exit(2);
+  }
+  process.exit(await scheduledRun(options));
+}

@@ -1,0 +1,62 @@
+// The scheduled run's bookkeeping (scripts/scheduled-run.ts): dated run folders, the retention
+// bound, the `latest` link and the atomic delivery into the textfile directory. The run itself is
+// proven against the lab in tests/integration/scheduled-run.test.ts.
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { deliverMetrics, parseArgs, pointLatest, runName, runsToPrune, RUN_NAME } from "../../scripts/scheduled-run.ts";
+
+describe("scheduled run", () => {
+  it("a run folder is named by its UTC start time, sortable and without colons", () => {
+    expect(runName(new Date("2026-12-03T04:15:02.123Z"))).toBe("20261203T041502Z");
+    expect(RUN_NAME.test("20261203T041502Z")).toBe(true);
+    expect(RUN_NAME.test("20261203T041502Z-1")).toBe(true);
+    expect(RUN_NAME.test("latest")).toBe(false);
+  });
+
+  it("retention keeps the newest N runs, never `latest`'s target, and leaves other files alone", () => {
+    const names = ["20261201T040000Z", "history.jsonl", "latest", "20261203T040000Z", "20261202T040000Z", "20261202T040000Z-1", "notes"];
+    expect(runsToPrune(names, 2, "20261203T040000Z")).toEqual(["20261201T040000Z", "20261202T040000Z"]);
+    expect(runsToPrune(names, 10)).toEqual([]);
+    // A clock set back: the run just made sorts first, but it is `latest` and stays.
+    expect(runsToPrune(["20261203T040000Z", "20200101T000000Z"], 1, "20200101T000000Z")).toEqual([]);
+  });
+
+  it("`latest` is a relative link, replaced atomically", () => {
+    const dir = mkdtempSync(join(tmpdir(), "hlc-runs-"));
+    mkdirSync(join(dir, "a"));
+    mkdirSync(join(dir, "b"));
+    pointLatest(dir, "a");
+    pointLatest(dir, "b");
+    expect(lstatSync(join(dir, "latest")).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(dir, "latest"))).toBe("b");
+    expect(readdirSync(dir).sort()).toEqual(["a", "b", "latest"]);
+  });
+
+  it("the .prom lands in the textfile directory by rename, readable by node-exporter's user whatever the umask", () => {
+    const dir = mkdtempSync(join(tmpdir(), "hlc-textfile-"));
+    const src = join(mkdtempSync(join(tmpdir(), "hlc-run-")), "homelab_conformance.prom");
+    writeFileSync(src, "homelab_conformance_run_errors 0\n", { mode: 0o600 });
+    writeFileSync(join(dir, "other.prom"), "x 1\n");
+    const old = process.umask(0o077);
+    try {
+      expect(deliverMetrics(src, dir)).toBe(join(dir, "homelab_conformance.prom"));
+    } finally {
+      process.umask(old);
+    }
+    expect(readdirSync(dir).sort()).toEqual(["homelab_conformance.prom", "other.prom"]);
+    expect(statSync(join(dir, "homelab_conformance.prom")).mode & 0o777).toBe(0o644);
+    expect(readFileSync(join(dir, "homelab_conformance.prom"), "utf8")).toBe("homelab_conformance_run_errors 0\n");
+  });
+
+  it("options from the command line or the unit's environment; bad ones refused before the run", () => {
+    const o = parseArgs(["--textfile-dir", "/srv/tf", "--", "-t", "EXPOSE"], { HLC_INVENTORY: "/etc/hlc/inv.yaml", HLC_RUNS_KEEP: "7", HLC_STALE_AFTER: "26h" });
+    expect(o).toMatchObject({ inventory: "/etc/hlc/inv.yaml", textfileDir: "/srv/tf", keep: 7, staleAfter: "26h", vitestArgs: ["-t", "EXPOSE"] });
+    expect(() => parseArgs([], {})).toThrow("no inventory: give --inventory FILE (or HLC_INVENTORY)");
+    expect(() => parseArgs(["--inventory", "i", "--keep", "0"], {})).toThrow('--keep / HLC_RUNS_KEEP: expected a whole number of runs ≥ 1, got "0"');
+    expect(() => parseArgs(["--inventory", "i", "--stale-after", "tomorrow"], {})).toThrow(/HLC_STALE_AFTER: expected seconds or a duration/);
+    expect(() => parseArgs(["--inventory", "i", "--bogus"], {})).toThrow("unknown option --bogus");
+    expect(() => parseArgs(["--inventory"], {})).toThrow("--inventory needs a value");
+  });
+});
