@@ -26,7 +26,7 @@ describe("results reporter", () => {
     r.onTestRunEnd([], [{ message: "inventory.yaml:45:7: at nodes[0].proxmox: needs its Proxmox host" } as never]);
     const body = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
     expect(body.errors).toEqual([{ file: "(run)", message: "inventory.yaml:45:7: at nodes[0].proxmox: needs its Proxmox host" }]);
-    expect(body.counts).toEqual({ total: 1, passed: 0, failed: 1, skipped: 0 });
+    expect(body.counts).toEqual({ total: 1, passed: 0, failed: 1, skipped: 0, waived: 0 });
     const prom = readFileSync(join(dir, "homelab_conformance.prom"), "utf8");
     expect(prom).toMatch(/^homelab_conformance_run_errors 1$/m);
     expect(prom).toMatch(/^homelab_conformance_results\{status="failed"\} 1$/m);
