@@ -40,10 +40,20 @@ invariant(
       const acc = optional(ctx, accounts);
       const src = ctx.fact(sambaShares);
       const findings: Finding[] = [];
-      for (const share of decl.exports) findings.push(...checkShare(cfg, decl, share, acc));
+      const served = servedShares(cfg, src);
+      for (const share of decl.exports) {
+        // A declared share that only another source defines (a usershare): served, but with none of
+        // the parameters the declaration needs (usershares carry a path, a comment and an ACL only).
+        const other = !hasShare(cfg, share.name) ? served.find((x) => x.name.toLowerCase() === share.name.toLowerCase()) : undefined;
+        if (other) {
+          findings.push({ subject: `share ${share.name}`, expected: `defined in smb.conf (or an included file) with path = ${share.path}`, actual: `served from ${other.source}${other.path ? `, path = ${other.path}` : ""}: force user, valid users and the access lists cannot be set there` });
+          continue;
+        }
+        findings.push(...checkShare(cfg, decl, share, acc));
+      }
       // Every share smbd serves, from whichever source defines it (samba-shares.ts).
       const declaredName = (n: string) => decl.exports.some((d) => d.name.toLowerCase() === n.toLowerCase());
-      for (const s of servedShares(cfg, src).filter((x) => !declaredName(x.name))) {
+      for (const s of served.filter((x) => !declaredName(x.name))) {
         findings.push({
           subject: `share ${s.name}`,
           expected: "not exported (the inventory does not declare it)",

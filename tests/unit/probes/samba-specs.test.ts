@@ -204,4 +204,16 @@ describe("the shares specs on the storage image's real output", () => {
     const d = declared.find((x) => x.meta.id === "SHARE-002")!;
     expect(message(evaluate(d.meta, d.def, vm102, f))).toContain("  - share media: expected read only = Yes; actual read only = No, and valid users is empty: every account may write");
   });
+
+  it("a declared share served only as a usershare fails SHARE-002 naming that source", () => {
+    const t = read("testparm-usershare-undeclared.txt").replace(/\n\[books\]\n[\s\S]*?(?=\n\[nextcloud\])/, "\n");
+    const src = read("shares-usershare-undeclared.txt").replace("[photos]", "[books]");
+    const f = facts({ testparm: "testparm-usershare-undeclared.txt", access: "access-conformant.txt", sources: "shares-usershare-undeclared.txt" });
+    f.facts[sambaConfig.name] = { ...f.facts[sambaConfig.name]!, value: sambaConfig.parse({ stdout: t, stderr: "", code: 0 }) } as never;
+    f.facts[sambaShares.name] = { ...f.facts[sambaShares.name]!, value: sambaShares.parse({ stdout: src, stderr: "", code: 0 }) } as never;
+    const d = declared.find((x) => x.meta.id === "SHARE-002")!;
+    expect(message(evaluate(d.meta, d.def, vm102, f))).toContain(
+      "  - share books: expected defined in smb.conf (or an included file) with path = /mnt/mergerfs/books; actual served from a usershare (net usershare, /var/lib/samba/usershares/books), path = /mnt/mergerfs/media: force user, valid users and the access lists cannot be set there",
+    );
+  });
 });
