@@ -10,6 +10,8 @@ const RULES: Array<[RegExp, string]> = [
   [/(\/\/[^\s/:@]+:)[^\s@/]+@/g, "$1[redacted]@"],
   // smbclient -U user%password
   [/(-U\s*\S+?%)\S+/g, "$1[redacted]"],
+  // mount.cifs's username=user%password (an fstab line or a mount unit's Options=)
+  [/\b(user(?:name)?=[^\s,%]*%)[^\s,]+/gi, "$1[redacted]"],
 ];
 
 /** Mask secrets in text: generic patterns plus any literal secret values the run knows about. */

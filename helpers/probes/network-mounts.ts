@@ -9,7 +9,13 @@
 //
 // The password line of a credentials file is never read into the output: only `username=` is
 // printed (sed), cut at a '%' (mount.cifs accepts `username=user%password`), plus stat's
-// owner/group/mode.
+// owner/group/mode. An inline `password=` (or `username=user%password`) in an fstab line or a
+// mount unit's Options= is masked on the node, before anything leaves it.
+//
+// A mount is defined by an /etc/fstab line or by explicit `.mount`/`.automount` unit files: the
+// units of every probed path are read with `systemctl cat` (fstab's generated ones live under
+// /run/systemd/generator), and the credentials files that the fstab line or the unit really
+// names (`credentials=`/`cred=`) are stat'ed as well as the ones the inventory names.
 import { mounts as findmntProbe, splitOptions, type Mount } from "./mounts.ts";
 import { ProbeParseError, type Probe } from "./types.ts";
 
@@ -34,8 +40,21 @@ export interface CredentialsFile {
   usernames: string[];
 }
 
+/** One unit file (or drop-in) as `systemctl cat` shows it. */
+export interface UnitFile {
+  unit: string;
+  path: string;
+  /** Written by a generator (systemd-fstab-generator: /run/systemd/generator*). */
+  generated: boolean;
+  dropIn: boolean;
+  /** section → key → value (the last assignment wins; an empty one resets). */
+  sections: Record<string, Record<string, string>>;
+}
+
 export interface NetworkMountsFact {
   fstab: FstabEntry[];
+  /** Unit files of the probed paths' .mount and .automount units (absent: no such unit). */
+  units?: UnitFile[];
   /** Live mounts whose target is one of the probed paths (autofs trigger and the share itself). */
   mounts: Mount[];
   credentials: Record<string, CredentialsFile>;
@@ -51,17 +70,22 @@ export function networkMounts(paths: string[], credentials: string[]): Probe<Net
   if (paths.length === 0) throw new Error("networkMounts: no paths given");
   // One probe per node (the planner passes every declared mount): a fixed name, so specs find it.
   const name = NETWORK_MOUNTS;
+  // Masks password=, pass=, password2= (mount.cifs doubles a comma inside a value) and the part of
+  // username= after a '%', in fstab lines and in units' Options=.
+  const mask = `sed -E 's/(^|[[:space:],=])(password2?|pass)=([^,[:space:]]|,,)*/\\1\\2=<hidden>/g; s/(^|[[:space:],=])(username|user)=([^,%[:space:]]*)%([^,[:space:]]|,,)*/\\1\\2=\\3%<hidden>/g'`;
+  const unitsOf = (p: string) => `"$(systemd-escape -p --suffix=mount -- ${shq(p)})" "$(systemd-escape -p --suffix=automount -- ${shq(p)})"`;
   const cmd = [
     // Trigger each automount with a read (see above); bounded, errors ignored (judged from the mount table).
     ...paths.map((p) => `timeout 20 ls -- ${shq(p + "/")} >/dev/null 2>&1 || true`),
     `echo '${MARK} fstab'`,
-    `cat /etc/fstab`,
+    `${mask} /etc/fstab`,
     `echo '${MARK} findmnt'`,
     `findmnt -J -l -o TARGET,SOURCE,FSTYPE,OPTIONS`,
-    ...credentials.flatMap((c) => [
-      `echo '${MARK} cred '${shq(c)}`,
-      `if [ -e ${shq(c)} ]; then stat -c '%U %G %a' -- ${shq(c)}; sed -n '/^[[:space:]]*username[[:space:]]*=/{s/^[^=]*=[[:space:]]*//;s/%.*//;p;}' -- ${shq(c)}; else echo missing; fi`,
-    ]),
+    `echo '${MARK} units'`,
+    `{ command -v systemctl >/dev/null 2>&1 && systemctl cat --no-pager -- ${paths.map(unitsOf).join(" ")} 2>/dev/null | ${mask}; } || true`,
+    // The credentials files the definitions name: the inventory's, then fstab's and the units'.
+    `named=$({ ${paths.map((p) => `awk -v t=${shq(p)} '$1 !~ /^#/ && $2 == t { print $4 }' /etc/fstab 2>/dev/null; systemctl cat --no-pager -- ${unitsOf(p)} 2>/dev/null | sed -n 's/^[[:space:]]*Options[[:space:]]*=//p'`).join("; ")}; } | tr ',' '\\n' | sed -n 's/^cred\\(entials\\)\\{0,1\\}=//p')`,
+    `{ printf '%s\\n' ${credentials.map(shq).join(" ")}; printf '%s\\n' "$named"; } | awk 'NF && !seen[$0]++' | while IFS= read -r c; do echo "${MARK} cred $c"; if [ -e "$c" ]; then stat -c '%U %G %a' -- "$c"; sed -n '/^[[:space:]]*user\\(name\\)\\{0,1\\}[[:space:]]*=/{s/^[^=]*=[[:space:]]*//;s/%.*//;p;}' -- "$c"; else echo missing; fi; done`,
     `echo '${MARK} end'`,
   ].join("; ");
   return {
@@ -86,6 +110,7 @@ export function parseNetworkMounts(name: string, stdout: string, paths: string[]
   const findmntSec = sections.find((s) => s.head === "findmnt");
   if (!fstabSec || !findmntSec) throw new ProbeParseError(name, "fstab or findmnt section missing");
   const fstab = parseFstab(name, fstabSec.body);
+  const unitsSec = sections.find((s) => s.head === "units");
   let all: Mount[];
   try {
     all = findmntProbe.parse({ stdout: findmntSec.body.join("\n"), stderr: "", code: 0 });
@@ -105,7 +130,130 @@ export function parseNetworkMounts(name: string, stdout: string, paths: string[]
     if (!m) throw new ProbeParseError(name, `credentials ${path}: unreadable stat line ${JSON.stringify(lines[0] ?? "")}`);
     credentials[path] = { path, exists: true, owner: m[1]!, group: m[2]!, mode: m[3]!, usernames: lines.slice(1).map((l) => l.trim()) };
   }
-  return { fstab, mounts: all.filter((x) => wanted.has(x.target)), credentials };
+  return { fstab, ...(unitsSec ? { units: parseSystemctlCat(unitsSec.body) } : {}), mounts: all.filter((x) => wanted.has(x.target)), credentials };
+}
+
+/** `systemctl cat`: each file starts with a `# /path/of/file` line; then ini sections. */
+export function parseSystemctlCat(lines: string[]): UnitFile[] {
+  const out: UnitFile[] = [];
+  let section = "";
+  for (const raw of lines) {
+    const head = /^# (\/\S.*)$/.exec(raw);
+    if (head) {
+      const path = head[1]!;
+      const drop = /\/([^/]+)\.d\/[^/]+\.conf$/.exec(path);
+      out.push({ unit: drop ? drop[1]! : path.slice(path.lastIndexOf("/") + 1), path, generated: /^\/run\/systemd\/generator/.test(path), dropIn: !!drop, sections: {} });
+      section = "";
+      continue;
+    }
+    const f = out.at(-1);
+    const line = raw.trim();
+    if (!f || line === "" || line.startsWith("#") || line.startsWith(";")) continue;
+    const sec = /^\[(.+)\]$/.exec(line);
+    if (sec) {
+      section = sec[1]!;
+      f.sections[section] ??= {};
+      continue;
+    }
+    const eq = line.indexOf("=");
+    if (eq > 0 && section) f.sections[section]![line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** Types systemd itself treats as network file systems (no `_netdev` needed). */
+const NETWORK_FS = new Set(["cifs", "smb3", "smbfs", "nfs", "nfs4", "ncpfs", "ncp", "glusterfs", "ceph", "9p", "sshfs", "fuse.sshfs", "davfs", "afs", "gfs", "gfs2", "ocfs2"]);
+
+/** How a mount point is defined, whichever way: an /etc/fstab line or explicit unit files. */
+export interface MountDefinition {
+  /** "/etc/fstab" or the explicit .mount unit file, for messages. */
+  origin: string;
+  kind: "fstab" | "units";
+  source: string;
+  fstype: string;
+  /** The mount options as written (fstab's 4th field or the unit's Options=). */
+  options: string[];
+  /** An automount arms it: `x-systemd.automount` in fstab, or an explicit .automount unit. */
+  automount: boolean;
+  /** Nothing at boot waits for or fails on the mount itself (`nofail`, or a .mount unit that no target pulls in). */
+  nofail: boolean;
+  /** Ordered after the network (`_netdev`, a network fs type, or After=network-online.target). */
+  netdev: boolean;
+  /** The mount timeout as written (`x-systemd.mount-timeout=` or [Mount] TimeoutSec=), if any. */
+  timeout?: string;
+  /** The credentials file the definition names, if any. */
+  credentials?: string;
+  /** Inline secrets in the definition itself (`password=`, `username=user%…`), masked on the node. */
+  inlinePassword: boolean;
+  /** Inline `username=`/`user=` (the part before any '%'). */
+  inlineUser?: string;
+  line: string;
+}
+
+/**
+ * The definition of a mount point, as systemd reads it: the last /etc/fstab line for the path
+ * (fstab wins: systemd ignores an explicit unit that fstab also defines), else its explicit
+ * `.mount` unit file (from /etc/systemd/system or elsewhere, not a generator's), with an explicit
+ * `.automount` unit file judged like `x-systemd.automount`.
+ */
+export function mountDefinition(nm: NetworkMountsFact, path: string): MountDefinition | undefined {
+  const e = nm.fstab.filter((x) => x.target === path).at(-1);
+  if (e) {
+    const o = e.options;
+    const t = option(o, "x-systemd.mount-timeout");
+    return {
+      origin: "/etc/fstab",
+      kind: "fstab",
+      source: e.source,
+      fstype: e.fstype,
+      options: o,
+      automount: option(o, "x-systemd.automount") !== undefined,
+      nofail: option(o, "nofail") !== undefined,
+      netdev: option(o, "_netdev") !== undefined,
+      ...(typeof t === "string" ? { timeout: t } : {}),
+      ...credsOf(o),
+      line: e.line,
+    };
+  }
+  const files = (nm.units ?? []).filter((u) => !u.generated);
+  const mountFiles = files.filter((u) => u.unit.endsWith(".mount") && (u.sections.Mount?.Where ?? "") !== "" ? u.sections.Mount!.Where === path : false);
+  const main = mountFiles.find((u) => !u.dropIn);
+  if (!main) return undefined;
+  const unit = main.unit;
+  // The unit's settings with its drop-ins applied in order.
+  const merged: Record<string, Record<string, string>> = {};
+  for (const f of files.filter((u) => u.unit === unit)) for (const [sec, kv] of Object.entries(f.sections)) Object.assign((merged[sec] ??= {}), kv);
+  const m = merged.Mount ?? {};
+  const options = splitOptions(m.Options || "defaults");
+  const auto = files.find((u) => u.unit === unit.replace(/\.mount$/, ".automount") && !u.dropIn);
+  const install = merged.Install ?? {};
+  const after = `${merged.Unit?.After ?? ""} ${merged.Unit?.Wants ?? ""}`;
+  const t = m.TimeoutSec ?? (() => { const x = option(options, "x-systemd.mount-timeout"); return typeof x === "string" ? x : undefined; })();
+  return {
+    origin: main.path,
+    kind: "units",
+    source: m.What ?? "",
+    fstype: m.Type ?? "",
+    options,
+    automount: auto !== undefined,
+    // Pulled in by no target: only its automount (or a service needing it) starts it.
+    nofail: !(install.WantedBy || install.RequiredBy) || option(options, "nofail") !== undefined,
+    netdev: option(options, "_netdev") !== undefined || NETWORK_FS.has(m.Type ?? "") || /\b(network-online|remote-fs-pre)\.target\b/.test(after),
+    ...(t !== undefined ? { timeout: t } : {}),
+    ...credsOf(options),
+    line: `${main.path}${auto ? ` + ${auto.path}` : ""}: What=${m.What ?? ""} Type=${m.Type ?? ""} Options=${m.Options ?? ""}${m.TimeoutSec ? ` TimeoutSec=${m.TimeoutSec}` : ""}`,
+  };
+}
+
+function credsOf(o: string[]): Pick<MountDefinition, "credentials" | "inlinePassword" | "inlineUser"> {
+  const c = option(o, "credentials") ?? option(o, "cred");
+  const u = option(o, "username") ?? option(o, "user");
+  const inlinePassword = ["password", "pass", "password2"].some((k) => option(o, k) !== undefined) || (typeof u === "string" && u.includes("%"));
+  return {
+    ...(typeof c === "string" ? { credentials: c } : {}),
+    inlinePassword,
+    ...(typeof u === "string" ? { inlineUser: u.split("%")[0]! } : {}),
+  };
 }
 
 /** fstab(5): whitespace-separated fields, `#` comments, octal escapes (\040) in fields. */

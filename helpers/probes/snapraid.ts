@@ -29,10 +29,22 @@ export interface DataDisk {
   dir: string;
 }
 
+/** An `exclude`/`include` rule of snapraid.conf, in file order (the first that matches decides). */
+export interface FilterRule {
+  kind: "exclude" | "include";
+  pattern: string;
+  /** 1-based line number in snapraid.conf, for messages. */
+  line: number;
+}
+
 export interface SnapraidConfig {
   parity: ParityLevel[];
   content: string[];
   data: DataDisk[];
+  /** exclude/include rules, in order. */
+  rules: FilterRule[];
+  /** `nohidden`: files and directories whose name starts with a dot are left out of the array. */
+  nohidden: boolean;
 }
 
 const CONF = "snapraid-conf";
@@ -53,13 +65,20 @@ const PARITY_KEYWORD = /^(?:parity|([1-6])-parity|([qz])-parity)$/;
 
 /** Parse snapraid.conf text. Unknown keywords (exclude, blocksize, pool, ...) are ignored. */
 export function parseSnapraidConf(text: string): SnapraidConfig {
-  const conf: SnapraidConfig = { parity: [], content: [], data: [] };
-  for (const raw of text.split("\n")) {
+  const conf: SnapraidConfig = { parity: [], content: [], data: [], rules: [], nohidden: false };
+  for (const [i, raw] of text.split("\n").entries()) {
     const line = raw.replace(/\r$/, "").trim();
     if (line === "" || line.startsWith("#")) continue;
     const m = /^(\S+)\s+(.+)$/.exec(line);
-    if (!m) continue;
+    if (!m) {
+      if (line === "nohidden") conf.nohidden = true;
+      continue;
+    }
     const [, keyword, rest] = m as unknown as [string, string, string];
+    if (keyword === "exclude" || keyword === "include") {
+      conf.rules.push({ kind: keyword, pattern: rest.trim(), line: i + 1 });
+      continue;
+    }
     const p = PARITY_KEYWORD.exec(keyword);
     if (p) {
       const level = p[1] ? Number(p[1]) : p[2] ? 2 : 1;

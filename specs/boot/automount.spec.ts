@@ -2,7 +2,7 @@
 // §3.3 converge after a reboot with no manual step.
 import { exampleMountUnits, exampleNetworkMounts } from "../../helpers/facts/planners/mounts.ts";
 import { escapePath } from "../../helpers/inventory/sections/mounts.ts";
-import { option, timeSpanSec } from "../../helpers/probes/network-mounts.ts";
+import { mountDefinition, timeSpanSec } from "../../helpers/probes/network-mounts.ts";
 import { findUnit } from "../../helpers/probes/systemd.ts";
 import { mountDiagnostics } from "../../helpers/spec/diagnostics.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
@@ -12,7 +12,7 @@ invariant(
   {
     id: "BOOT-004",
     title: "Network mounts are systemd automounts that never block the boot",
-    must: "Every network mount of a consumer MUST be a systemd automount: its /etc/fstab line MUST carry `x-systemd.automount`, `_netdev`, `nofail` and an `x-systemd.mount-timeout` no longer than declared, and its `.automount` unit MUST be active.",
+    must: "Every network mount of a consumer MUST be a systemd automount: its /etc/fstab line MUST carry `x-systemd.automount`, `_netdev`, `nofail` and an `x-systemd.mount-timeout` no longer than declared — or, defined by explicit unit files instead, an `.automount` unit file MUST arm a `.mount` unit that no target pulls in, ordered after the network (`_netdev`, a network file system type or `After=network-online.target`), with a `TimeoutSec=` no longer than declared — and its `.automount` unit MUST be active.",
     section: "§3.2, §3.3",
     family: "boot",
     severity: "critical",
@@ -28,22 +28,31 @@ invariant(
       const findings: Finding[] = [];
       for (const m of decl) {
         const subject = `${m.path} (${m.source})`;
-        const lines = nm.fstab.filter((e) => e.target === m.path);
-        if (lines.length === 0) {
-          findings.push({ subject, expected: "an /etc/fstab line for the mount point", actual: "no /etc/fstab line" });
+        const e = mountDefinition(nm, m.path);
+        if (!e) {
+          findings.push({ subject, expected: "an /etc/fstab line (or explicit .mount/.automount units) for the mount point", actual: "no /etc/fstab line and no mount unit file" });
           continue;
         }
-        const e = lines.at(-1)!;
-        const missing = ["x-systemd.automount", "_netdev", "nofail"].filter((o) => option(e.options, o) === undefined);
-        if (missing.length > 0) {
-          findings.push({ subject: `${subject} /etc/fstab options`, expected: "x-systemd.automount, _netdev, nofail", actual: `missing ${missing.join(", ")} (options: ${e.options.join(",")})` });
+        if (e.kind === "fstab") {
+          const missing = [["x-systemd.automount", e.automount], ["_netdev", e.netdev], ["nofail", e.nofail]].filter(([, ok]) => !ok).map(([o]) => o);
+          if (missing.length > 0) {
+            findings.push({ subject: `${subject} /etc/fstab options`, expected: "x-systemd.automount, _netdev, nofail", actual: `missing ${missing.join(", ")} (options: ${e.options.join(",")})` });
+          }
+        } else {
+          const missing = [
+            [`an .automount unit file for ${m.path}`, e.automount],
+            ["ordered after the network (_netdev, a network file system type or After=network-online.target)", e.netdev],
+            ["pulled in by no target (no [Install] WantedBy=/RequiredBy= on the .mount: only its automount starts it)", e.nofail],
+          ].filter(([, ok]) => !ok).map(([o]) => o);
+          if (missing.length > 0) findings.push({ subject: `${subject} ${e.origin}`, expected: "an automount that never blocks the boot", actual: `not ${missing.join("; not ")} (${e.line})` });
         }
-        const t = option(e.options, "x-systemd.mount-timeout");
-        const sec = typeof t === "string" ? timeSpanSec(t) : undefined;
+        const t = e.timeout;
+        const sec = t !== undefined ? timeSpanSec(t) : undefined;
+        const key = e.kind === "fstab" ? "x-systemd.mount-timeout" : "TimeoutSec";
         if (t === undefined) {
-          findings.push({ subject: `${subject} x-systemd.mount-timeout`, expected: `≤ ${m.maxMountTimeoutSec}s`, actual: "not set (systemd's default of 90s blocks the mount that long)" });
+          findings.push({ subject: `${subject} ${key}`, expected: `≤ ${m.maxMountTimeoutSec}s`, actual: "not set (systemd's default of 90s blocks the mount that long)" });
         } else if (sec === undefined || sec > m.maxMountTimeoutSec) {
-          findings.push({ subject: `${subject} x-systemd.mount-timeout`, expected: `≤ ${m.maxMountTimeoutSec}s`, actual: String(t) });
+          findings.push({ subject: `${subject} ${key}`, expected: `≤ ${m.maxMountTimeoutSec}s`, actual: String(t) });
         }
         const unit = `${escapePath(m.path)}.automount`;
         if (!units.systemd) {

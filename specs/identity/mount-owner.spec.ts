@@ -10,7 +10,7 @@ import { presentedMounts } from "../../helpers/facts/planners/identity-consumers
 import type { NetworkMountDecl } from "../../helpers/inventory/sections/mounts.ts";
 import { accounts, type Accounts } from "../../helpers/probes/accounts.ts";
 import { examplePresentationProbe, type MountPresentation } from "../../helpers/probes/mount-presentation.ts";
-import { option, type NetworkMountsFact } from "../../helpers/probes/network-mounts.ts";
+import { mountDefinition, option, type NetworkMountsFact } from "../../helpers/probes/network-mounts.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 import { describeId, modeText, nameOf, octal, resolveId, type IdKind } from "./resolve.ts";
@@ -68,28 +68,29 @@ export function mountFindings(node: string, m: NetworkMountDecl, net: NetworkMou
   }
   const expected = `${wantText.join(", ")} in fstab and on the mounted files`;
 
-  // fstab
-  const line = net.fstab.filter((e) => e.target === m.path).at(-1);
+  // fstab, or the explicit mount unit (judged alike)
+  const line = mountDefinition(net, m.path);
+  const where = line?.kind === "units" ? line.origin : "fstab";
   if (!line) {
-    problems.push(`no /etc/fstab line for ${m.path}`);
+    problems.push(`no /etc/fstab line or mount unit for ${m.path}`);
   } else {
     for (const [key, kind] of [["uid", "user"], ["gid", "group"]] as const) {
       if (want[key] === undefined) continue;
       const got = option(line.options, OPT[key]);
       if (got === undefined || got === true) {
-        problems.push(`fstab has no ${OPT[key]}= (the mount presents files as the mounting user, root)`);
+        problems.push(`${where} has no ${OPT[key]}= (the mount presents files as the mounting user, root)`);
         continue;
       }
       const id = resolveId(acc, kind as IdKind, got);
-      if (id === undefined) problems.push(`fstab ${OPT[key]}=${got}: no ${kind} ${got} on ${node}, the mount fails`);
-      else if (id !== want[key]) problems.push(`fstab ${OPT[key]}=${got} (${/^\d+$/.test(got) ? (nameOf(acc, kind, id) ?? `no ${kind} of that id`) : id})`);
+      if (id === undefined) problems.push(`${where} ${OPT[key]}=${got}: no ${kind} ${got} on ${node}, the mount fails`);
+      else if (id !== want[key]) problems.push(`${where} ${OPT[key]}=${got} (${/^\d+$/.test(got) ? (nameOf(acc, kind, id) ?? `no ${kind} of that id`) : id})`);
     }
     for (const key of ["fileMode", "dirMode"] as const) {
       if (want[key] === undefined) continue;
       const got = option(line.options, OPT[key]);
       const n = typeof got === "string" ? octal(got) : undefined;
-      if (got === undefined || got === true) problems.push(`fstab has no ${OPT[key]}=`);
-      else if (n !== want[key]) problems.push(`fstab ${OPT[key]}=${got}`);
+      if (got === undefined || got === true) problems.push(`${where} has no ${OPT[key]}=`);
+      else if (n !== want[key]) problems.push(`${where} ${OPT[key]}=${got}`);
     }
   }
 

@@ -3,7 +3,7 @@
 // consumer and on the storage side for its identity.
 import { exampleNetworkMounts } from "../../helpers/facts/planners/mounts.ts";
 import { declaredAccess } from "../../helpers/inventory/sections/shares.ts";
-import { option } from "../../helpers/probes/network-mounts.ts";
+import { mountDefinition } from "../../helpers/probes/network-mounts.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 import { runContext } from "../../helpers/spec/run-context.ts";
@@ -18,7 +18,7 @@ invariant(
   {
     id: "SHARE-004",
     title: "Read-only consumers mount read-only with a read-only identity",
-    must: "A network mount declared `ro` MUST say `ro` in its /etc/fstab line and MUST be mounted `ro` (checked after a read of the mount point triggers the automount, as the node's services do), and its identity MUST be one the storage node's `shares` declaration lists as read-only on that share (never read-write) when that node is in the inventory.",
+    must: "A network mount declared `ro` MUST say `ro` in its /etc/fstab line (or its explicit mount unit's `Options=`) and MUST be mounted `ro` (checked after a read of the mount point triggers the automount, as the node's services do), and its identity MUST be one the storage node's `shares` declaration lists as read-only on that share (never read-write) when that node is in the inventory.",
     section: "§3.2, §5.3",
     family: "shares",
     severity: "critical",
@@ -31,9 +31,9 @@ invariant(
       const findings: Finding[] = [];
       for (const m of node.mounts!.filter((x) => x.access === "ro")) {
         const subject = `${m.path} (${m.source} as ${m.identity})`;
-        const line = nm.fstab.filter((e) => e.target === m.path).at(-1);
-        if (!line) findings.push({ subject: `${subject} /etc/fstab`, expected: "a line with ro", actual: "no /etc/fstab line" });
-        else if (rwOf(line.options) !== "ro") findings.push({ subject: `${subject} /etc/fstab`, expected: "ro", actual: `rw (options: ${line.options.join(",")})` });
+        const line = mountDefinition(nm, m.path);
+        if (!line) findings.push({ subject: `${subject} /etc/fstab`, expected: "a line with ro", actual: "no /etc/fstab line and no mount unit file" });
+        else if (rwOf(line.options) !== "ro") findings.push({ subject: `${subject} ${line.origin}`, expected: "ro", actual: `rw (options: ${line.options.join(",")})` });
         const live = nm.mounts.filter((x) => x.target === m.path && x.fstype !== "autofs").at(-1);
         if (!live) findings.push({ subject: `${subject} live mount`, expected: "mounted ro", actual: "not mounted after a read of the mount point (see BOOT-006 / `systemctl status` of its .mount unit)" });
         else if (rwOf(live.options) !== "ro") findings.push({ subject: `${subject} live mount`, expected: "ro", actual: `mounted rw (${live.fstype} ${live.options.join(",")})` });

@@ -1,6 +1,7 @@
 // §4.4 "credentials files", §5.3 least privilege: an SMB password on a consumer is readable by
 // root only, and the file logs in as the identity the document assigns to the mount.
 import { exampleNetworkMounts } from "../../helpers/facts/planners/mounts.ts";
+import { mountDefinition, type CredentialsFile } from "../../helpers/probes/network-mounts.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
@@ -8,7 +9,7 @@ invariant(
   {
     id: "SHARE-005",
     title: "SMB credentials files are root-only and name the declared identity",
-    must: "The credentials file of every network mount MUST exist, be owned by root, have mode 0600 or stricter (no group or other bits), and its `username=` MUST be the declared identity. The suite reads only the owner, the mode and the `username=` line, never the password.",
+    must: "The credentials file of every network mount — the one its /etc/fstab line or its mount unit names with `credentials=`, which MUST be the one the inventory declares — MUST exist, be owned by root, have mode 0600 or stricter (no group or other bits), and its `username=` MUST be the declared identity. No password may be written in the fstab line or the unit itself (`password=`, `username=user%password`: both files are world-readable). The suite reads only the owner, the mode and the `username=` line, never the password (an inline one is masked on the node).",
     section: "§4.4, §5.3",
     family: "shares",
     severity: "critical",
@@ -20,20 +21,37 @@ invariant(
       const nm = fact(exampleNetworkMounts);
       const findings: Finding[] = [];
       for (const m of node.mounts!) {
-        const subject = `${m.credentials} (${m.path})`;
-        const c = nm.credentials[m.credentials];
-        if (!c || !c.exists) {
-          findings.push({ subject, expected: "a credentials file", actual: "missing" });
+        // The file the mount really uses: the one its definition names (fstab line or unit).
+        const def = mountDefinition(nm, m.path);
+        if (def?.inlinePassword) {
+          findings.push({ subject: `${m.path} ${def.origin}`, expected: `credentials=${m.credentials} (a root-only file)`, actual: `a password written inline (${def.options.filter((o) => /^(password2?|pass|user(name)?)=/.test(o)).join(",")}): ${def.origin} is readable by every local user` });
+        }
+        if (def?.inlineUser !== undefined && def.inlineUser !== m.identity) {
+          findings.push({ subject: `${m.path} ${def.origin} username=`, expected: m.identity, actual: def.inlineUser });
+        }
+        if (def && def.credentials === undefined) {
+          if (!def.inlinePassword) findings.push({ subject: `${m.path} ${def.origin}`, expected: `credentials=${m.credentials}`, actual: "no credentials= option" });
           continue;
         }
-        if (c.owner !== "root") findings.push({ subject: `${subject} owner`, expected: "root", actual: `${c.owner}:${c.group}` });
-        const mode = parseInt(c.mode!, 8);
-        if ((mode & 0o077) !== 0) findings.push({ subject: `${subject} mode`, expected: "0600 (no group/other bits)", actual: `0${(mode & 0o7777).toString(8).padStart(3, "0")}` });
-        if (c.usernames.length !== 1 || c.usernames[0] !== m.identity) {
-          findings.push({ subject: `${subject} username=`, expected: m.identity, actual: c.usernames.length === 0 ? "no username= line" : c.usernames.join(", ") });
+        const used = def?.credentials ?? m.credentials;
+        if (used !== m.credentials) {
+          findings.push({ subject: `${m.path} ${def!.origin} credentials=`, expected: `${m.credentials} (as declared)`, actual: used });
         }
+        findings.push(...judgeFile(`${used} (${m.path})`, nm.credentials[used], m.identity));
       }
       return findings;
     },
   },
 );
+
+function judgeFile(subject: string, c: CredentialsFile | undefined, identity: string): Finding[] {
+  if (!c || !c.exists) return [{ subject, expected: "a credentials file", actual: "missing" }];
+  const findings: Finding[] = [];
+  if (c.owner !== "root") findings.push({ subject: `${subject} owner`, expected: "root", actual: `${c.owner}:${c.group}` });
+  const mode = parseInt(c.mode!, 8);
+  if ((mode & 0o077) !== 0) findings.push({ subject: `${subject} mode`, expected: "0600 (no group/other bits)", actual: `0${(mode & 0o7777).toString(8).padStart(3, "0")}` });
+  if (c.usernames.length !== 1 || c.usernames[0] !== identity) {
+    findings.push({ subject: `${subject} username=`, expected: identity, actual: c.usernames.length === 0 ? "no username= line" : c.usernames.join(", ") });
+  }
+  return findings;
+}

@@ -13,6 +13,7 @@ import {
   shareParam,
   type SambaConfig,
 } from "../../helpers/probes/samba-config.ts";
+import { sambaShares, servedShares } from "../../helpers/probes/samba-shares.ts";
 import type { Probe } from "../../helpers/probes/types.ts";
 import type { CheckContext } from "../../helpers/spec/evaluate.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
@@ -25,26 +26,47 @@ invariant(
     id: "SHARE-002",
     title: "Effective Samba config matches the declaration",
     must:
-      "For every declared share, Samba's effective configuration (`testparm -sv`) MUST match the inventory: the same path, `read only`, `force user` and `force group`; `valid users` naming the declared identities and no one else; `read list`, `write list`, `invalid users` and `admin users` giving every declared identity exactly its declared access (`ro`, `rw`, or none when it is not listed); `guest ok` off. smbd MUST NOT export a share the inventory does not declare.",
+      "For every declared share, Samba's effective configuration (`testparm -sv`) MUST match the inventory: the same path, `read only`, `force user` and `force group`; `valid users` naming the declared identities and no one else; `read list`, `write list`, `invalid users` and `admin users` giving every declared identity exactly its declared access (`ro`, `rw`, or none when it is not listed); `guest ok` off. smbd MUST NOT serve a share the inventory does not declare, from any source it reads: smb.conf and every file it `include`s, the registry (`net conf`), and usershares (`net usershare`, which `testparm` does not show); the finding names the source. A declared read-only share may be made read-only through `read list` instead of `read only = yes`, as long as no identity it admits can write.",
     section: "§0, §5.3",
     family: "shares",
     severity: "critical",
   },
   {
     appliesTo: (node) => node.shares !== undefined,
-    probes: [sambaConfig, accounts],
+    probes: [sambaConfig, accounts, sambaShares],
     check(ctx) {
       const decl = ctx.node.shares!;
       const cfg = ctx.fact(sambaConfig);
       const acc = optional(ctx, accounts);
+      const src = ctx.fact(sambaShares);
       const findings: Finding[] = [];
-      for (const share of decl.exports) findings.push(...checkShare(cfg, decl, share, acc));
-      for (const s of cfg.shares.filter((x) => !decl.exports.some((d) => d.name === x.name))) {
+      const served = servedShares(cfg, src);
+      for (const share of decl.exports) {
+        // A declared share that only another source defines (a usershare): served, but with none of
+        // the parameters the declaration needs (usershares carry a path, a comment and an ACL only).
+        const other = !hasShare(cfg, share.name) ? served.find((x) => x.name.toLowerCase() === share.name.toLowerCase()) : undefined;
+        if (other) {
+          findings.push({ subject: `share ${share.name}`, expected: `defined in smb.conf (or an included file) with path = ${share.path}`, actual: `served from ${other.source}${other.path ? `, path = ${other.path}` : ""}: force user, valid users and the access lists cannot be set there` });
+          continue;
+        }
+        findings.push(...checkShare(cfg, decl, share, acc));
+      }
+      // Every share smbd serves, from whichever source defines it (samba-shares.ts).
+      const declaredName = (n: string) => decl.exports.some((d) => d.name.toLowerCase() === n.toLowerCase());
+      for (const s of served.filter((x) => !declaredName(x.name))) {
         findings.push({
           subject: `share ${s.name}`,
           expected: "not exported (the inventory does not declare it)",
-          actual: `exported${shareParam(cfg, s.name, "path") ? `, path = ${shareParam(cfg, s.name, "path")}` : ""}`,
+          actual: `exported${s.path ? `, path = ${s.path}` : ""}, defined in ${s.source}`,
         });
+      }
+      // A source smbd reads that could not be read: say so rather than pass on what was seen.
+      if (src.usershares.error && Number(cfg.global["usershare max shares"] ?? "0") > 0) {
+        findings.push({ subject: "usershares", expected: "readable with net usershare info --long", actual: src.usershares.error });
+      }
+      if (src.registry.error) findings.push({ subject: "registry shares", expected: "readable with net conf list", actual: src.registry.error });
+      for (const f of src.files.filter((x) => !x.exists)) {
+        findings.push({ subject: `include ${f.path}`, expected: "a readable file (its shares cannot be attributed otherwise)", actual: "missing or unreadable (a path with %-macros is expanded by smbd per client)" });
       }
       return findings;
     },
@@ -60,7 +82,14 @@ function checkShare(cfg: SambaConfig, decl: SharesDecl, share: ShareDecl, acc: A
     if (got !== want) out.push({ subject, expected: `${key} = ${want || "(unset)"}`, actual: `${key} = ${got || "(unset)"}` });
   };
   same("path", stripSlash(share.path), stripSlash(param("path")));
-  same("read only", share.readOnly ? "Yes" : "No", isYes(param("read only")) ? "Yes" : "No");
+  // Read-only is judged by effect: `read only = yes`, or `read only = no` with every identity the
+  // share admits kept read-only by `read list` (the per-identity check below proves each).
+  const ro = isYes(param("read only"));
+  if (share.readOnly && !ro && parseUserList(param("valid users")).length === 0) {
+    out.push({ subject, expected: "read only = Yes", actual: "read only = No, and valid users is empty: every account may write" });
+  } else if (!share.readOnly && ro && share.rw.length === 0) {
+    out.push({ subject, expected: "read only = No", actual: "read only = Yes" });
+  }
   same("force user", share.forceUser ?? "");
   same("force group", share.forceGroup ?? "");
   if (isYes(param("guest ok"))) out.push({ subject, expected: "guest ok = No", actual: "guest ok = Yes" });

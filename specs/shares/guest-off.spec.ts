@@ -2,6 +2,7 @@
 // named identity; no anonymous or guest access, in the config or in fact.
 import { exampleGuestProbe, describeFailure } from "../../helpers/probes/samba-access.ts";
 import { isYes, sambaConfig, shareParam } from "../../helpers/probes/samba-config.ts";
+import { sambaShares, servedShares } from "../../helpers/probes/samba-shares.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
@@ -15,14 +16,14 @@ invariant(
     id: "SHARE-003",
     title: "Guest access is off",
     must:
-      "Guest access MUST be off on the storage node: `map to guest` MUST be `Never`, no share of the effective config (declared or not) may be `guest ok`, and on every share an anonymous login (smbclient -N) and a login as an unknown user MUST be refused, probed live.",
+      "Guest access MUST be off on the storage node: `map to guest` MUST be `Never`, no share smbd serves (declared or not, usershares included: `guest_ok=y` with `usershare allow guests`) may be `guest ok`, and on every share an anonymous login (smbclient -N) and a login as an unknown user MUST be refused, probed live.",
     section: "§0, §5.3",
     family: "shares",
     severity: "critical",
   },
   {
     appliesTo: (node) => node.shares !== undefined,
-    probes: [sambaConfig, exampleGuestProbe],
+    probes: [sambaConfig, sambaShares, exampleGuestProbe],
     check({ fact }) {
       const cfg = fact(sambaConfig);
       const findings: Finding[] = [];
@@ -32,6 +33,10 @@ invariant(
       }
       for (const s of cfg.shares) {
         if (isYes(shareParam(cfg, s.name, "guest ok"))) findings.push({ subject: `share ${s.name}`, expected: "guest ok = No", actual: "guest ok = Yes" });
+      }
+      // Usershares are not in testparm's view: their guest_ok comes from net usershare.
+      for (const s of servedShares(cfg, fact(sambaShares)).filter((x) => x.guestOk)) {
+        findings.push({ subject: `share ${s.name}`, expected: "guest ok = No", actual: `guest_ok=y (${s.source}, usershare allow guests = Yes)` });
       }
       for (const step of fact(exampleGuestProbe).steps) {
         const subject = `share ${step.share}, ${WHO[step.step] ?? step.step}`;

@@ -247,6 +247,10 @@ const catalogue: Record<string, Expected[]> = {
     [18, 23, "nodes[0].storage.smart.devices[2].device", "must be a device path under /dev, got \"/dev/../etc/shadow\", which leads to /etc/shadow"],
     [19, 23, "nodes[0].storage.smart.devices[3].device", "must be unique within the node (each disk once), got \"/dev/./sda\" again (first at devices[0], line 16)"],
   ],
+  "snapraid-protect.yaml": [
+    [11, 26, "nodes[0].storage.snapraid.protect[1]", "must be a path inside the array, relative to a data disk's root, e.g. media or media/movies (no '..', no empty segment), got \"../etc\""],
+    [11, 34, "nodes[0].storage.snapraid.protect[2]", "must be a path inside the array, relative to a data disk's root, e.g. media or media/movies (no '..', no empty segment), got \"media//movies\""],
+  ],
   "many-problems.yaml": [
     [4, 11, "nodes[0].role", 'must be one of hypervisor, storage, compute, monitoring, service, got "hypervisr"'],
     [6, 36, "nodes[0].ssh.port", "must be an integer from 1 to 65535, got 0"],

@@ -7,6 +7,9 @@ describe("evidence redaction", () => {
     ["quoted env secret", `VW_ADMIN_TOKEN="s3cr3t-token"`, "s3cr3t-token"],
     ["url userinfo", "//media:p4ssw0rd@vm102/media", "p4ssw0rd"],
     ["smbclient -U", "smbclient //vm102/media -U jellyfin%pa55word -c ls", "pa55word"],
+    ["fstab inline password", "//vm102/media /mnt/media cifs ro,username=jellyfin,password=inl1ne-pw,_netdev 0 0", "inl1ne-pw"],
+    ["fstab username=user%password", "//vm102/media /mnt/media cifs ro,username=jellyfin%inl1ne-pw,_netdev 0 0", "inl1ne-pw"],
+    ["mount unit Options=", "Options=ro,user=jellyfin%unit-pw,x-systemd.mount-timeout=10s", "unit-pw"],
     ["private key", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----", "b3BlbnNzaC1rZXk"],
   ])("masks %s", (_kind, text, secret) => {
     const out = redact(text);

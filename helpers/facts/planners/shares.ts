@@ -1,5 +1,5 @@
 // Probes for the `shares` section (§0 storage boundary, §5.3 least privilege), on a node that
-// declares it: Samba's effective config, the accounts (group members of `@group` user lists),
+// declares it: Samba's effective config and every source of its shares, the accounts (group members of `@group` user lists),
 // the owners of each share's files, guest logins, and the live SMB access matrix.
 //
 // Write probes (put/rename/del by read-write identities) change the node, so they run only on the
@@ -11,6 +11,7 @@ import { declaredAccess, resolvePassword, type SharesDecl } from "../../inventor
 import { accounts } from "../../probes/accounts.ts";
 import { sambaAccess, sambaGuest, type AccessPlan } from "../../probes/samba-access.ts";
 import { sambaConfig } from "../../probes/samba-config.ts";
+import { sambaShares } from "../../probes/samba-shares.ts";
 import { shareOwners } from "../../probes/samba-owners.ts";
 import type { Planner } from "./types.ts";
 
@@ -50,6 +51,8 @@ export const sharesPlanner: Planner = (node) => {
   const nonce = randomBytes(4).toString("hex");
   return [
     sambaConfig,
+    // Every source of shares smbd reads (includes, registry, usershares), for SHARE-002/003.
+    sambaShares,
     accounts,
     // Owners before any write probe, so a probe file can never be sampled.
     shareOwners(

@@ -7,6 +7,7 @@ import { mergerfsBranches } from "../../probes/mergerfs.ts";
 import { mounts } from "../../probes/mounts.ts";
 import { smartHealth, type SmartFact } from "../../probes/smart.ts";
 import { snapraidConfig, snapraidDiff, snapraidPaths, snapraidStatus } from "../../probes/snapraid.ts";
+import { snapraidProtect } from "../../probes/snapraid-protect.ts";
 import type { SystemdFact } from "../../probes/systemd.ts";
 import { timerRuns, type TimerRuns } from "../../probes/timers.ts";
 import type { Probe } from "../../probes/types.ts";
@@ -29,6 +30,7 @@ export function smartProbe(smart: SmartDecl): Probe<SmartFact> {
 
 /** Probes as the lab's vm102 would get them: what specs list (for the catalogue); facts are keyed by name. */
 export const exampleSnapraidTimers = snapraidTimersProbe(["snapraid-sync.timer", "snapraid-scrub.timer"]);
+export const exampleSnapraidProtect = snapraidProtect("/etc/snapraid.conf", ["media", "books", "nextcloud", "backup"], ["/mnt/disk1", "/mnt/disk2", "/mnt/disk3"]);
 export const exampleSmart = smartProbe({ devices: [{ device: "/dev/sda" }] });
 
 export const storagePlanner: Planner = (node) => {
@@ -37,6 +39,8 @@ export const storagePlanner: Planner = (node) => {
   if (snapraid) {
     const c = snapraid.config;
     probes.push(snapraidConfig(c), snapraidPaths(c), snapraidStatus(c), snapraidDiff(c), mounts);
+    // What the array really protects, for the declared paths (DATA-015): a sample and `snapraid list`.
+    if (snapraid.protect?.length) probes.push(snapraidProtect(c, snapraid.protect, node.storage?.mergerfs?.branches ?? []));
     const timers = scheduleTimers(snapraid);
     if (timers.length > 0) probes.push(snapraidTimersProbe(timers));
   }

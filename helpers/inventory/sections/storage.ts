@@ -42,6 +42,12 @@ export interface SnapraidDecl {
   maxUnsynced: UnsyncedBounds;
   /** Declared only once sync/scrub run from systemd timers (§7); absent = manual (DATA-009 skipped, planned). */
   schedule?: SnapraidScheduleDecl;
+  /**
+   * Paths inside the array that MUST have parity (DATA-015), relative to each data disk's root as
+   * SnapRAID's rules name them (the same path under the MergerFS pool), e.g. ["media", "books"];
+   * without leading or trailing slash. Absent: DATA-015 is skipped (planned).
+   */
+  protect?: string[];
 }
 
 /** One disk whose SMART health is checked (§1 planned, §6 monthly). */
@@ -199,6 +205,19 @@ export const storageSection: Section<RawStorage, StorageDecl> = {
               ),
             },
           },
+          protect: {
+            type: "array",
+            minItems: 1,
+            uniqueItems: true,
+            description:
+              "Paths inside the array that MUST have parity (DATA-015), relative to each data disk's root as SnapRAID's exclude/include rules name them — the same path under the MergerFS pool — e.g. [media, books, nextcloud]. A rule of snapraid.conf (exclude, include, nohidden) that leaves a file under one of them without parity fails, naming the rule; judged from what `snapraid list` reports for a sample of the files on every data disk.",
+            items: {
+              type: "string",
+              pattern: "^/?(?!\\.\\.?(/|$))[^/]+(/(?!\\.\\.?(/|$))[^/]+)*/?$",
+              patternErrorMessage: "a path inside the array, relative to a data disk's root, e.g. media or media/movies (no '..', no empty segment)",
+              description: "A path inside the array, e.g. media or media/movies.",
+            },
+          },
           schedule: {
             type: "object",
             additionalProperties: false,
@@ -275,6 +294,7 @@ export const storageSection: Section<RawStorage, StorageDecl> = {
         maxUnscrubbedPercent: s.maxUnscrubbedPercent ?? STORAGE_DEFAULTS.maxUnscrubbedPercent,
         maxUnsynced: { ...STORAGE_DEFAULTS.maxUnsynced, ...s.maxUnsynced },
       };
+      if (s.protect) out.snapraid.protect = s.protect.map((p) => p.replace(/^\/+|\/+$/g, ""));
       if (s.schedule) {
         const schedule: SnapraidScheduleDecl = {};
         const sync = normJob(s.schedule.sync, STORAGE_DEFAULTS.syncTimer);

@@ -141,3 +141,26 @@ describe("EXPOSE-006 declared process owns the socket", () => {
     expect(v.status === "failed" && v.findings.map((f) => f.actual)).toEqual(["nothing listens on tcp/3000"]);
   });
 });
+
+// Issue 16, point 4: a listener held by systemd for a .socket unit (no process of its own until a
+// connection) is a listener all the same: ss shows it, owned by systemd (real capture after drift
+// socket-unit-listener on lxc200).
+describe("EXPOSE-004 sees a listener from a systemd .socket unit", () => {
+  const judge004 = (file: string) => {
+    const d = declared.find((x) => x.meta.id === "EXPOSE-004")!;
+    const v = evaluate(d.meta, d.def, node("lxc200"), nodeFacts("lxc200", { [listeningSockets.name]: record(listeningSockets.name, cap(file), (o) => listeningSockets.parse(o)) }));
+    return v.status === "failed" ? v.findings.map((f) => `${f.subject}: expected ${f.expected}; actual ${f.actual}`) : [];
+  };
+  beforeAll(async () => {
+    await import("../../../specs/exposure/surprise-listeners.spec.ts");
+  });
+
+  it("fails exactly on the socket unit's port, owned by systemd", () => {
+    const base = new Set(judge004("ss-lxc200.txt"));
+    // (Docker's embedded resolver, 127.0.0.11, takes a new random port in every container: left aside.)
+    const extra = judge004("ss-lxc200-socket-unit-listener.txt").filter((l) => !base.has(l) && !l.includes("127.0.0.11"));
+    expect(extra).toHaveLength(1);
+    expect(extra[0]).toMatch(/8082/);
+    expect(extra[0]).toMatch(/systemd/);
+  });
+});

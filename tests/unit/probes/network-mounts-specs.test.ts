@@ -150,3 +150,59 @@ describe("the mounts specs on a machine without autofs", () => {
     ]);
   });
 });
+
+// Issue 16: the mount as systemd really defines it (real captures of vm100 on a machine without
+// autofs, each from the conformant node: see fixtures/captured/mounts/README.md).
+describe("the mounts specs judge the definition the node really uses", () => {
+  const limit = { node: "vm100", invariant: "BOOT-004", subject: "mnt-media.automount", reason: "this machine's kernel has no autofs: the lab cannot host a systemd automount" };
+  const judgeLimited = (tag: string) => {
+    ctx.inventory = inventory();
+    const node = ctx.inventory.nodes.find((n) => n.name === "vm100")!;
+    return Object.fromEntries(SPECS.map((id) => {
+      // (BOOT-004 is skipped here, its only finding being the host-limited automount.)
+      const d = declared.find((x) => x.meta.id === id)!;
+      return [id, evaluate(d.meta, d.def, node, facts(tag), [limit])];
+    }));
+  };
+
+  it("drift credentials-elsewhere: SHARE-005 judges the file the fstab line names, not the inventory's", () => {
+    const v = judgeLimited("credentials-elsewhere");
+    expect(Object.entries(v).filter(([, x]) => x.status === "failed").map(([id]) => id)).toEqual(["SHARE-005"]);
+    expect(v["BOOT-004"]!.status).toBe("skipped");
+    expect(message(v["SHARE-005"]!).split("\n").slice(1, 3)).toEqual([
+      "  - /mnt/media /etc/fstab credentials=: expected /etc/samba/credentials/media.cred (as declared); actual /etc/media.cred",
+      "  - /etc/media.cred (/mnt/media) mode: expected 0600 (no group/other bits); actual 0644",
+    ]);
+  });
+
+  it("drift inline-password: SHARE-005 fails on the password in fstab, which never reaches the evidence", () => {
+    const v = judgeLimited("inline-password");
+    expect(Object.entries(v).filter(([, x]) => x.status === "failed").map(([id]) => id)).toEqual(["SHARE-005"]);
+    expect(v["BOOT-004"]!.status).toBe("skipped");
+    expect(message(v["SHARE-005"]!)).toContain(
+      "  - /mnt/media /etc/fstab: expected credentials=/etc/samba/credentials/media.cred (a root-only file); actual a password written inline (username=jellyfin,password=<hidden>): /etc/fstab is readable by every local user",
+    );
+    const f = facts("inline-password");
+    for (const p of Object.values(f.facts)) expect(JSON.stringify(p)).not.toContain("lab-jellyfin-pw");
+  });
+
+  it("legitimate variant media-explicit-units: an explicit .mount + .automount pair passes like the fstab line (the automount skipped as not hostable)", () => {
+    const v = judgeLimited("explicit-units");
+    expect(v["SHARE-004"]!.status, message(v["SHARE-004"]!)).toBe("passed");
+    expect(v["SHARE-005"]!.status, message(v["SHARE-005"]!)).toBe("passed");
+    expect(v["BOOT-004"]!.status, message(v["BOOT-004"]!)).toBe("skipped");
+  });
+
+  it("an explicit .mount unit pulled in at boot, without its automount or a timeout, fails BOOT-004 naming the unit file", () => {
+    const f = facts("explicit-units");
+    const raw = f.facts[exampleNetworkMounts.name]!.evidence.stdout;
+    const stdout = raw.replace("TimeoutSec=10s\n", "[Install]\nWantedBy=multi-user.target\n").replace(/# \/etc\/systemd\/system\/mnt-media\.automount\n[\s\S]*?(?=# \/etc\/systemd\/system\/automount\.d)/, "");
+    f.facts[exampleNetworkMounts.name] = { ok: true, value: exampleNetworkMounts.parse({ stdout, stderr: "", code: 0 }), evidence: { ...f.facts[exampleNetworkMounts.name]!.evidence, stdout } };
+    ctx.inventory = inventory();
+    const node = ctx.inventory.nodes.find((n) => n.name === "vm100")!;
+    const d = declared.find((x) => x.meta.id === "BOOT-004")!;
+    const m = message(evaluate(d.meta, d.def, node, f, [limit]));
+    expect(m).toContain("  - /mnt/media (//vm102/media) /etc/systemd/system/mnt-media.mount: expected an automount that never blocks the boot; actual not an .automount unit file for /mnt/media; not pulled in by no target");
+    expect(m).toContain("  - /mnt/media (//vm102/media) TimeoutSec: expected ≤ 30s; actual not set");
+  });
+});

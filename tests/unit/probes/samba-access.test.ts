@@ -180,10 +180,10 @@ describe("the shares planner", () => {
     expect(p.shares[1]!.identities[0]!.password).toEqual({ ok: false, why: "cannot read file /nonexistent-inventory-dir/secrets/nope.pw: ENOENT" });
   });
 
-  it("plans config, accounts, owners, guest and access probes only on a node declaring shares", () => {
+  it("plans config, share sources, accounts, owners, guest and access probes only on a node declaring shares", () => {
     expect(sharesPlanner({ name: "x" } as NodeDecl, {} as never)).toEqual([]);
     const names = sharesPlanner({ name: "vm102", shares: decl } as NodeDecl, {} as never).map((p) => p.name);
-    expect(names).toEqual(["samba-config", "accounts", "samba-share-owners", "samba-guest", "samba-access"]);
+    expect(names).toEqual(["samba-config", "samba-shares", "accounts", "samba-share-owners", "samba-guest", "samba-access"]);
   });
 });
 

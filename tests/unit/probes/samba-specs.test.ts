@@ -14,6 +14,7 @@ import { accounts } from "../../../helpers/probes/accounts.ts";
 import { parseSmbSteps, SAMBA_ACCESS, SAMBA_GUEST } from "../../../helpers/probes/samba-access.ts";
 import { sambaConfig } from "../../../helpers/probes/samba-config.ts";
 import { parseOwners, SAMBA_OWNERS } from "../../../helpers/probes/samba-owners.ts";
+import { sambaShares } from "../../../helpers/probes/samba-shares.ts";
 import { evaluate, type Verdict } from "../../../helpers/spec/evaluate.ts";
 import { declared, registryMode } from "../../../helpers/spec/registry.ts";
 
@@ -31,6 +32,8 @@ interface Captures {
   guest?: string;
   owners?: string;
   nonce?: string;
+  /** The samba-shares probe (includes, registry, usershares); conformant by default. */
+  sources?: string;
 }
 
 function facts(c: Captures): NodeFacts {
@@ -48,6 +51,7 @@ function facts(c: Captures): NodeFacts {
     facts: Object.fromEntries([
       record(sambaConfig.name, c.testparm, (s) => sambaConfig.parse(out(s))),
       record(accounts.name, "accounts-storage.txt", (s) => accounts.parse(out(s))),
+      record(sambaShares.name, c.sources ?? "shares-conformant.txt", (s) => sambaShares.parse(out(s))),
       record(SAMBA_OWNERS, c.owners ?? "owners-conformant.txt", (s) => parseOwners(out(s))),
       record(SAMBA_GUEST, c.guest ?? "guest-conformant.txt", (s) => parseSmbSteps(SAMBA_GUEST, "d9279ab3", out(s))),
       record(SAMBA_ACCESS, c.access, (s) => parseSmbSteps(SAMBA_ACCESS, nonce, out(s))),
@@ -169,5 +173,47 @@ describe("the shares specs on the storage image's real output", () => {
     const m = message(evaluate(d.meta, d.def, vm102, f));
     expect(m).toContain("  - share media: expected exported with path = /mnt/mergerfs/media; actual not in the effective config");
     expect(m).toContain("  - share photos: expected not exported (the inventory does not declare it); actual exported, path = /srv/photos/");
+  });
+
+  // Shares smbd serves from sources other than smb.conf (issue 16), on real captures of the lab's
+  // storage node after each drift (cumulative: usershare, then registry, then include).
+  it.each([
+    ["usershare-undeclared", "  - share photos: expected not exported (the inventory does not declare it); actual exported, path = /mnt/mergerfs/media, defined in a usershare (net usershare, /var/lib/samba/usershares/photos)"],
+    ["registry-share-undeclared", "  - share scratch: expected not exported (the inventory does not declare it); actual exported, path = /mnt/mergerfs/media, defined in the registry (net conf)"],
+    ["include-share-undeclared", "  - share public: expected not exported (the inventory does not declare it); actual exported, path = /mnt/mergerfs/media, defined in /etc/samba/local.conf (included from /etc/samba/smb.conf)"],
+  ])("drift %s: SHARE-002 names the undeclared share and where it is defined", (drift, line) => {
+    const v = judgeAll({ testparm: `testparm-${drift}.txt`, sources: `shares-${drift}.txt`, access: "access-conformant.txt" });
+    expect(failed(v)).toEqual(expectedOf(drift));
+    expect(message(v["SHARE-002"]!)).toContain(line);
+  });
+
+  it("testparm does not show the usershare smbd serves: only the samba-shares source does", () => {
+    const v = judgeAll({ testparm: "testparm-usershare-undeclared.txt", sources: "shares-conformant.txt", access: "access-conformant.txt" });
+    expect(failed(v)).toEqual([]);
+  });
+
+  it.each(["media-read-list", "books-in-include"])("legitimate variant %s passes every shares spec", (variant) => {
+    const v = judgeAll({ testparm: `testparm-${variant}.txt`, sources: `shares-${variant}.txt`, access: "access-conformant.txt" });
+    expect(failed(v), Object.values(v).map(message).join("\n")).toEqual([]);
+  });
+
+  it("a declared read-only share with read only = No and no valid users fails SHARE-002", () => {
+    const t = read("testparm-media-read-list.txt").replace("\tvalid users = jellyfin audiobookshelf\n\n\n[books]", "\n\n[books]");
+    const f = facts({ testparm: "testparm-media-read-list.txt", access: "access-conformant.txt", sources: "shares-media-read-list.txt" });
+    f.facts[sambaConfig.name] = { ...f.facts[sambaConfig.name]!, value: sambaConfig.parse({ stdout: t, stderr: "", code: 0 }) } as never;
+    const d = declared.find((x) => x.meta.id === "SHARE-002")!;
+    expect(message(evaluate(d.meta, d.def, vm102, f))).toContain("  - share media: expected read only = Yes; actual read only = No, and valid users is empty: every account may write");
+  });
+
+  it("a declared share served only as a usershare fails SHARE-002 naming that source", () => {
+    const t = read("testparm-usershare-undeclared.txt").replace(/\n\[books\]\n[\s\S]*?(?=\n\[nextcloud\])/, "\n");
+    const src = read("shares-usershare-undeclared.txt").replace("[photos]", "[books]");
+    const f = facts({ testparm: "testparm-usershare-undeclared.txt", access: "access-conformant.txt", sources: "shares-usershare-undeclared.txt" });
+    f.facts[sambaConfig.name] = { ...f.facts[sambaConfig.name]!, value: sambaConfig.parse({ stdout: t, stderr: "", code: 0 }) } as never;
+    f.facts[sambaShares.name] = { ...f.facts[sambaShares.name]!, value: sambaShares.parse({ stdout: src, stderr: "", code: 0 }) } as never;
+    const d = declared.find((x) => x.meta.id === "SHARE-002")!;
+    expect(message(evaluate(d.meta, d.def, vm102, f))).toContain(
+      "  - share books: expected defined in smb.conf (or an included file) with path = /mnt/mergerfs/books; actual served from a usershare (net usershare, /var/lib/samba/usershares/books), path = /mnt/mergerfs/media: force user, valid users and the access lists cannot be set there",
+    );
   });
 });

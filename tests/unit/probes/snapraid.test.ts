@@ -47,6 +47,14 @@ describe("snapraid.conf", () => {
         { name: "d2", dir: "/mnt/disk2/" },
         { name: "d3", dir: "/mnt/disk3/" },
       ],
+      rules: [
+        { kind: "exclude", pattern: "*.unrecoverable", line: 12 },
+        { kind: "exclude", pattern: "/lost+found/", line: 13 },
+        { kind: "exclude", pattern: "/tmp/", line: 14 },
+        { kind: "exclude", pattern: "*.!sync", line: 15 },
+        { kind: "exclude", pattern: ".Trash-*/", line: 16 },
+      ],
+      nohidden: false,
     });
   });
 
