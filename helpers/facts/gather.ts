@@ -1,7 +1,7 @@
 // Gather phase of a run: every node's probes in one batched round trip, all nodes concurrently,
 // once per run. A node that cannot be reached records why, and the others carry on.
 import type { Inventory } from "../inventory/types.ts";
-import type { Probe } from "../probes/types.ts";
+import type { Probe, ProbeOutput } from "../probes/types.ts";
 import type { TransportPool } from "../transport/pool.ts";
 import { TransportError, type Transport } from "../transport/types.ts";
 import { buildBatch, FramingError, OUTPUT_CAP, splitBatch } from "./batch.ts";
@@ -55,29 +55,52 @@ export async function gatherNode(transport: Transport, probes: Probe<unknown>[],
         base.facts[probe.name] = { ok: false, error: why, evidence: { probe: probe.name, command: redact(probe.command, secrets), stdout: redact(out.stdout, secrets), stderr: redact(out.stderr, secrets), code: null } };
         return;
       }
-      const cut = out.truncated?.length ? `\n[hlc: ${out.truncated.join(" and ")} truncated at ${OUTPUT_CAP} bytes by the suite]` : "";
-      const evidence = {
-        probe: probe.name,
-        command: redact(probe.command, secrets),
-        stdout: redact(out.stdout, secrets) + (out.truncated?.includes("stdout") ? cut : ""),
-        stderr: redact(out.stderr, secrets) + (out.truncated?.includes("stderr") ? cut : ""),
-        code: out.code,
-      };
-      if (out.truncated?.length) {
-        // Half an answer is no answer: a fact is never read from output cut at the cap.
-        base.facts[probe.name] = { ok: false, error: `probe ${probe.name}: ${out.truncated.join(" and ")} larger than the suite's cap of ${OUTPUT_CAP} bytes per stream: truncated, not judged`, evidence };
-        return;
-      }
-      try {
-        base.facts[probe.name] = { ok: true, value: probe.parse(out), evidence };
-      } catch (e) {
-        base.facts[probe.name] = { ok: false, error: redact((e as Error).message, secrets), evidence };
-      }
+      base.facts[probe.name] = readFact(probe, out, secrets);
     });
     return { ...base, reachable: true, roundTrips: 1, gatherMs: performance.now() - started };
   } catch (e) {
     const kind = e instanceof TransportError ? e.kind : "error";
     return { ...base, reachable: false, error: { kind, message: redact((e as Error).message, secrets) }, gatherMs: performance.now() - started };
+  }
+}
+
+/**
+ * Characters no tool's plain text output has: C0 controls but tab, newline and carriage return,
+ * DEL, and C1 controls (ANSI escapes, binary). Output holding one is not judged (issue 15).
+ */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+/**
+ * One probe's output as a fact, as the gather phase records it: output cut at the batch's cap,
+ * or holding control characters, is refused before any parser sees it; otherwise the probe's
+ * parser decides (a throw makes the fact unreadable). Evidence is redacted.
+ */
+export function readFact(probe: Probe<unknown>, out: ProbeOutput, secrets: readonly string[] = []): FactRecord {
+  const cut = out.truncated?.length ? `\n[hlc: ${out.truncated.join(" and ")} truncated at ${OUTPUT_CAP} bytes by the suite]` : "";
+  const evidence = {
+    probe: probe.name,
+    command: redact(probe.command, secrets),
+    stdout: redact(out.stdout, secrets) + (out.truncated?.includes("stdout") ? cut : ""),
+    stderr: redact(out.stderr, secrets) + (out.truncated?.includes("stderr") ? cut : ""),
+    code: out.code,
+  };
+  if (out.truncated?.length) {
+    // Half an answer is no answer: a fact is never read from output cut at the cap.
+    return { ok: false, error: `probe ${probe.name}: ${out.truncated.join(" and ")} larger than the suite's cap of ${OUTPUT_CAP} bytes per stream: truncated, not judged`, evidence };
+  }
+  const bad = CONTROL.exec(out.stdout);
+  if (bad) {
+    const at = bad.index;
+    return {
+      ok: false,
+      error: `probe ${probe.name}: output holds a control character (U+${bad[0].charCodeAt(0).toString(16).padStart(4, "0").toUpperCase()} at character ${at}: ANSI escapes or binary), not a tool's plain text: not judged`,
+      evidence,
+    };
+  }
+  try {
+    return { ok: true, value: probe.parse(out), evidence };
+  } catch (e) {
+    return { ok: false, error: redact((e as Error).message, secrets), evidence };
   }
 }
 

@@ -71,6 +71,10 @@ export function evaluate(meta: InvariantMeta, def: InvariantDef, node: NodeDecl,
   };
   try {
     const { judged: findings, excused } = partitionFindings(def.check(ctx), limits, meta.id, node.name);
+    // No pass (nor skip) on a fact it declares that was gathered but cannot be read, even where
+    // the check did not look (issue 15: a garbled fact must not leave a verdict standing on the
+    // rest). Findings the check made stand as they are: they say more.
+    if (findings.length === 0) for (const p of def.probes) if (facts.facts[p.name]?.ok === false) ctx.fact(p);
     if (findings.length === 0 && excused.length === 0) return { status: "passed", evidence };
     if (findings.length === 0) {
       const message = `${meta.id} [${node.name}] ${notHostable(excused)}\n${excused.map(({ finding: f }) => `  - ${f.subject}: expected ${f.expected}; actual ${f.actual}`).join("\n")}\n  everything else ${meta.id} checks on ${node.name} was judged and conforms`;

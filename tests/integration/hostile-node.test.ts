@@ -40,6 +40,7 @@ let baseline: SuiteRun;
 let before: Map<string, string>;
 let after: Map<string, string>;
 let garbage: SuiteRun;
+let calibrated: Map<string, string>;
 
 const excludeArgs = Object.keys(SNAPSHOT_EXCLUDED)
   .map((p) => `-path '${p}' -prune -o`)
@@ -84,6 +85,12 @@ beforeAll(async () => {
   before = await snapshot();
   await runSuite(lab.inventoryFile, { target: "live" });
   after = await snapshot();
+  // The snapshot sees a change: a file changed in /root, a file added under a share (removed again).
+  await lab.containers.get("pve")!.exec(["sh", "-c", "echo '# hlc calibration' >>/root/.profile"]);
+  await lab.containers.get("vm102")!.exec(["sh", "-c", "touch /mnt/mergerfs/media/hlc-calibration"]);
+  calibrated = await snapshot();
+  await lab.containers.get("pve")!.exec(["sh", "-c", "sed -i '/# hlc calibration/d' /root/.profile"]);
+  await lab.containers.get("vm102")!.exec(["rm", "-f", "/mnt/mergerfs/media/hlc-calibration"]);
   const vm102 = lab.containers.get("vm102")!;
   const install = GARBAGE_TOOLS.map((t) => `cat >/usr/local/sbin/${t} <<'EOF'\n${GARBAGE}\nEOF\nchmod 755 /usr/local/sbin/${t}`).join("\n");
   const r = await vm102.exec(["sh", "-c", install]);
@@ -98,6 +105,11 @@ afterAll(async () => {
 describe("a live-mode run without write probes changes nothing on any node", () => {
   it("snapshots every node's /etc, /srv, /var/lib, /root and the shares, before and after: identical", () => {
     expect(before.size).toBeGreaterThan(1000);
+    // It would see a change: a line added to a file, a file added to a share.
+    expect(after.get("pve:/root/.profile")).toMatch(/sha256:/);
+    expect(calibrated.get("pve:/root/.profile")).not.toBe(after.get("pve:/root/.profile"));
+    expect(calibrated.has("vm102:/mnt/mergerfs/media/hlc-calibration")).toBe(true);
+    console.log(`[read-only] ${before.size} entries snapshotted on ${lab!.containers.size} nodes; excluded: ${Object.keys(SNAPSHOT_EXCLUDED).join(", ")}`);
     const changed = [...new Set([...before.keys(), ...after.keys()])]
       .filter((k) => before.get(k) !== after.get(k))
       .map((k) => `${k}: ${before.get(k) ?? "(absent)"} → ${after.get(k) ?? "(absent)"}`);

@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFact } from "../../helpers/facts/gather.ts";
 import { probePlan } from "../../helpers/facts/plan.ts";
 import type { FactRecord, NodeFacts, RunFacts } from "../../helpers/facts/types.ts";
 import type { Inventory, NodeDecl } from "../../helpers/inventory/types.ts";
@@ -70,6 +71,13 @@ const KINDS: Array<{ kind: Kind; runs: number }> = [
   { kind: "oversized", runs: 1 },
 ];
 
+/**
+ * The one empty answer that is a real answer: `docker ps` listing no container at all. Specs about
+ * the declared containers' ports and users then have nothing to judge; CONT-001 and CONT-002 fail
+ * the node on that same answer (checked in each case).
+ */
+const EMPTY_IS_AN_ANSWER = { probe: "containers", vacuous: ["EXPOSE-003", "IDENT-005"], failedBy: ["CONT-001", "CONT-002"] };
+
 let catalog: Declared[] = [];
 beforeAll(async () => {
   catalog = await loadCatalog();
@@ -83,14 +91,8 @@ function withFact(node: string, probe: string, rec: FactRecord): RunFacts {
   return { ...run.facts, nodes: { ...run.facts.nodes, [node]: facts } };
 }
 
-function parsed(p: Probe<unknown>, o: ProbeOutput): FactRecord {
-  const evidence = { probe: p.name, command: p.command, ...o };
-  try {
-    return { ok: true, value: p.parse(o), evidence };
-  } catch (e) {
-    return { ok: false, error: (e as Error).message, evidence };
-  }
-}
+/** As the gather phase reads a probe's output (control characters and cut output refused first). */
+const parsed = (p: Probe<unknown>, o: ProbeOutput): FactRecord => readFact(p, o);
 
 describe("no spec passes on garbage from the probe it judges", () => {
   const nodes = run.inventory.nodes.filter((n) => run.facts.nodes[n.name]?.reachable);
@@ -129,8 +131,11 @@ describe("no spec passes on garbage from the probe it judges", () => {
               const fact = parsed(probe, out);
               const facts = withFact(node.name, name, fact);
               setRunContext({ inventory: run.inventory, facts, target: "lab", limits: run.limits });
-              for (const { meta, def } of judged) {
-                const v = evaluate(meta, def, node, facts.nodes[node.name], run.limits);
+              const verdicts = new Map(judged.map(({ meta, def }) => [meta.id, evaluate(meta, def, node, facts.nodes[node.name], run.limits)]));
+              const noContainers = name === EMPTY_IS_AN_ANSWER.probe && out.stdout === "" && out.code === 0;
+              for (const { meta } of judged) {
+                const v = verdicts.get(meta.id)!;
+                if (noContainers && EMPTY_IS_AN_ANSWER.vacuous.includes(meta.id) && EMPTY_IS_AN_ANSWER.failedBy.every((id) => verdicts.get(id)?.status === "failed")) continue;
                 if (v.status === "passed" || v.status === "skipped") falsePasses.add(`${meta.id} ${node.name} ← ${name}: ${JSON.stringify(out).slice(0, 160)}`);
                 else if (v.status === "broken") broken.add(`${meta.id} ${node.name} ← ${name}: ${v.message.slice(0, 200)}`);
                 else if (!fact.ok) expect(v.message).toContain(name);
@@ -140,8 +145,10 @@ describe("no spec passes on garbage from the probe it judges", () => {
           );
         }
       }
-      expect([...broken]).toEqual([]);
-      expect([...falsePasses]).toEqual([]);
+      const group = (set: Set<string>) => [...new Set([...set].map((x) => x.split(":")[0]!))].sort();
+      if (falsePasses.size || broken.size) console.log(`[${kind}] false passes:\n  ${group(falsePasses).join("\n  ")}\n[${kind}] broken:\n  ${group(broken).join("\n  ")}\n[${kind}] examples:\n  ${[...falsePasses, ...broken].slice(0, 6).join("\n  ")}`);
+      expect(group(broken)).toEqual([]);
+      expect(group(falsePasses)).toEqual([]);
     });
   }
 });
