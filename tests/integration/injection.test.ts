@@ -15,6 +15,7 @@ import { interfaceAddresses } from "../../helpers/probes/addresses.ts";
 import { prometheusTargets } from "../../helpers/probes/prometheus.ts";
 import { listeningSockets } from "../../helpers/probes/sockets.ts";
 import { failedUnits } from "../../helpers/probes/systemd.ts";
+import { timerRuns } from "../../helpers/probes/timers.ts";
 import type { Probe } from "../../helpers/probes/types.ts";
 import { loadInventory } from "../../helpers/inventory/load.ts";
 import type { Inventory } from "../../helpers/inventory/types.ts";
@@ -31,6 +32,8 @@ const PAYLOADS: Array<(tag: string) => string> = [
   (t) => `&&touch /tmp/hlc-pwned-${t}&&`,
   (t) => `'\\''$(touch /tmp/hlc-pwned-${t})'\\''`,
 ];
+/** Values a probe validates itself (refusing hostile ones is tested on the spot). */
+const VALIDATED = /\.schedule\.\w+\.timer$/;
 /** Keys that never reach a node's shell (how to connect, what a node is). */
 const NOT_SENT = new Set(["ssh", "pct", "name", "role", "layer", "reboot", "password"]);
 
@@ -65,6 +68,12 @@ function planOf(node: Inventory["nodes"][number], inv: Inventory): Probe<unknown
 function hostile(inv: Inventory, variant: number): Inventory {
   const byValue = new Map<string, string>();
   const walk = (v: unknown, path: string): unknown => {
+    // Timer names are checked against systemd's unit-name alphabet by their probe, which throws
+    // on a hostile one (and its whole planner with it): kept, so the planner's other probes run.
+    if (typeof v === "string" && VALIDATED.test(path)) {
+      expect(() => timerRuns([`${v}${PAYLOADS[variant]!("t")}`])).toThrow(/bad timer name/);
+      return v;
+    }
     if (typeof v === "string") {
       let h = byValue.get(v);
       if (!h) {
