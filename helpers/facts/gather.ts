@@ -55,6 +55,12 @@ export async function gatherNode(transport: Transport, probes: Probe<unknown>[],
         base.facts[probe.name] = { ok: false, error: why, evidence: { probe: probe.name, command: redact(probe.command, secrets), stdout: redact(out.stdout, secrets), stderr: redact(out.stderr, secrets), code: null } };
         return;
       }
+      if (out.code === null) {
+        // No END marker although the batch ended by itself: the batch shell died (or was killed
+        // on the node) before this probe finished. Whatever it printed is half an answer.
+        base.facts[probe.name] = { ok: false, error: `probe ${probe.name}: the batch ended before this probe did (no end marker): not judged`, evidence: { probe: probe.name, command: redact(probe.command, secrets), stdout: redact(out.stdout, secrets), stderr: redact(out.stderr, secrets), code: null } };
+        return;
+      }
       base.facts[probe.name] = readFact(probe, out, secrets);
     });
     return { ...base, reachable: true, roundTrips: 1, gatherMs: performance.now() - started };

@@ -116,3 +116,23 @@ describe("batch framing cannot be forged", () => {
     expect(batch.script).not.toContain("s3cret");
   });
 });
+
+describe("a batch shell that dies half-way", () => {
+  it("leaves the probes it never finished unreadable, never parsed as if complete", async () => {
+    const { gatherNode } = await import("../../helpers/facts/gather.ts");
+    const local = {
+      node: "n",
+      exec: async (script: string) => {
+        const r = await execa("/bin/sh", ["-c", script], { reject: false, stripFinalNewline: false });
+        return { command: script, stdout: r.stdout, stderr: r.stderr, code: r.exitCode ?? null, durationMs: 0 };
+      },
+      close: async () => {},
+    };
+    const probe = (name: string, command: string) => ({ name, command, parse: (o: { stdout: string }) => o.stdout });
+    // The second probe kills the batch shell itself: the third never runs.
+    const facts = await gatherNode(local, [probe("a", "echo one"), probe("b", "echo half; kill -9 $$"), probe("c", "echo three")]);
+    expect(facts.facts.a).toMatchObject({ ok: true, value: "one\n" });
+    expect(facts.facts.b).toMatchObject({ ok: false, error: expect.stringContaining("the batch ended before this probe did") });
+    expect(facts.facts.c).toMatchObject({ ok: false });
+  });
+});
