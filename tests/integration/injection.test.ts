@@ -43,6 +43,7 @@ let inventory: Inventory;
 const fields = new Map<string, string>();
 let pwned: Record<string, string[]> = {};
 let probed = 0;
+let calibrated = false;
 /** Planners that refused a hostile value outright (a probe validating its names). */
 const refused = new Set<string>();
 
@@ -121,6 +122,8 @@ beforeAll(async () => {
         }),
       );
     }
+    // The detector works: a payload spliced into a command unquoted does create its file.
+    await pool.get(inventory.nodes[0]!.name).exec(`echo x${PAYLOADS[0]!("calibration")}`);
     // What the hostile values would have created, on every node.
     const found = await Promise.all(
       inventory.nodes.map(async (n) => {
@@ -128,7 +131,9 @@ beforeAll(async () => {
         return [n.name, r.stdout.split("\n").filter(Boolean)] as const;
       }),
     );
-    pwned = Object.fromEntries(found.filter(([, f]) => f.length > 0));
+    calibrated = found.some(([, f]) => f.includes("hlc-pwned-calibration"));
+    await pool.get(inventory.nodes[0]!.name).exec("rm -f /tmp/hlc-pwned-calibration");
+    pwned = Object.fromEntries(found.map(([n, f]) => [n, f.filter((x) => x !== "hlc-pwned-calibration")] as const).filter(([, f]) => f.length > 0));
   } finally {
     process.env = env;
     await pool.closeAll();
@@ -141,6 +146,7 @@ afterAll(async () => {
 
 describe("hostile inventory values reach nodes only quoted", () => {
   it("every node's probes ran with every section value made hostile, and nothing they carried ran", () => {
+    expect(calibrated, "an unquoted payload is detected").toBe(true);
     expect(fields.size).toBeGreaterThan(100);
     expect(probed).toBeGreaterThan(50);
     const which = Object.entries(pwned).flatMap(([node, files]) => files.map((f) => `${node}: ${f} ← ${fields.get(f.replace("hlc-pwned-", "")) ?? "?"}`));
