@@ -188,7 +188,7 @@ describe("ssh transport bounds against a hostile node", () => {
     const t = new SshTransport({ node: "alpha", ssh: settings("alpha", { commandTimeoutMs: 3000 }) });
     const t0 = performance.now();
     // The session stops itself (and its sshd child) half-way: nothing more ever comes.
-    const err = await t.exec("echo started; kill -STOP $PPID $$; echo never").catch((e: unknown) => e);
+    const err = await t.exec("echo started; sleep 1; kill -STOP $PPID $$; echo never").catch((e: unknown) => e);
     const ms = performance.now() - t0;
     expect(err).toMatchObject({ kind: "timeout", partial: { stdout: "started\n" } });
     console.log(`[bound] paused session: given up after ${ms.toFixed(0)} ms (commandTimeoutMs 3000)`);
