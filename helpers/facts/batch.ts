@@ -1,60 +1,151 @@
 // Many probes, one round trip: the probes' commands run one after another in a single shell on
 // the node, each framed by markers on stdout and stderr, and are split apart again here.
+//
+// The framing cannot be forged by what a probe prints: every line a command writes passes
+// through a filter on the node that prefixes it with "|" (and cuts it at OUTPUT_CAP bytes), so
+// only the batch shell itself can write a line that starts with a marker. A node that prints
+// marker-like lines (a guessed nonce, a stale one, or the real one read from the batch script)
+// gets them back as the probe's own output. A line inside a frame without the prefix means
+// something wrote to the session behind the filter's back: the whole batch is then refused.
 import { randomBytes } from "node:crypto";
 import type { ProbeOutput } from "../probes/types.ts";
+
+/** Bytes kept of each probe's stdout and of its stderr; more is cut on the node and said so. */
+export const OUTPUT_CAP = 4 * 1024 * 1024;
 
 export interface BatchScript {
   script: string;
   nonce: string;
+  /** What the batch reads on its stdin (each command's `input`, one base64 line each), or "". */
+  stdin: string;
 }
 
-/** Each command runs in its own subshell with stdin closed, so one probe cannot eat another's input. */
-export function buildBatch(commands: string[], nonce = randomBytes(6).toString("hex")): BatchScript {
+export interface BatchCommand {
+  command: string;
+  /** Handed to the command on its stdin (never in any argv on the node): secrets. */
+  input?: string;
+}
+
+/**
+ * Each command runs in its own subshell with stdin closed (or fed its own input), so one probe
+ * cannot eat another's input. Its stdout and stderr each pass through `head -c` (the cap) and
+ * `sed -u` (the prefix, line by line so a command killed by the timeout keeps what it printed).
+ */
+export function buildBatch(commands: Array<string | BatchCommand>, nonce = randomBytes(6).toString("hex"), cap = OUTPUT_CAP): BatchScript {
   const mark = `@@HLC-${nonce}`;
-  const parts = commands.map(
-    (cmd, i) =>
+  const cmds = commands.map((c) => (typeof c === "string" ? { command: c } : c));
+  const head = [
+    // fd 5: the session's stdout, for the stdout filter; fds 3-5 are closed for the command.
+    `exec 5>&1`,
+    `hlc_f() { head -c ${cap + 1} | sed -u 's/^/|/'; }`,
+  ];
+  const parts = cmds.map(({ command, input }, i) => {
+    const src = input === undefined ? `</dev/null` : "";
+    const feed = input === undefined ? "" : `IFS= read -r hlc_in || hlc_in=''; printf '%s\\n' "$hlc_in" | base64 -d 2>/dev/null | `;
+    return (
       `printf '%s\\n' '${mark} BEGIN ${i}'; printf '%s\\n' '${mark} BEGIN ${i}' >&2\n` +
-      `( ${cmd}\n) </dev/null\n` +
-      `printf '\\n%s %s\\n' '${mark} END ${i}' "$?"; printf '\\n%s\\n' '${mark} END ${i}' >&2`,
-  );
-  return { script: parts.join("\n"), nonce };
+      `hlc_rc=$( { { { ${feed}( ${command}\n) ${src} 3>&- 4>&- 5>&-; echo $? >&4; } 2>&1 1>&3 3>&- | hlc_f >&2 3>&-; } 3>&1 | hlc_f >&5; } 4>&1 )\n` +
+      `printf '\\n%s %s\\n' '${mark} END ${i}' "$hlc_rc"; printf '\\n%s\\n' '${mark} END ${i}' >&2`
+    );
+  });
+  const stdin = cmds
+    .filter((c) => c.input !== undefined)
+    .map((c) => `${Buffer.from(c.input!, "utf8").toString("base64")}\n`)
+    .join("");
+  return { script: [...head, ...parts].join("\n"), nonce, stdin };
 }
 
-function sections(text: string, mark: string): Map<number, { body: string; code?: number }> {
-  const found = new Map<number, { body: string; code?: number }>();
-  const re = new RegExp(`^${mark} BEGIN (\\d+)\\n([\\s\\S]*?)\\n${mark} END \\1(?: (\\d+))?$`, "gm");
-  for (const m of text.matchAll(re)) {
-    found.set(Number(m[1]), { body: m[2]!, code: m[3] === undefined ? undefined : Number(m[3]) });
+interface Frame {
+  body: string;
+  code?: number;
+  /** The END marker came. */
+  closed: boolean;
+  truncated: boolean;
+}
+
+/** Why a batch's output was refused (a frame written around the filter). */
+export class FramingError extends Error {}
+
+/**
+ * Read the frames of one stream. Before the first marker anything may come (a login shell's rc
+ * files print there). After it, outside a frame only the batch shell writes; inside a frame every
+ * line carries the filter's prefix. Anything else, or a frame seen twice or out of order, is a
+ * forgery (strict on stdout; on stderr the shell's own errors between frames are let through).
+ */
+function frames(text: string, mark: string, stream: "stdout" | "stderr", cap: number): Map<number, Frame> {
+  const found = new Map<number, Frame>();
+  const re = new RegExp(`^${mark} (BEGIN|END) (\\d+)(?: (\\d+))?$`);
+  const lines = text.split("\n");
+  let open: { i: number; lines: string[] } | undefined;
+  let seen = false;
+  let next = 0;
+  const forged = (why: string) => new FramingError(`the batch's ${stream} framing was broken (${why}): something wrote to the session around the probe filter, so no probe's output can be trusted`);
+  const close = (code: number | undefined, closed: boolean) => {
+    const o = open!;
+    // The END marker is printed after a newline of its own, so the lines between BEGIN and END
+    // are exactly the filtered output split at "\n" (its last piece empty when it ended in one).
+    let body = o.lines.map((l) => l.slice(1)).join("\n");
+    let truncated = false;
+    if (Buffer.byteLength(body, "utf8") > cap) {
+      truncated = true;
+      body = Buffer.from(body, "utf8").subarray(0, cap).toString("utf8");
+    }
+    found.set(o.i, { body, code, closed, truncated });
+    open = undefined;
+  };
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n]!;
+    const m = re.exec(line);
+    if (m) {
+      const i = Number(m[2]);
+      seen = true;
+      if (m[1] === "BEGIN") {
+        if (open) throw forged(`BEGIN ${i} inside frame ${open.i}`);
+        if (i !== next || found.has(i)) throw forged(`BEGIN ${i} out of order`);
+        open = { i, lines: [] };
+        next = i + 1;
+      } else {
+        if (!open || open.i !== i) throw forged(`END ${i} outside its frame`);
+        if ((stream === "stdout") !== (m[3] !== undefined)) throw forged(`END ${i} malformed`);
+        close(m[3] === undefined ? undefined : Number(m[3]), true);
+      }
+      continue;
+    }
+    if (open) {
+      // The body's lines, each prefixed; the last piece may be empty (END's own separator), and
+      // the very last piece of a stream cut short may be anything the filter had not finished.
+      const lastOfStream = n === lines.length - 1;
+      const beforeEnd = re.test(lines[n + 1] ?? "");
+      if (line.startsWith("|") || (line === "" && beforeEnd) || lastOfStream) open.lines.push(line.startsWith("|") || line === "" ? line : `|${line}`);
+      else throw forged(`an unprefixed line inside frame ${open.i}`);
+      continue;
+    }
+    if (seen && line !== "" && stream === "stdout") throw forged("a line between frames");
   }
+  if (open) close(undefined, false);
   return found;
 }
 
 /**
  * Split a batch's output back into one output per command. A command whose END marker never
- * came (the batch was killed) gets code null and whatever it printed.
+ * came (the batch was killed) gets code null and whatever it printed. Throws FramingError when
+ * the framing was forged.
  */
-export function splitBatch(batch: BatchScript, count: number, stdout: string, stderr: string): ProbeOutput[] {
+export function splitBatch(batch: BatchScript, count: number, stdout: string, stderr: string, cap = OUTPUT_CAP): ProbeOutput[] {
   const mark = `@@HLC-${batch.nonce}`;
-  const outs = sections(stdout, mark);
-  const errs = sections(stderr, mark);
+  const outs = frames(stdout, mark, "stdout", cap);
+  const errs = frames(stderr, mark, "stderr", cap);
   const results: ProbeOutput[] = [];
   for (let i = 0; i < count; i++) {
     const o = outs.get(i);
+    const e = errs.get(i);
+    const truncated = [...(o?.truncated ? ["stdout" as const] : []), ...(e?.truncated ? ["stderr" as const] : [])];
     results.push({
-      stdout: o ? o.body : partial(stdout, mark, i),
-      stderr: errs.get(i)?.body ?? partial(stderr, mark, i),
-      code: o?.code ?? null,
+      stdout: o?.body ?? "",
+      stderr: e?.body ?? "",
+      code: o?.closed && o.code !== undefined ? o.code : null,
+      ...(truncated.length ? { truncated } : {}),
     });
   }
   return results;
-}
-
-/** Output of a command that started but never finished. */
-function partial(text: string, mark: string, i: number): string {
-  const begin = `${mark} BEGIN ${i}\n`;
-  const at = text.indexOf(begin);
-  if (at < 0) return "";
-  const rest = text.slice(at + begin.length);
-  const next = rest.indexOf(`${mark} `);
-  return next < 0 ? rest : rest.slice(0, next);
 }

@@ -1,10 +1,10 @@
 // Gather phase of a run: every node's probes in one batched round trip, all nodes concurrently,
 // once per run. A node that cannot be reached records why, and the others carry on.
 import type { Inventory } from "../inventory/types.ts";
-import type { Probe } from "../probes/types.ts";
+import type { Probe, ProbeOutput } from "../probes/types.ts";
 import type { TransportPool } from "../transport/pool.ts";
 import { TransportError, type Transport } from "../transport/types.ts";
-import { buildBatch, splitBatch } from "./batch.ts";
+import { buildBatch, FramingError, OUTPUT_CAP, splitBatch } from "./batch.ts";
 import { redact } from "./redact.ts";
 import type { DiagnosticPlan, DiagnosticRecord, DiagnosticRequest, FactRecord, NodeFacts, RunFacts } from "./types.ts";
 
@@ -16,48 +16,97 @@ export async function gatherNode(transport: Transport, probes: Probe<unknown>[],
   if (probes.length === 0) return { ...base, reachable: true, gatherMs: 0 };
   // Quick probes first (stable order otherwise): a slow one that hangs then costs only itself.
   probes = [...probes.filter((p) => !p.slow), ...probes.filter((p) => p.slow)];
-  const batch = buildBatch(probes.map((p) => p.command));
+  const batch = buildBatch(probes.map((p) => ({ command: p.command, input: p.input })));
   try {
     let result: { stdout: string; stderr: string };
-    let timedOut = false;
+    let stopped: "timeout" | "overflow" | undefined;
     try {
-      result = await transport.exec(batch.script);
+      result = await transport.exec(batch.script, batch.stdin ? { stdin: batch.stdin } : {});
     } catch (e) {
-      // A batch that ran out of time keeps the probes that finished; only the rest are lost.
-      if (!(e instanceof TransportError && e.kind === "timeout" && e.partial)) throw e;
+      // A batch that ran out of time (or flooded the transport) keeps the probes that finished;
+      // only the rest are lost.
+      if (!(e instanceof TransportError && (e.kind === "timeout" || e.kind === "overflow") && e.partial)) throw e;
       result = e.partial;
-      timedOut = true;
+      stopped = e.kind;
     }
-    const outputs = splitBatch(batch, probes.length, result.stdout, result.stderr);
+    let outputs;
+    try {
+      outputs = splitBatch(batch, probes.length, result.stdout, result.stderr);
+    } catch (e) {
+      if (!(e instanceof FramingError)) throw e;
+      // Forged framing: no probe's output can be told apart, so none is read.
+      for (const probe of probes) {
+        base.facts[probe.name] = { ok: false, error: `probe ${probe.name}: ${e.message}`, evidence: { probe: probe.name, command: redact(probe.command, secrets), stdout: "", stderr: "", code: null } };
+      }
+      return { ...base, reachable: true, roundTrips: 1, gatherMs: performance.now() - started };
+    }
     let unfinished: string | undefined;
+    const bound = stopped === "overflow" ? "the node's output bound (the batch printed more than the transport keeps)" : "the node's command timeout";
     probes.forEach((probe, i) => {
       const out = outputs[i]!;
-      if (timedOut && out.code === null) {
-        // The END marker never came: this probe was running (or never started) when time ran out.
+      if (stopped && out.code === null) {
+        // The END marker never came: this probe was running (or never started) when the run was cut.
         const why = unfinished
-          ? `not run: probe "${unfinished}" before it did not finish within the node's command timeout`
-          : `did not finish within the node's command timeout (ssh.commandTimeoutMs): a command of this probe hung or is slow on this node`;
+          ? `not run: probe "${unfinished}" before it did not finish within ${bound}`
+          : stopped === "overflow"
+            ? `did not finish within ${bound}: a command of this probe flooded its output`
+            : `did not finish within the node's command timeout (ssh.commandTimeoutMs): a command of this probe hung or is slow on this node`;
         unfinished ??= probe.name;
         base.facts[probe.name] = { ok: false, error: why, evidence: { probe: probe.name, command: redact(probe.command, secrets), stdout: redact(out.stdout, secrets), stderr: redact(out.stderr, secrets), code: null } };
         return;
       }
-      const evidence = {
-        probe: probe.name,
-        command: redact(probe.command, secrets),
-        stdout: redact(out.stdout, secrets),
-        stderr: redact(out.stderr, secrets),
-        code: out.code,
-      };
-      try {
-        base.facts[probe.name] = { ok: true, value: probe.parse(out), evidence };
-      } catch (e) {
-        base.facts[probe.name] = { ok: false, error: redact((e as Error).message, secrets), evidence };
+      if (out.code === null) {
+        // No END marker although the batch ended by itself: the batch shell died (or was killed
+        // on the node) before this probe finished. Whatever it printed is half an answer.
+        base.facts[probe.name] = { ok: false, error: `probe ${probe.name}: the batch ended before this probe did (no end marker): not judged`, evidence: { probe: probe.name, command: redact(probe.command, secrets), stdout: redact(out.stdout, secrets), stderr: redact(out.stderr, secrets), code: null } };
+        return;
       }
+      base.facts[probe.name] = readFact(probe, out, secrets);
     });
     return { ...base, reachable: true, roundTrips: 1, gatherMs: performance.now() - started };
   } catch (e) {
     const kind = e instanceof TransportError ? e.kind : "error";
     return { ...base, reachable: false, error: { kind, message: redact((e as Error).message, secrets) }, gatherMs: performance.now() - started };
+  }
+}
+
+/**
+ * Characters no tool's plain text output has: C0 controls but tab, newline and carriage return,
+ * DEL, and C1 controls (ANSI escapes, binary). Output holding one is not judged (issue 15).
+ */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+/**
+ * One probe's output as a fact, as the gather phase records it: output cut at the batch's cap,
+ * or holding control characters, is refused before any parser sees it; otherwise the probe's
+ * parser decides (a throw makes the fact unreadable). Evidence is redacted.
+ */
+export function readFact(probe: Probe<unknown>, out: ProbeOutput, secrets: readonly string[] = []): FactRecord {
+  const cut = out.truncated?.length ? `\n[hlc: ${out.truncated.join(" and ")} truncated at ${OUTPUT_CAP} bytes by the suite]` : "";
+  const evidence = {
+    probe: probe.name,
+    command: redact(probe.command, secrets),
+    stdout: redact(out.stdout, secrets) + (out.truncated?.includes("stdout") ? cut : ""),
+    stderr: redact(out.stderr, secrets) + (out.truncated?.includes("stderr") ? cut : ""),
+    code: out.code,
+  };
+  if (out.truncated?.length) {
+    // Half an answer is no answer: a fact is never read from output cut at the cap.
+    return { ok: false, error: `probe ${probe.name}: ${out.truncated.join(" and ")} larger than the suite's cap of ${OUTPUT_CAP} bytes per stream: truncated, not judged`, evidence };
+  }
+  const bad = CONTROL.exec(out.stdout);
+  if (bad) {
+    const at = bad.index;
+    return {
+      ok: false,
+      error: `probe ${probe.name}: output holds a control character (U+${bad[0].charCodeAt(0).toString(16).padStart(4, "0").toUpperCase()} at character ${at}: ANSI escapes or binary), not a tool's plain text: not judged`,
+      evidence,
+    };
+  }
+  try {
+    return { ok: true, value: probe.parse(out), evidence };
+  } catch (e) {
+    return { ok: false, error: redact((e as Error).message, secrets), evidence };
   }
 }
 

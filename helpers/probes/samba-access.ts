@@ -22,13 +22,13 @@
 //   Every probe name is removed again as root, and a shell trap removes them on any exit.
 // - Identity not listed on the share: `ls` must end in `tree connect failed: NT_STATUS_ACCESS_DENIED`.
 //
-// Passwords: each is put in a shell variable by a quoted here-document inside the script and
-// handed to smbclient as $PASSWD in its environment (readable by root only), never as an argument
-// of smbclient. The run redacts them from the evidence as known secrets (helpers/facts/run.ts).
-// Residual exposure: batched probes reach the node as the argument of one `sh -c` (stdin is
-// closed), so while the batch runs (a few seconds) the script, passwords included, is in that
-// shell's /proc/PID/cmdline on the storage node, readable by its local users unless /proc is
-// mounted with hidepid=2.
+// Passwords never appear in any argv on the node: they travel as the probe's input on the SSH
+// channel's stdin (helpers/facts/batch.ts), are read into shell variables by `read` (a builtin),
+// and handed to smbclient as $PASSWD in its environment (/proc/PID/environ: root only). The run
+// redacts them from the evidence as known secrets (helpers/facts/run.ts).
+//
+// Speed: the shares are probed SMB_PARALLEL at a time (each share's steps in order; shares of
+// one folder together), each block's lines buffered in the temp dir and printed in order.
 import { shQuote } from "../transport/shell.ts";
 import { ProbeParseError, type Probe, type ProbeOutput } from "./types.ts";
 
@@ -45,6 +45,8 @@ export interface AccessPlan {
   writesOff?: string;
   shares: Array<{
     name: string;
+    /** Declared path: shares exporting the same folder are probed one after another. */
+    path?: string;
     identities: Array<{ name: string; expect: Expectation; password: { ok: true; value: string } | { ok: false; why: string } }>;
   }>;
 }
@@ -95,15 +97,19 @@ function prelude(nonce: string, host: string): string[] {
  * inside a double-quoted shell string: the shell expands $f etc., smbclient sees the quotes. */
 const smbArg = (s: string) => `\\"${s}\\"`;
 
+/** Share blocks run at once (each its own smbclient sessions, one after another within it). */
+export const SMB_PARALLEL = 4;
+
 export function sambaAccess(plan: AccessPlan): Probe<AccessMatrix> {
   const N = `.hlc-probe-${plan.nonce}`;
   const lines = [
     ...prelude(plan.nonce, plan.host),
-    `N='${N}' P='' p='' f=''`,
+    `N='${N}' p='' f=''`,
     `umask 077`,
     `T=$(mktemp -d /tmp/hlc-smb.XXXXXX) || exit 1`,
-    // Whatever happens: every probe name under every share path, then the temp dir.
-    `cleanup() { printf '%s\\n' "$P" | while IFS= read -r d; do [ -n "$d" ] && rm -rf -- "$d/$N"*; done; rm -rf -- "$T"; }`,
+    // Whatever happens: every probe name under every share path (each block notes its path in
+    // $T/p.K before it writes anything), then the temp dir.
+    `cleanup() { cat "$T"/p.* 2>/dev/null | while IFS= read -r d; do [ -n "$d" ] && rm -rf -- "$d/$N"*; done; rm -rf -- "$T"; }`,
     `trap cleanup EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM`,
     `printf 'hlc-conformance write probe, safe to delete\\n' >"$T/probe"`,
     // An existing file to read, relative to the share: one in a folder if any (its folder is the
@@ -113,60 +119,84 @@ export function sambaAccess(plan: AccessPlan): Probe<AccessMatrix> {
     `made() { if [ -n "$p" ] && [ -e "$p/$4" ]; then note "$1" "$2" "$3" created yes; rm -rf -- "$p/$4"; if [ -e "$p/$4" ]; then note "$1" "$2" "$3" removed no; else note "$1" "$2" "$3" removed yes; fi; else note "$1" "$2" "$3" created no; fi; }`,
     `there() { if [ -n "$p" ] && [ -e "$p/$1" ]; then echo yes; else echo no; fi; }`,
   ];
-  // Each password once, in a variable, from a quoted here-document (no escaping, no argv).
+  // Passwords come on stdin, one a line, in the order of first use: read into variables (a
+  // builtin, no argv), handed to smbclient as $PASSWD in its environment (readable by root only).
   const withPw = new Map<string, string>();
+  const input: string[] = [];
   for (const s of plan.shares) {
     for (const id of s.identities) {
       if (!id.password.ok || withPw.has(id.name)) continue;
       const v = `W_${withPw.size + 1}`;
       withPw.set(id.name, v);
-      lines.push(`${v}=$(cat <<'HLC_PW_${plan.nonce}'\n${id.password.value}\nHLC_PW_${plan.nonce}\n)`);
+      input.push(id.password.value);
+      lines.push(`IFS= read -r ${v} || :`);
     }
   }
+  // Shares exporting the same folder share a block (their probes would race on its files); the
+  // blocks run SMB_PARALLEL at a time, each writing its lines to a file printed in order after.
+  const groups = new Map<string, AccessPlan["shares"]>();
+  plan.shares.forEach((s, i) => {
+    const key = s.path ?? `#${i}`;
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  });
   let k = 0;
-  for (const s of plan.shares) {
-    const S = shQuote(s.name);
-    lines.push(
-      `p=$(testparm -s --section-name=${S} --parameter-name=path 2>/dev/null); p=\${p%/}`,
-      `[ -n "$p" ] && P="$P\n$p"`,
-      `f=$(sample "$p" | head -n 1)`,
-      `note ${S} - share path "$p"`,
-      `note ${S} - share sample "$f"`,
-    );
-    for (const id of s.identities) {
-      const I = shQuote(id.name);
-      if (!id.password.ok) {
-        lines.push(`note ${S} ${I} all skipped ${shQuote(`no password: ${id.password.why}`)}`);
-        continue;
-      }
-      lines.push(`W="$${withPw.get(id.name)}"`);
-      lines.push(`smb ${S} ${I} list 'ls'`);
-      if (id.expect === "none") continue;
-      lines.push(`if [ -n "$f" ]; then smb ${S} ${I} read "get ${smbArg("$f")} /dev/null"; else note ${S} ${I} read skipped 'no file under the share to read'; fi`);
-      const name = `$N-${++k}`;
-      if (id.expect === "ro") {
-        lines.push(
-          `smb ${S} ${I} put "put ${smbArg("$T/probe")} ${smbArg(name)}"; made ${S} ${I} put "${name}"`,
-          `smb ${S} ${I} mkdir "mkdir ${smbArg(`${name}.d`)}"; made ${S} ${I} mkdir "${name}.d"`,
-          `if [ -n "$f" ]; then smb ${S} ${I} rename "rename ${smbArg("$f")} ${smbArg("$f")}"; else note ${S} ${I} rename skipped 'no file under the share to rename'; fi`,
-          `case "$f" in */*) smb ${S} ${I} delete "rmdir ${smbArg("${f%/*}")}" ;; *) note ${S} ${I} delete skipped 'no non-empty folder under the share' ;; esac`,
-        );
-      } else if (plan.writes) {
-        lines.push(
-          `smb ${S} ${I} put "put ${smbArg("$T/probe")} ${smbArg(name)}"; note ${S} ${I} put created "$(there "${name}")"`,
-          // The server-side owner of what the identity created (IDENT-006): what consumers see.
-          `if [ -n "$p" ] && [ -e "$p/${name}" ]; then note ${S} ${I} put owner "$(stat -c '%u:%g' -- "$p/${name}" 2>/dev/null)"; fi`,
-          `smb ${S} ${I} rename "rename ${smbArg(name)} ${smbArg(`${name}.renamed`)}"; note ${S} ${I} rename created "$(there "${name}.renamed")"`,
-          `smb ${S} ${I} delete "del ${smbArg(`${name}.renamed`)}"; note ${S} ${I} delete gone "$(if [ "$(there "${name}.renamed")" = no ]; then echo yes; else echo no; fi)"`,
-          `if [ -n "$p" ]; then rm -rf -- "$p/${name}" "$p/${name}.renamed"; fi; note ${S} ${I} write left "$(if [ "$(there "${name}")$(there "${name}.renamed")" = nono ]; then echo no; else echo yes; fi)"`,
-        );
-      } else {
-        lines.push(`note ${S} ${I} write skipped ${shQuote(plan.writesOff ?? "write probes are off")}`);
+  let g = 0;
+  for (const group of groups.values()) {
+    const block: string[] = [];
+    for (const s of group) {
+      const S = shQuote(s.name);
+      block.push(
+        `p=$(testparm -s --section-name=${S} --parameter-name=path 2>/dev/null); p=\${p%/}`,
+        `[ -n "$p" ] && printf '%s\\n' "$p" >>"$T/p.${g}"`,
+        `f=$(sample "$p" | head -n 1)`,
+        `note ${S} - share path "$p"`,
+        `note ${S} - share sample "$f"`,
+      );
+      for (const id of s.identities) {
+        const I = shQuote(id.name);
+        if (!id.password.ok) {
+          block.push(`note ${S} ${I} all skipped ${shQuote(`no password: ${id.password.why}`)}`);
+          continue;
+        }
+        block.push(`W="$${withPw.get(id.name)}"`);
+        block.push(`smb ${S} ${I} list 'ls'`);
+        if (id.expect === "none") continue;
+        block.push(`if [ -n "$f" ]; then smb ${S} ${I} read "get ${smbArg("$f")} /dev/null"; else note ${S} ${I} read skipped 'no file under the share to read'; fi`);
+        const name = `$N-${++k}`;
+        if (id.expect === "ro") {
+          block.push(
+            `smb ${S} ${I} put "put ${smbArg("$T/probe")} ${smbArg(name)}"; made ${S} ${I} put "${name}"`,
+            `smb ${S} ${I} mkdir "mkdir ${smbArg(`${name}.d`)}"; made ${S} ${I} mkdir "${name}.d"`,
+            `if [ -n "$f" ]; then smb ${S} ${I} rename "rename ${smbArg("$f")} ${smbArg("$f")}"; else note ${S} ${I} rename skipped 'no file under the share to rename'; fi`,
+            `case "$f" in */*) smb ${S} ${I} delete "rmdir ${smbArg("${f%/*}")}" ;; *) note ${S} ${I} delete skipped 'no non-empty folder under the share' ;; esac`,
+          );
+        } else if (plan.writes) {
+          block.push(
+            `smb ${S} ${I} put "put ${smbArg("$T/probe")} ${smbArg(name)}"; note ${S} ${I} put created "$(there "${name}")"`,
+            // The server-side owner of what the identity created (IDENT-006): what consumers see.
+            `if [ -n "$p" ] && [ -e "$p/${name}" ]; then note ${S} ${I} put owner "$(stat -c '%u:%g' -- "$p/${name}" 2>/dev/null)"; fi`,
+            `smb ${S} ${I} rename "rename ${smbArg(name)} ${smbArg(`${name}.renamed`)}"; note ${S} ${I} rename created "$(there "${name}.renamed")"`,
+            `smb ${S} ${I} delete "del ${smbArg(`${name}.renamed`)}"; note ${S} ${I} delete gone "$(if [ "$(there "${name}.renamed")" = no ]; then echo yes; else echo no; fi)"`,
+            `if [ -n "$p" ]; then rm -rf -- "$p/${name}" "$p/${name}.renamed"; fi; note ${S} ${I} write left "$(if [ "$(there "${name}")$(there "${name}.renamed")" = nono ]; then echo no; else echo yes; fi)"`,
+          );
+        } else {
+          block.push(`note ${S} ${I} write skipped ${shQuote(plan.writesOff ?? "write probes are off")}`);
+        }
       }
     }
+    lines.push(`( trap - EXIT HUP INT TERM`, ...block, `) >"$T/out.${g}" 2>&1 </dev/null &`);
+    if (++g % SMB_PARALLEL === 0) lines.push("wait");
   }
+  lines.push("wait");
+  for (let i = 0; i < g; i++) lines.push(`cat "$T/out.${i}"`);
   lines.push("exit 0");
-  return { name: SAMBA_ACCESS, command: lines.join("\n"), parse: (o) => parseSmbSteps(SAMBA_ACCESS, plan.nonce, o), slow: true };
+  return {
+    name: SAMBA_ACCESS,
+    command: lines.join("\n"),
+    input: input.length ? `${input.join("\n")}\n` : undefined,
+    parse: (o) => parseSmbSteps(SAMBA_ACCESS, plan.nonce, o),
+    slow: true,
+  };
 }
 
 /**

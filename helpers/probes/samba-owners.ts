@@ -53,7 +53,21 @@ export function shareOwners(shares: OwnerSampleDecl[]): Probe<OwnerSample[]> {
           `else printf '%s\\tmissing\\n' '${MARK}'; fi`,
       ].join("\n");
     });
-  return { name: SAMBA_OWNERS, command: lines.join("\n") || "true", parse: parseOwners };
+  const asked = shares.filter((s) => s.sample > 0).map((s) => s.share);
+  return {
+    name: SAMBA_OWNERS,
+    command: lines.join("\n") || "true",
+    // Every share asked about must have its answer, to the end: a missing or cut one is no answer.
+    parse: (o) => {
+      const found = parseOwners(o);
+      for (const share of asked) {
+        const r = found.find((x) => x.share === share);
+        if (!r) throw new ProbeParseError(SAMBA_OWNERS, `no result for share ${share}: the output is not the probe's`);
+        if (!r.missing && r.sampled === 0) throw new ProbeParseError(SAMBA_OWNERS, `share ${share}: no "sampled" line: the output was cut`);
+      }
+      return found;
+    },
+  };
 }
 
 export function parseOwners({ stdout, stderr, code }: ProbeOutput): OwnerSample[] {

@@ -31,7 +31,8 @@ export interface SnapraidProtectFact {
   kind: "protect";
   samples: ProtectSample[];
   /** Sampled paths that `snapraid list` shows (relative, unescaped). */
-  listed: Set<string>;
+  /** Paths `snapraid list` shows (an array: facts cross into the spec workers as plain JSON). */
+  listed: string[];
   /** Protected paths that exist as a directory on no data disk. */
   absent: string[];
   /** Files in the array, from list's closing line. */
@@ -82,7 +83,7 @@ export function parseSnapraidProtect(stdout: string): SnapraidProtectFact | Snap
   if (at("samples") < 0 || at("listed") < 0 || at("end") < 0) throw new ProbeParseError(NAME, "output is truncated (missing section markers)");
   const sampleText = stdout.slice(at("samples") + `${M} samples\n`.length, at("listed"));
   const listText = stdout.slice(at("listed") + `${M} listed\n`.length, at("end"));
-  const fact: SnapraidProtectFact = { kind: "protect", samples: [], listed: new Set(), absent: [] };
+  const fact: SnapraidProtectFact = { kind: "protect", samples: [], listed: [], absent: [] };
   for (const line of sampleText.split("\n").filter(Boolean)) {
     const f = line.split("\t");
     if (f[0] === "file" && f.length >= 5) fact.samples.push({ disk: f[1]!, dir: f[2]!, protect: f[3]!, path: f.slice(4).join("\t") });
@@ -92,7 +93,7 @@ export function parseSnapraidProtect(stdout: string): SnapraidProtectFact | Snap
   for (const line of listText.split("\n").filter(Boolean)) {
     if (line.startsWith("BUSY ")) return { kind: "busy", message: line.slice(5).trim() };
     if (line.startsWith("TOTAL ")) fact.arrayFiles = Number(line.slice(6));
-    else if (line.startsWith("LISTED ")) fact.listed.add(line.slice(7));
+    else if (line.startsWith("LISTED ")) fact.listed.push(line.slice(7));
   }
   if (fact.arrayFiles === undefined) throw new ProbeParseError(NAME, `snapraid list printed no closing "N files" line: ${listText.trim().split("\n").slice(-2).join(" / ")}`);
   return fact;

@@ -56,7 +56,11 @@ export function snapraidConfig(path = SNAPRAID_CONF): Probe<SnapraidConfig> {
     command: `cat -- ${shQuote(path)}`,
     parse: ({ stdout, stderr, code }) => {
       if (code !== 0) throw new ProbeParseError(CONF, `cannot read ${path} (exit ${code}): ${stderr.trim()}`);
-      return parseSnapraidConf(stdout);
+      const conf = parseSnapraidConf(stdout);
+      // SnapRAID itself refuses a file without these: whatever else was read is not its config.
+      const lacks = [conf.parity.length ? "" : "parity", conf.data.length ? "" : "data", conf.content.length ? "" : "content"].filter(Boolean);
+      if (lacks.length) throw new ProbeParseError(CONF, `${path} names no ${lacks.join(", no ")} line: not a SnapRAID configuration SnapRAID would run`);
+      return conf;
     },
   };
 }

@@ -58,6 +58,9 @@ function parseSs({ stdout, stderr, code }: ProbeOutput): ListeningSocket[] {
     const processes = m[7] === undefined ? [] : parseUsers(m[7], raw);
     sockets.push({ proto, ...local, processes, raw });
   }
+  // Every node of the homelab listens somewhere (its sshd, node-exporter, its services): an empty
+  // table is what a broken or replaced ss prints, never a node's real state (issue 15).
+  if (sockets.length === 0) throw new ProbeParseError(NAME, `ss listed no listening socket at all: not believable on a node that runs services${stderr.trim() ? ` (${stderr.trim().slice(0, 200)})` : ""}`);
   return sockets;
 }
 

@@ -79,11 +79,33 @@ export interface FailedUnit {
 
 const FAILED_NAME = "failed-units";
 
+/**
+ * "Nothing failed" prints nothing, and so does a broken or replaced systemctl: the probe also
+ * asks `systemctl is-system-running`, whose one word must be a state systemd knows and agree
+ * with the list (degraded means some unit failed). Its line ends the output.
+ */
+export const SYSTEM_STATE_MARK = "hlc-system-state";
+const STATES = new Set(["initializing", "starting", "running", "degraded", "maintenance", "stopping", "offline", "unknown"]);
+
 export const failedUnits: Probe<SystemdFact<FailedUnit[]>> = {
   name: FAILED_NAME,
-  command: guard("systemctl list-units --failed --plain --no-legend --no-pager"),
-  parse: (output) => systemdOrNot(FAILED_NAME, output, parseFailed),
+  command: guard(
+    `systemctl list-units --failed --plain --no-legend --no-pager; rc=$?; printf '${SYSTEM_STATE_MARK} %s\\n' "$(systemctl is-system-running 2>/dev/null)"; exit $rc`,
+  ),
+  parse: (output) => systemdOrNot(FAILED_NAME, output, parseFailedWithState),
 };
+
+function parseFailedWithState(stdout: string): FailedUnit[] {
+  const lines = stdout.replace(/\n+$/, "").split("\n");
+  const last = lines.pop() ?? "";
+  const m = new RegExp(`^${SYSTEM_STATE_MARK} (.*)$`).exec(last);
+  if (!m) throw new ProbeParseError(FAILED_NAME, `no "${SYSTEM_STATE_MARK}" line at the end: the output is not the probe's`);
+  const state = m[1]!.trim();
+  if (!STATES.has(state)) throw new ProbeParseError(FAILED_NAME, `systemctl is-system-running answered ${JSON.stringify(state.slice(0, 80))}, not a state of systemd: systemctl is broken or not systemd's`);
+  const units = parseFailed(lines.join("\n"));
+  if (state === "degraded" && units.length === 0) throw new ProbeParseError(FAILED_NAME, "the system is degraded but systemctl listed no failed unit: the list is not believable");
+  return units;
+}
 
 // Without --plain, systemd prefixes each failed unit with "●" (U+25CF; "*" on non-UTF-8 setups).
 // Unit names always carry a type suffix, which rejects headers, legends and other stray text.

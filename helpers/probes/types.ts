@@ -6,6 +6,8 @@ export interface ProbeOutput {
   stderr: string;
   /** Exit status of the probe's command; null if it was killed. */
   code: number | null;
+  /** Streams the batch cut at its output cap (helpers/facts/batch.ts): the fact is then unreadable. */
+  truncated?: Array<"stdout" | "stderr">;
 }
 
 export interface Probe<T> {
@@ -20,6 +22,11 @@ export interface Probe<T> {
    * import): batched after every quick probe, so if the node's time runs out the quick facts are in.
    */
   readonly slow?: boolean;
+  /**
+   * Fed to the command on its stdin (the SSH channel's stdin, never an argument on the node):
+   * secrets the command needs, e.g. SMB passwords. Redact them from evidence as known secrets.
+   */
+  readonly input?: string;
 }
 
 export class ProbeParseError extends Error {

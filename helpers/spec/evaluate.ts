@@ -89,6 +89,20 @@ export function evaluate(meta: InvariantMeta, def: InvariantDef, node: NodeDecl,
     thrown = e;
   }
   for (const n of stopReads()) leftOut.add(`the facts of ${n}`);
+  // No pass (nor skip) on a fact it declares that was gathered but cannot be read, even where the
+  // check did not look (issue 15: a garbled fact must not leave a verdict standing on the rest).
+  // Findings the check made stand as they are: they say more.
+  if (checked && partitionFindings(checked, limits, meta.id, node.name).judged.length === 0) {
+    const garbled = def.probes.find((p) => facts.facts[p.name]?.ok === false);
+    if (garbled) {
+      try {
+        ctx.fact(garbled);
+      } catch (e) {
+        thrown = e;
+        checked = undefined;
+      }
+    }
+  }
   const notJudged = leftOut.size ? `not judged in this run: it reads ${[...leftOut].join(", ")}, ${LEFT_OUT}` : undefined;
 
   if (checked) {

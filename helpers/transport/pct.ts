@@ -24,11 +24,12 @@ export class PctTransport implements Transport {
   }
 
   /** The command run on the host for `command` in the container, with `mark` printed first. */
-  static hostCommand(vmid: number, command: string, mark: string): string {
+  static hostCommand(vmid: number, command: string, mark: string, withStdin = false): string {
     // Inside: print the marker on both streams, then run the command exactly as the SSH
-    // transport does on a node (plain /bin/sh, C locale). stdin is closed: pct passes it through.
+    // transport does on a node (plain /bin/sh, C locale). pct passes stdin through: closed,
+    // unless the caller hands the command an input.
     const inner = `printf '%s\\n' ${mark}; printf '%s\\n' ${mark} >&2; ${wrapCommand(command)}`;
-    return `pct exec ${vmid} -- /bin/sh -c ${shQuote(inner)} </dev/null`;
+    return `pct exec ${vmid} -- /bin/sh -c ${shQuote(inner)}${withStdin ? "" : " </dev/null"}`;
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -36,7 +37,7 @@ export class PctTransport implements Transport {
     const mark = `@@HLC-PCT-${randomBytes(6).toString("hex")}`;
     let r: ExecResult;
     try {
-      r = await host.exec(PctTransport.hostCommand(vmid, command, mark), options);
+      r = await host.exec(PctTransport.hostCommand(vmid, command, mark, options.stdin !== undefined), options);
     } catch (e) {
       if (e instanceof TransportError) {
         throw new TransportError(this.node, e.kind, `through ${e.node} (pct exec ${vmid}): ${e.message.replace(`${e.node}: `, "")}`, { cause: e, partial: e.partial });

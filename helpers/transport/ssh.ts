@@ -11,7 +11,7 @@ import type { SshSettings } from "../inventory/types.ts";
 import { expectedKeyTypes, keyFromBlob, verifyHostKey, type TrustPolicy } from "./host-keys.ts";
 import { Semaphore } from "./semaphore.ts";
 import { wrapCommand } from "./shell.ts";
-import { TransportError, type ExecOptions, type ExecResult, type Transport } from "./types.ts";
+import { MAX_OUTPUT_BYTES, TransportError, type ExecOptions, type ExecResult, type Transport } from "./types.ts";
 
 const CHANNEL_RETRIES = 10;
 const KEEPALIVE_MS = 10_000;
@@ -153,7 +153,9 @@ export class SshTransport implements Transport {
     try {
       const started = performance.now();
       const stream = await this.openChannel(client, wire);
-      return await this.collect(stream, command, started, timeoutMs);
+      // stdin: what the caller hands the command (secrets stay off the node's argv), then EOF.
+      stream.end(options.stdin ?? "");
+      return await this.collect(stream, command, started, timeoutMs, options.maxOutputBytes ?? MAX_OUTPUT_BYTES);
     } finally {
       release();
     }
@@ -179,20 +181,35 @@ export class SshTransport implements Transport {
     }
   }
 
-  private collect(stream: ClientChannel, command: string, started: number, timeoutMs: number): Promise<ExecResult> {
+  private collect(stream: ClientChannel, command: string, started: number, timeoutMs: number, maxBytes: number): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       const out: Buffer[] = [];
       const err: Buffer[] = [];
-      const timer = setTimeout(() => {
+      let bytes = 0;
+      let done = false;
+      // A command that hangs or floods is killed: the call fails with what came so far.
+      const stop = (kind: "timeout" | "overflow", why: string) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
         stream.signal("KILL");
         stream.close();
         const partial = { stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
-        reject(new TransportError(this.node, "timeout", `command timed out after ${timeoutMs} ms: ${command.slice(0, 120)}`, { partial }));
-      }, timeoutMs);
-      stream.on("data", (d: Buffer) => out.push(d));
-      stream.stderr.on("data", (d: Buffer) => err.push(d));
+        reject(new TransportError(this.node, kind, `${why}: ${command.slice(0, 120)}`, { partial }));
+      };
+      const timer = setTimeout(() => stop("timeout", `command timed out after ${timeoutMs} ms`), timeoutMs);
+      const take = (into: Buffer[]) => (d: Buffer) => {
+        if (done) return;
+        bytes += d.length;
+        if (bytes > maxBytes) return stop("overflow", `command printed more than ${maxBytes} bytes, killed`);
+        into.push(d);
+      };
+      stream.on("data", take(out));
+      stream.stderr.on("data", take(err));
       stream.on("close", (code: number | null | undefined) => {
         clearTimeout(timer);
+        if (done) return;
+        done = true;
         resolve({
           command,
           stdout: Buffer.concat(out).toString("utf8"),

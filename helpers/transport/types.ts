@@ -4,7 +4,17 @@
 export interface ExecOptions {
   /** Kill the command (remote side and channel) after this long. */
   timeoutMs?: number;
+  /** Written to the command's stdin, then closed (stdin is closed at once without it). */
+  stdin?: string;
+  /**
+   * Most bytes of stdout plus stderr kept; past it the command is killed and the call fails
+   * like a timeout, with what came so far (kind "overflow"). Default MAX_OUTPUT_BYTES.
+   */
+  maxOutputBytes?: number;
 }
+
+/** Default bound of what one command may print before the transport gives up on it. */
+export const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 export interface ExecResult {
   /** The command as sent, for evidence. */
@@ -29,6 +39,7 @@ export type TransportFailure =
   | "auth" // the server refused our credentials
   | "channel" // no channel could be opened after retries
   | "timeout" // a command exceeded its timeout
+  | "overflow" // a command printed more than the transport keeps
   | "closed"; // the connection went away mid-run
 
 /** A node could not be reached or a command could not run. Names the node and what went wrong. */

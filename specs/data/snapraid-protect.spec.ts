@@ -48,8 +48,9 @@ invariant(
           findings.push({ subject, expected: "only on SnapRAID data disks", actual: `${offArray.length} file(s) on ${branches.join(", ")}, a MergerFS branch that is no data disk of snapraid.conf (no parity at all): ${offArray.slice(0, 2).map((s) => s.path).join(", ")}` });
         }
         // A rule of the conf that will drop listed files at the next sync (DATA-004 sees them as removals).
+        const listed = new Set(f.listed);
         const leaving = new Map<string, string[]>();
-        for (const s of onData.filter((x) => f.listed.has(x.path))) {
+        for (const s of onData.filter((x) => listed.has(x.path))) {
           const v = filterVerdict(conf, s.disk, s.path);
           if (v.excluded) leaving.set(v.by!, [...(leaving.get(v.by!) ?? []), s.path]);
         }
@@ -57,7 +58,7 @@ invariant(
           findings.push({ subject, expected: "every file kept under parity", actual: `${paths.length} of ${onData.length} sampled file(s) leave the array at the next sync, left out by ${why}: ${paths.slice(0, 3).join(", ")}${paths.length > 3 ? ", …" : ""}` });
         }
         // SnapRAID's own answer: neither listed nor waiting for the next sync = left out.
-        const out = onData.filter((s) => !f.listed.has(s.path) && !pending.has(s.path));
+        const out = onData.filter((s) => !listed.has(s.path) && !pending.has(s.path));
         if (out.length === 0) continue;
         const byRule = new Map<string, string[]>();
         for (const s of out) {

@@ -23,9 +23,13 @@ invariant(
     appliesTo: (node) => crossCheckedServices(node).length > 0 && vantageOf(node, runContext().inventory) !== undefined,
     planned: (node) =>
       crossCheckedServices(node).length > 0 ? "§5.1 cross-check needs a second node in the inventory to connect from (or reachability.from)" : undefined,
-    // The node's own socket table, for the operator to compare with what the vantage saw.
+    // The node's own socket table, for the operator to compare with what the vantage saw. It
+    // must be readable: a node whose own tools print garbage is judged on nothing (issue 15).
     probes: [listeningSockets],
-    check: ({ node }) => judgeReachability(node, runContext()),
+    check: ({ node, fact }) => {
+      fact(listeningSockets);
+      return judgeReachability(node, runContext());
+    },
   },
 );
 

@@ -6,6 +6,7 @@
 // read what its identity owns.
 import { accounts, type Accounts } from "../../helpers/probes/accounts.ts";
 import { containerUsers, type ContainerUser } from "../../helpers/probes/container-users.ts";
+import { containers } from "../../helpers/probes/containers.ts";
 import type { ContainerDecl } from "../../helpers/inventory/sections/containers.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
@@ -25,16 +26,20 @@ invariant(
     appliesTo: (node) => (node.containers ?? []).some((c) => c.user !== undefined),
     planned: (node) =>
       (node.containers?.length ?? 0) > 0 ? "planned in §4.5: declare containers[].user to check that each container runs as its declared user" : undefined,
-    probes: [containerUsers, accounts],
+    probes: [containerUsers, accounts, containers],
     check(ctx) {
       const found = ctx.fact(containerUsers);
       const acc = ctx.fact(accounts);
+      const inspected = ctx.fact(containers);
       return (ctx.node.containers ?? [])
         .filter((c) => c.user !== undefined)
-        .flatMap((decl) => {
-          // Not running: nothing runs as anyone (CONT-002 reports it).
+        .flatMap((decl): Finding[] => {
           const c = found.find((x) => x.name === decl.name);
-          return c ? containerFindings(ctx.node.name, decl, c, acc) : [];
+          if (c) return containerFindings(ctx.node.name, decl, c, acc);
+          // Not running: nothing runs as anyone (CONT-002 reports it). Running, yet absent from
+          // the users' answer: that answer is not to be believed (issue 15).
+          if (!inspected.some((x) => x.name === decl.name && x.running)) return [];
+          return [{ subject: `container ${decl.name}`, expected: `its processes' users read on ${ctx.node.name}`, actual: "docker inspect shows it running, but the container-users probe did not list it: its users cannot be judged" }];
         });
     },
   },

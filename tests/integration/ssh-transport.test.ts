@@ -131,3 +131,77 @@ describe("ssh transport", () => {
     await t.close();
   });
 });
+
+// Issue 15: a hostile node costs at most its own bound. Each case is timed and the suite
+// process's memory measured; the numbers are printed for the record ([bound] lines).
+describe("ssh transport bounds against a hostile node", () => {
+  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MiB`;
+
+  it("a node that never sends an SSH banner costs its connect timeout, then fails as unreachable", async () => {
+    const { createServer } = await import("node:net");
+    const held: import("node:net").Socket[] = [];
+    const server = createServer((sock) => held.push(sock)); // accepts, says nothing
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as import("node:net").AddressInfo).port;
+    const t = new SshTransport({ node: "mute", ssh: settings("alpha", { host: "127.0.0.1", port, connectTimeoutMs: 1500 }) });
+    const t0 = performance.now();
+    await expect(t.exec("true")).rejects.toMatchObject({ kind: "connect" });
+    const ms = performance.now() - t0;
+    console.log(`[bound] no banner: failed after ${ms.toFixed(0)} ms (connectTimeoutMs 1500)`);
+    expect(ms).toBeLessThan(1500 + 2000);
+    held.forEach((s) => s.destroy());
+    server.close();
+  });
+
+  it("a command printing without end is killed at the transport's output bound, keeping memory bounded", async () => {
+    const t = new SshTransport({ node: "alpha", ssh: settings("alpha") });
+    global.gc?.();
+    const rss0 = process.memoryUsage().rss;
+    const t0 = performance.now();
+    const err = await t.exec("yes 0123456789abcdef0123456789abcdef", { maxOutputBytes: 32 * 1024 * 1024 }).catch((e: unknown) => e);
+    const ms = performance.now() - t0;
+    const grew = process.memoryUsage().rss - rss0;
+    expect(err).toBeInstanceOf(TransportError);
+    expect(err).toMatchObject({ kind: "overflow", message: expect.stringContaining("printed more than 33554432 bytes") });
+    console.log(`[bound] flood: killed after ${ms.toFixed(0)} ms at 32 MiB, suite RSS grew ${mib(grew)}`);
+    // The connection stays usable for the next command.
+    expect((await t.exec("echo after")).stdout).toBe("after\n");
+    await t.close();
+  });
+
+  it("a probe printing hundreds of megabytes in a batch is cut on the node at the cap; the others keep their facts", async () => {
+    const t = new SshTransport({ node: "alpha", ssh: settings("alpha") });
+    const flood = { name: "flood", command: "yes 0123456789abcdef0123456789abcdef | head -c 300000000", parse: (o: { stdout: string }) => o.stdout.length };
+    const rss0 = process.memoryUsage().rss;
+    const t0 = performance.now();
+    const facts = await gatherNode(t, [flood, listeningSockets]);
+    const ms = performance.now() - t0;
+    const grew = process.memoryUsage().rss - rss0;
+    expect(facts.facts.flood).toMatchObject({ ok: false, error: expect.stringContaining("larger than the suite's cap of 4194304 bytes per stream: truncated, not judged") });
+    expect(facts.facts.flood!.evidence.stdout).toMatch(/\[hlc: stdout truncated at 4194304 bytes by the suite\]$/);
+    expect(facts.facts[listeningSockets.name]).toMatchObject({ ok: true });
+    console.log(`[bound] 300 MB probe: gathered in ${ms.toFixed(0)} ms, 4 MiB kept, suite RSS grew ${mib(grew)}`);
+    await t.close();
+  });
+
+  it("a node paused mid-run (SIGSTOP of its whole session) costs the command timeout, not the run", async () => {
+    const t = new SshTransport({ node: "alpha", ssh: settings("alpha", { commandTimeoutMs: 3000 }) });
+    const t0 = performance.now();
+    // The session stops itself (and its sshd child) half-way: nothing more ever comes.
+    const err = await t.exec("echo started; sleep 1; kill -STOP $PPID $$; echo never").catch((e: unknown) => e);
+    const ms = performance.now() - t0;
+    expect(err).toMatchObject({ kind: "timeout", partial: { stdout: "started\n" } });
+    console.log(`[bound] paused session: given up after ${ms.toFixed(0)} ms (commandTimeoutMs 3000)`);
+    expect(ms).toBeLessThan(3000 + 2000);
+    await lab.containers.get("alpha")!.exec(["sh", "-c", "pkill -CONT -u root sshd; true"]);
+    await t.close();
+  });
+
+  it("hands stdin to the command and nothing of it to any argv", async () => {
+    const t = new SshTransport({ node: "alpha", ssh: settings("alpha") });
+    const r = await t.exec("IFS= read -r x; tr '\\0' ' ' </proc/$$/cmdline; echo; echo \"got $x\"", { stdin: "s3cret-on-stdin\n" });
+    expect(r.stdout).toContain("got s3cret-on-stdin");
+    expect(r.stdout.split("\n")[0]).not.toContain("s3cret");
+    await t.close();
+  });
+});

@@ -1,6 +1,7 @@
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { buildBatch, splitBatch } from "../../helpers/facts/batch.ts";
+import fc from "fast-check";
+import { buildBatch, FramingError, splitBatch } from "../../helpers/facts/batch.ts";
 
 // The batch script is run by a real /bin/sh here: the framing must survive real shells.
 async function runBatch(commands: string[]) {
@@ -36,9 +37,102 @@ describe("batched probes: many commands, one round trip", () => {
 
   it("a batch cut short leaves the unfinished command with code null and its partial output", () => {
     const batch = buildBatch(["a", "b"], "abc");
-    const out = "@@HLC-abc BEGIN 0\nfirst\n\n@@HLC-abc END 0 0\n@@HLC-abc BEGIN 1\npartial";
+    const out = "@@HLC-abc BEGIN 0\n|first\n\n@@HLC-abc END 0 0\n@@HLC-abc BEGIN 1\n|partial";
     const [a, b] = splitBatch(batch, 2, out, "");
     expect(a).toEqual({ stdout: "first\n", stderr: "", code: 0 });
     expect(b).toEqual({ stdout: "partial", stderr: "", code: null });
+  });
+});
+
+// A node cannot make one probe's output count as another's (issue 15): whatever a command
+// prints, markers of any nonce included, comes back as its own output; something writing to the
+// session behind the filter makes the batch refused, never misread.
+describe("batch framing cannot be forged", () => {
+  const nonce = "0123456789ab";
+  const mark = `@@HLC-${nonce}`;
+  async function run(commands: string[], cap?: number) {
+    const batch = buildBatch(commands, nonce, cap);
+    const r = await execa("/bin/sh", ["-c", batch.script], { reject: false, stripFinalNewline: false });
+    return { batch, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  it("markers with the real nonce (read from the batch script), a stale or a guessed one stay the probe's own output", async () => {
+    const forged = [
+      // The real nonce, taken from the batch shell's own command line as a hostile node could.
+      `n=$(tr '\\0' '\\n' </proc/$$/cmdline | grep -o '@@HLC-[0-9a-f]*' | head -n 1); printf '\\n%s END 0 0\\n%s BEGIN 1\\nLISTEN 0.0.0.0:22 forged\\n\\n%s END 1 0\\n' "$n" "$n" "$n"`,
+      `printf '%s\\n' '@@HLC-ffffffffffff END 1 0' '@@HLC-ffffffffffff BEGIN 2' 'stale' >&2`,
+      "echo real-two",
+    ];
+    const { batch, stdout, stderr } = await run(forged);
+    const [a, b, c] = splitBatch(batch, 3, stdout, stderr);
+    expect(a!.stdout).toBe(`\n${mark} END 0 0\n${mark} BEGIN 1\nLISTEN 0.0.0.0:22 forged\n\n${mark} END 1 0\n`);
+    expect(a!.code).toBe(0);
+    expect(b!.stderr).toBe("@@HLC-ffffffffffff END 1 0\n@@HLC-ffffffffffff BEGIN 2\nstale\n");
+    expect(c).toEqual({ stdout: "real-two\n", stderr: "", code: 0 });
+  });
+
+  it("a command writing to the session around the filter (/proc/$$/fd/1) gets the whole batch refused", async () => {
+    const batch = buildBatch([
+      `n=$(tr '\\0' '\\n' </proc/$$/cmdline | grep -o '@@HLC-[0-9a-f]*' | head -n 1); printf '%s END 0 0\\n%s BEGIN 1\\nforged\\n' "$n" "$n" >/proc/$$/fd/1`,
+      "echo honest",
+    ], nonce);
+    // The session's stdout is a pipe, as sshd gives a command without a tty.
+    const r = await execa("/bin/sh", ["-c", 'sh -c "$1" | cat', "_", batch.script], { reject: false, stripFinalNewline: false });
+    expect(r.stdout).toContain(`${mark} BEGIN 1\nforged`);
+    expect(() => splitBatch(batch, 2, r.stdout, r.stderr)).toThrow(FramingError);
+  });
+
+  it("output past the cap is cut on the node and flagged truncated", async () => {
+    const { batch, stdout, stderr } = await run(["head -c 5000 /dev/zero | tr '\\0' x", "yes | head -n 3"], 1000);
+    const [a, b] = splitBatch(batch, 2, stdout, stderr, 1000);
+    expect(a!.stdout.length).toBe(1000);
+    expect(a!.truncated).toEqual(["stdout"]);
+    expect(b).toEqual({ stdout: "y\ny\ny\n", stderr: "", code: 0 });
+  });
+
+  it("any output, bytes and marker lookalikes included, is given back as printed (property, simulated filter)", () => {
+    const line = fc.oneof(fc.string(), fc.constant(`${mark} END 0 0`), fc.constant(`${mark} BEGIN 1`), fc.constant(""), fc.constant("|"));
+    const text = fc.array(line, { maxLength: 8 }).map((ls) => ls.join("\n"));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(text, fc.boolean()), { minLength: 1, maxLength: 4 }), (outs) => {
+        // What the node's filter and batch shell print: every line prefixed, END after a newline.
+        const body = (t: string) => (t === "" ? "" : t.split("\n").map((l, k, all) => (k === all.length - 1 && l === "" ? "" : `|${l}`)).join("\n"));
+        const outputs = outs.map(([t, nl]) => (nl ? `${t}\n` : t));
+        const stdout = outputs.map((t, i) => `${mark} BEGIN ${i}\n${body(t)}\n${mark} END ${i} 0\n`).join("");
+        const stderr = outputs.map((_, i) => `${mark} BEGIN ${i}\n\n${mark} END ${i}\n`).join("");
+        const split = splitBatch({ script: "", nonce, stdin: "" }, outputs.length, stdout, stderr);
+        expect(split.map((s) => s.stdout)).toEqual(outputs);
+      }),
+    );
+  });
+
+  it("a command's input reaches its stdin and no other command's", async () => {
+    const batch = buildBatch([{ command: "cat", input: "s3cret\nline2" }, "cat", { command: "cat", input: "" }]);
+    const r = await execa("/bin/sh", ["-c", batch.script], { reject: false, input: batch.stdin, stripFinalNewline: false });
+    const [a, b, c] = splitBatch(batch, 3, r.stdout, r.stderr);
+    expect(a!.stdout).toBe("s3cret\nline2");
+    expect(b!.stdout).toBe("");
+    expect(c!.stdout).toBe("");
+    expect(batch.script).not.toContain("s3cret");
+  });
+});
+
+describe("a batch shell that dies half-way", () => {
+  it("leaves the probes it never finished unreadable, never parsed as if complete", async () => {
+    const { gatherNode } = await import("../../helpers/facts/gather.ts");
+    const local = {
+      node: "n",
+      exec: async (script: string) => {
+        const r = await execa("/bin/sh", ["-c", script], { reject: false, stripFinalNewline: false });
+        return { command: script, stdout: r.stdout, stderr: r.stderr, code: r.exitCode ?? null, durationMs: 0 };
+      },
+      close: async () => {},
+    };
+    const probe = (name: string, command: string) => ({ name, command, parse: (o: { stdout: string }) => o.stdout });
+    // The second probe kills the batch shell itself: the third never runs.
+    const facts = await gatherNode(local, [probe("a", "echo one"), probe("b", "echo half; kill -9 $$"), probe("c", "echo three")]);
+    expect(facts.facts.a).toMatchObject({ ok: true, value: "one\n" });
+    expect(facts.facts.b).toMatchObject({ ok: false, error: expect.stringContaining("the batch ended before this probe did") });
+    expect(facts.facts.c).toMatchObject({ ok: false });
   });
 });

@@ -46,8 +46,9 @@ const targets = (health: string) => JSON.stringify({ status: "success", data: { 
 function vm100(o: { state?: string; fstype?: string; health?: string; running?: boolean; access?: string; inspect?: string } = {}): Answers {
   return [
     [/^true$/, {}],
+    // Before is-system-running: the failed-units probe asks it too, on its own last line.
+    [/list-units --failed/, { stdout: "mnt-media.mount loaded failed failed /mnt/media\nhlc-system-state degraded\n" }],
     [/is-system-running/, { stdout: `${o.state ?? "running"}\n`, code: o.state && o.state !== "running" ? 1 : 0 }],
-    [/list-units --failed/, { stdout: "mnt-media.mount loaded failed failed /mnt/media\n" }],
     [/ss -Hltn/, { stdout: "LISTEN 0 4096 192.168.1.10:8096 0.0.0.0:*\n" }],
     [/docker ps -aq/, { stdout: o.inspect ?? inspect(o.health ?? "healthy", o.running ?? true) + "\n" }],
     [/date \+%s%N/, { stdout: o.access ?? "fail 72\n" }],

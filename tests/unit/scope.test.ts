@@ -1,6 +1,7 @@
 // A filtered run (--invariant, --family, --node) gathers only what it selects, decided from the
 // catalogue and the inventory before anything connects; a result that needs what was left out
 // (EXPOSE-005 reads its neighbour's connection attempts) is skipped with what was not judged.
+import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseArgs, UsageError } from "../../helpers/cli/args.ts";
 import { applicability, checkScope, specFilesFor } from "../../helpers/cli/select.ts";
@@ -61,6 +62,9 @@ describe("what a filtered run gathers", () => {
   });
 });
 
+const labRunFact = (node: string, probe: string) =>
+  (JSON.parse(readFileSync("fixtures/captured/lab-run/run.json", "utf8")) as { facts: RunFacts }).facts.nodes[node]!.facts[probe]!;
+
 describe("a result that reads what the filter left out", () => {
   const leftOut = (node: string): NodeFacts => ({ node, reachable: false, leftOut: `not gathered: ${LEFT_OUT} (--node vm100)`, error: { kind: "left-out", message: `not gathered: ${LEFT_OUT} (--node vm100)` }, roundTrips: 0, gatherMs: 0, facts: {} });
 
@@ -70,7 +74,8 @@ describe("a result that reads what the filter left out", () => {
       startedAt: "",
       durationMs: 0,
       connections: [],
-      nodes: Object.fromEntries(inv.nodes.map((n) => [n.name, n.name === "vm100" ? { node: n.name, reachable: true, roundTrips: 1, gatherMs: 1, facts: {} } : leftOut(n.name)])),
+      // vm100's own socket table, as a conformant lab run gathered it (EXPOSE-005 reads it first).
+      nodes: Object.fromEntries(inv.nodes.map((n) => [n.name, n.name === "vm100" ? { node: n.name, reachable: true, roundTrips: 1, gatherMs: 1, facts: { "listening-sockets": labRunFact("vm100", "listening-sockets") } } : leftOut(n.name)])),
     };
     guardLeftOut(facts);
     setRunContext({ inventory: inv, facts, target: "live" });

@@ -39,6 +39,7 @@ export function accessPlan(decl: SharesDecl, nonce: string, env: NodeJS.ProcessE
       const names = [...new Set([...s.rw, ...s.ro, ...decl.identities.map((i) => i.name)])];
       return {
         name: s.name,
+        path: s.path,
         identities: names.map((name) => ({ name, expect: declaredAccess(s, name) ?? "none", password: passwords.get(name) ?? noSource(name) })),
       };
     }),

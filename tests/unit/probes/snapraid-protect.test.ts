@@ -45,9 +45,9 @@ describe("snapraid-protect probe", () => {
     expect(f.kind).toBe("protect");
     expect(f.samples).toHaveLength(29);
     expect(f.arrayFiles).toBe(29);
-    expect(f.listed.size).toBe(29);
+    expect(f.listed.length).toBe(29);
     // SnapRAID escapes blanks and parens in list; the parser's paths are the real ones.
-    expect(f.listed.has("media/movies/Big Buck Bunny (2008)/Big Buck Bunny (2008).mkv")).toBe(true);
+    expect(f.listed.includes("media/movies/Big Buck Bunny (2008)/Big Buck Bunny (2008).mkv")).toBe(true);
     expect(f.samples.find((s) => s.path === "nextcloud/.ocdata")).toEqual({ disk: "d2", dir: "/mnt/disk2", protect: "nextcloud", path: "nextcloud/.ocdata" });
   });
 

@@ -106,8 +106,8 @@ describe("listeningSockets (ss 6.1 captures)", () => {
     expect(names).toEqual(['a,b c', 'q"uote', "tab\there", "users:((", "x"].sort());
   });
 
-  it("no listeners → empty list", () => {
-    expect(parse("ss-no-listeners.txt")).toEqual([]);
+  it("no listeners at all is refused: every node listens somewhere, an empty table is a broken ss", () => {
+    expect(() => parse("ss-no-listeners.txt")).toThrow(/ss listed no listening socket at all/);
   });
 
   it("throws ProbeParseError naming the offending line", () => {

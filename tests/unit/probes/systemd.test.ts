@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ProbeParseError } from "../../../helpers/probes/types.ts";
-import { failedUnits, findUnit, unitProperties, type UnitProps } from "../../../helpers/probes/systemd.ts";
-import { capture, out } from "./capture.ts";
+import { failedUnits, findUnit, SYSTEM_STATE_MARK, unitProperties, type UnitProps } from "../../../helpers/probes/systemd.ts";
+import { capture, capture as captureFile, out, out as out0 } from "./capture.ts";
 
 // The unit list the systemctl-show.txt capture was taken with (see README).
 const CAPTURED = [
@@ -70,6 +70,12 @@ describe("unitProperties (systemd 252 captures)", () => {
 });
 
 describe("failedUnits (systemd 252 captures)", () => {
+  // The captures are systemctl's list; the probe's own last line (is-system-running) is added here.
+  const capture = (f: string) => {
+    const o = captureFile(f);
+    return o.stdout.includes("hlc-probe: no systemd") ? o : { ...o, stdout: `${o.stdout}${SYSTEM_STATE_MARK} ${o.stdout.trim() ? "degraded" : "running"}\n` };
+  };
+  const out = (stdout: string, code = 0, stderr = "") => out0(`${stdout}${SYSTEM_STATE_MARK} degraded\n`, code, stderr);
   const expected = [
     { unit: "hlc-broken.service", load: "loaded", active: "failed", sub: "failed", description: "Fails on purpose (for capture)" },
     { unit: "hlc-exit3.service", load: "loaded", active: "failed", sub: "failed", description: "Exits non-zero after start" },
@@ -96,6 +102,14 @@ describe("failedUnits (systemd 252 captures)", () => {
   it("nothing failed → empty list; no systemd → { systemd: false }", () => {
     expect(failedUnits.parse(capture("systemctl-failed-none.txt"))).toEqual({ systemd: true, units: [] });
     expect(failedUnits.parse(capture("systemctl-failed-no-systemd.txt"))).toEqual({ systemd: false });
+  });
+
+  it("refuses an answer without a believable system state: empty, garbage, or degraded with nothing failed", () => {
+    expect(() => failedUnits.parse(out0(""))).toThrow(/no "hlc-system-state" line/);
+    expect(() => failedUnits.parse(out0(`${SYSTEM_STATE_MARK} \n`))).toThrow(/not a state of systemd/);
+    expect(() => failedUnits.parse(out0(`garbage\n${SYSTEM_STATE_MARK} \u00ffgarbage\n`))).toThrow(ProbeParseError);
+    expect(() => failedUnits.parse(out0(`${SYSTEM_STATE_MARK} degraded\n`))).toThrow(/degraded but systemctl listed no failed unit/);
+    expect(failedUnits.parse(out0(`${SYSTEM_STATE_MARK} running\n`))).toEqual({ systemd: true, units: [] });
   });
 
   it("throws ProbeParseError on garbage or a failed systemctl", () => {
