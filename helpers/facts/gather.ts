@@ -1,10 +1,12 @@
 // Gather phase of a run: every node's probes in one batched round trip, all nodes concurrently,
 // once per run. A node that cannot be reached records why, and the others carry on.
+import { SSH_DEFAULTS } from "../inventory/schema.ts";
 import type { Inventory } from "../inventory/types.ts";
 import type { Probe } from "../probes/types.ts";
 import type { TransportPool } from "../transport/pool.ts";
 import { TransportError, type Transport } from "../transport/types.ts";
 import { buildBatch, splitBatch } from "./batch.ts";
+import { mergeLanes, splitLanes } from "./lanes.ts";
 import { redact } from "./redact.ts";
 import type { DiagnosticPlan, DiagnosticRecord, DiagnosticRequest, FactRecord, NodeFacts, RunFacts } from "./types.ts";
 
@@ -61,10 +63,17 @@ export async function gatherNode(transport: Transport, probes: Probe<unknown>[],
   }
 }
 
+/** A node's probes in lanes (helpers/facts/lanes.ts): concurrent batches on its one connection. */
+export async function gatherNodeInLanes(transport: Transport, probes: Probe<unknown>[], channels: number, secrets: readonly string[] = []): Promise<NodeFacts> {
+  const started = performance.now();
+  const parts = await Promise.all(splitLanes(probes, channels).map((lane) => gatherNode(transport, lane, secrets)));
+  return mergeLanes(probes, parts, performance.now() - started);
+}
+
 export async function gatherRun(inventory: Inventory, pool: TransportPool, plan: ProbePlan, secrets: readonly string[] = []): Promise<RunFacts> {
   const startedAt = new Date();
   const t0 = performance.now();
-  const gathered = await Promise.all(inventory.nodes.map((n) => gatherNode(pool.get(n.name), plan(n, inventory), secrets)));
+  const gathered = await Promise.all(inventory.nodes.map((n) => gatherNodeInLanes(pool.get(n.name), plan(n, inventory), n.ssh?.maxChannels ?? SSH_DEFAULTS.maxChannels, secrets)));
   return {
     inventoryFile: inventory.file,
     startedAt: startedAt.toISOString(),

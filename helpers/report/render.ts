@@ -10,6 +10,8 @@
 //   HLC_ALLURE_RESULTS  results dir (default reports/allure-results; relative to the cwd)
 //   HLC_REPORT_OUT      output file (default reports/conformance-report.html)
 //   HLC_ALLURE_HISTORY  history file read by allurerc.mjs (default reports/history.jsonl)
+//   HLC_REPORT=0        do not render (e.g. a scheduled run that only keeps results.json and the
+//                       Allure results; `npm run report` renders them later)
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -19,6 +21,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { execa } from "execa";
 import { SKIP_REASON_LABEL } from "../spec/meta.ts";
 import { makeOffline } from "./offline.ts";
+import { envMark, recordPhases } from "./phases.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const DEFAULT_RESULTS_DIR = join(REPO_ROOT, "reports", "allure-results");
@@ -136,6 +139,10 @@ export async function renderReport(options: RenderOptions = {}): Promise<RenderR
 }
 
 async function main(): Promise<void> {
+  if (process.env.HLC_REPORT === "0") {
+    console.error("report: not rendered (HLC_REPORT=0); results in reports/results.json and reports/allure-results (npm run report renders them)");
+    return;
+  }
   const resultsDir = process.env.HLC_ALLURE_RESULTS ? resolve(process.env.HLC_ALLURE_RESULTS) : undefined;
   const outFile = process.env.HLC_REPORT_OUT ? resolve(process.env.HLC_REPORT_OUT) : undefined;
   try {
@@ -145,6 +152,8 @@ async function main(): Promise<void> {
         `stripped ${r.removed.length} analytics snippet(s), generated in ${(r.totalMs / 1000).toFixed(1)} s`,
     );
     console.log(r.outFile);
+    // Inside `npm run conformance` (HLC_T0 set): the report is the run's last phase.
+    if (envMark("HLC_T0")) recordPhases({ reportStart: Math.round(performance.timeOrigin), reportEnd: Date.now() });
   } catch (err) {
     const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     console.error(`report: ${msg}`);
