@@ -14,7 +14,7 @@ import { startLab, type Lab } from "../fixtures/lab/lab.ts";
 import { loadInventory } from "../helpers/inventory/load.ts";
 import { declaredAccess } from "../helpers/inventory/sections/shares.ts";
 import type { Inventory } from "../helpers/inventory/types.ts";
-import { conformanceOnce, machineLoad, median, phaseTable, type RunOnce } from "./run-once.ts";
+import { conformanceOnce, machineLoad, median, phaseTable, timedExec, type RunOnce } from "./run-once.ts";
 
 /** The project's specs the peer suite performs too (bench/peer/test_peer.py). */
 export const PEER_CHECKS = ["EXPOSE-001", "EXPOSE-004", "BOOT-006", "IDENT-001", "SHARE-004", "CONT-001", "DATA-003"] as const;
@@ -72,6 +72,7 @@ function writeSshConfig(inv: Inventory, dir: string): string {
 
 interface PeerRun {
   wallMs: number;
+  cpuMs: number;
   passed: number;
   failed: number;
 }
@@ -80,30 +81,24 @@ async function testinfraOnce(expectFile: string, sshConfig: string, nodes: strin
   // From cold, like the project: no ControlMaster left from the round before.
   await Promise.all(nodes.map((n) => execa("ssh", ["-F", sshConfig, "-O", "exit", n], { reject: false })));
   const junit = resolve(OUT, "peer-junit.xml");
-  const t0 = Date.now();
-  const r = await execa(PY, ["-m", "pytest", "-q", "-p", "no:cacheprovider", ...(workers > 1 ? ["-n", String(workers)] : []), `--junitxml=${junit}`, "bench/peer"], {
-    reject: false,
-    all: true,
+  const { r, wallMs, cpuMs } = await timedExec(PY, ["-m", "pytest", "-q", "-p", "no:cacheprovider", ...(workers > 1 ? ["-n", String(workers)] : []), `--junitxml=${junit}`, "bench/peer"], {
     env: { HLC_PEER_EXPECT: expectFile },
   });
-  const wallMs = Date.now() - t0;
   const xml = existsSync(junit) ? readFileSync(junit, "utf8") : "";
   const attr = (name: string) => Number(new RegExp(`<testsuite[^>]* ${name}="(\\d+)"`).exec(xml)?.[1] ?? NaN);
   const tests = attr("tests");
   const failed = attr("failures") + attr("errors");
   if (!Number.isFinite(tests)) throw new Error(`pytest wrote no results (exit ${r.exitCode}):\n${r.all?.slice(-3000)}`);
-  return { wallMs, passed: tests - failed - attr("skipped"), failed };
+  return { wallMs, cpuMs, passed: tests - failed - attr("skipped"), failed };
 }
 
 /** The project's engine on the same checks only (bench/subset-run.ts), as its own process. */
-async function subsetOnce(inventory: string): Promise<{ wallMs: number; checks: number; failed: number }> {
-  const t0 = Date.now();
-  const r = await execa("node_modules/.bin/tsx", ["bench/subset-run.ts", inventory, PEER_CHECKS.join(",")], { reject: false, all: true });
-  const wallMs = Date.now() - t0;
+async function subsetOnce(inventory: string): Promise<{ wallMs: number; cpuMs: number; checks: number; failed: number }> {
+  const { r, wallMs, cpuMs } = await timedExec("node_modules/.bin/tsx", ["bench/subset-run.ts", inventory, PEER_CHECKS.join(",")]);
   const line = r.stdout.split("\n").filter((l) => l.startsWith("{")).at(-1);
   if (!line) throw new Error(`bench/subset-run.ts printed no counts (exit ${r.exitCode}):\n${r.all?.slice(-3000)}`);
   const c = JSON.parse(line) as { checks: number; failed: number };
-  return { wallMs, checks: c.checks, failed: c.failed };
+  return { wallMs, cpuMs, checks: c.checks, failed: c.failed };
 }
 
 async function main(): Promise<void> {
@@ -139,7 +134,7 @@ async function main(): Promise<void> {
     const workers = Math.min(sshNodes.length, Number(process.env.HLC_BENCH_XDIST ?? 4));
     await testinfraOnce(expectFile, sshConfig, sshNodes, workers); // warm-up (imports, pyc)
 
-    type Pair = { project_ms: number; project_cli_ms: number; testinfra_ms: number; ratio: number; ratio_cli: number; project_checks: number; project_cli_checks: number; testinfra_checks: number; project_failed: number; testinfra_failed: number };
+    type Pair = { project_cpu_ms: number; project_cli_cpu_ms: number; testinfra_cpu_ms: number; project_ms: number; project_cli_ms: number; testinfra_ms: number; ratio: number; ratio_cli: number; project_checks: number; project_cli_checks: number; testinfra_checks: number; project_failed: number; testinfra_failed: number };
     const pairs: Pair[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       // ABBA: which side goes first alternates, so a load that drifts favours neither.
@@ -154,6 +149,9 @@ async function main(): Promise<void> {
       }
       const mine = subset(p!);
       pairs.push({
+        project_cpu_ms: e!.cpuMs,
+        project_cli_cpu_ms: p!.cpuMs,
+        testinfra_cpu_ms: t!.cpuMs,
         project_ms: e!.wallMs,
         project_cli_ms: p!.wallMs,
         testinfra_ms: t!.wallMs,
@@ -174,6 +172,7 @@ async function main(): Promise<void> {
       testinfra_ms: median(pairs.map((x) => x.testinfra_ms)),
       ratio: median(pairs.map((x) => x.ratio)),
       project_cli_ms: median(pairs.map((x) => x.project_cli_ms)),
+      cpu_ms: { project: median(pairs.map((x) => x.project_cpu_ms)), project_cli: median(pairs.map((x) => x.project_cli_cpu_ms)), testinfra: median(pairs.map((x) => x.testinfra_cpu_ms)) },
       ratio_cli: median(pairs.map((x) => x.ratio_cli)),
       invariants: PEER_CHECKS,
       nodes: sshNodes.length,
@@ -189,6 +188,7 @@ async function main(): Promise<void> {
     console.log("|---|---|---|---|---|---|---|---|");
     pairs.forEach((x, i) => console.log(`| ${i + 1} | ${x.project_ms} | ${x.project_cli_ms} | ${x.testinfra_ms} | ${x.ratio} | ${x.ratio_cli} | ${x.project_checks} / ${x.project_cli_checks} / ${x.testinfra_checks} | ${x.project_failed} / ${x.testinfra_failed} |`));
     console.log(`| median | ${result.project_ms} | ${result.project_cli_ms} | ${result.testinfra_ms} | ${result.ratio} | ${result.ratio_cli} | | |`);
+    console.log(`\nCPU time (user + sys of every process), median: project ${result.cpu_ms.project} ms, project CLI ${result.cpu_ms.project_cli} ms, testinfra ${result.cpu_ms.testinfra} ms`);
     console.log(`\nload ${before.load1} → ${after.load1} on ${before.cpus} CPUs; written ${OUT}/run.json, ${OUT}/peer.json`);
     if (pairs.some((x) => x.project_checks !== x.testinfra_checks || x.project_cli_checks !== x.testinfra_checks)) console.warn("WARNING: the two sides did not count the same checks");
   } finally {

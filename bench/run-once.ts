@@ -1,11 +1,17 @@
 // One `npm run conformance` against an inventory, as an operator starts it, timed from outside,
 // with the phases the run recorded (helpers/report/phases.ts). Shared by the benchmarks.
 import { execa } from "execa";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { PhaseName } from "../helpers/report/phases.ts";
 
 export interface RunOnce {
   wallMs: number;
+  /** CPU time of the whole process tree (user + system, GNU time): what the run costs, whatever the load. */
+  cpuMs: number;
+  /** Peak resident memory of the run's largest process. */
+  peakRssMb: number;
   exitCode: number;
   phases: Partial<Record<PhaseName | "start", number>>;
   gatherMs: number;
@@ -17,12 +23,14 @@ export interface RunOnce {
 
 export async function conformanceOnce(inventory: string, options: { report?: boolean; args?: string[]; env?: Record<string, string> } = {}): Promise<RunOnce> {
   const t0 = Date.now();
-  const r = await execa("npm", ["run", "--silent", "conformance", "--", "--inventory", inventory, ...(options.args ?? [])], {
+  const timeFile = join(mkdtempSync(join(tmpdir(), "hlc-bench-")), "time");
+  const r = await execa("/usr/bin/time", ["-f", "%U %S %M", "-o", timeFile, "npm", "run", "--silent", "conformance", "--", "--inventory", inventory, ...(options.args ?? [])], {
     reject: false,
     all: true,
     env: { ...options.env, ...(options.report === false ? { HLC_REPORT: "0" } : {}) },
   });
   const wallMs = Date.now() - t0;
+  const [user, sys, rssKb] = readFileSync(timeFile, "utf8").trim().split("\n").at(-1)!.split(" ").map(Number);
   const stats = JSON.parse(readFileSync("reports/run-stats.json", "utf8")) as {
     gatherMs: number;
     connections: unknown[];
@@ -33,6 +41,8 @@ export async function conformanceOnce(inventory: string, options: { report?: boo
   if (r.exitCode !== 0 && r.exitCode !== 1) throw new Error(`npm run conformance exited ${r.exitCode}:\n${r.all?.slice(-3000)}`);
   return {
     wallMs,
+    cpuMs: Math.round((user! + sys!) * 1000),
+    peakRssMb: Math.round(rssKb! / 1024),
     exitCode: r.exitCode ?? -1,
     // "start": npm itself, before the run's shell script took its first mark.
     phases: { ...(stats.marks?.t0 ? { start: Math.max(0, stats.marks.t0 - t0) } : {}), ...stats.phases },
@@ -65,5 +75,16 @@ export function phaseTable(runs: RunOnce[]): string {
     if (xs.length) lines.push(`| ${p} | ${median(xs)} | ${xs.join(", ")} |`);
   }
   lines.push(`| wall (outside) | ${median(runs.map((r) => r.wallMs))} | ${runs.map((r) => r.wallMs).join(", ")} |`);
+  lines.push(`| CPU time (user + sys, every process) | ${median(runs.map((r) => r.cpuMs))} | ${runs.map((r) => r.cpuMs).join(", ")} |`);
   return lines.join("\n");
+}
+
+/** A command timed from outside: wall, and the CPU time of its whole process tree (GNU time). */
+export async function timedExec(cmd: string, args: string[], options: { env?: Record<string, string> } = {}) {
+  const timeFile = join(mkdtempSync(join(tmpdir(), "hlc-bench-")), "time");
+  const t0 = Date.now();
+  const r = await execa("/usr/bin/time", ["-f", "%U %S %M", "-o", timeFile, cmd, ...args], { reject: false, all: true, env: options.env });
+  const wallMs = Date.now() - t0;
+  const [user, sys] = readFileSync(timeFile, "utf8").trim().split("\n").at(-1)!.split(" ").map(Number);
+  return { r, wallMs, cpuMs: Math.round((user! + sys!) * 1000) };
 }

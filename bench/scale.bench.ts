@@ -2,7 +2,7 @@
 // N = 7, 25, 50 (HLC_SCALE_NS="7 25 50"), a light inventory (declared listeners: loopback binds and
 // undeclared listeners; failed units; an identity), so it measures the suite rather than the
 // nodes. Per N: `npm run conformance -- --inventory <lab>` end to end with the report, median of
-// HLC_BENCH_ROUNDS (3) runs: wall, gather, connections, peak RSS of the run's largest process, the
+// HLC_BENCH_ROUNDS (3) runs: wall, gather, CPU time, connections, peak RSS of the run's largest process, the
 // nodes' own memory; then the marginal cost of one more node. Writes reports/bench/scale.json.
 import { execa } from "execa";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -26,13 +26,6 @@ const lightNode = (i: number): LabNodeSpec => ({
   declare: { identities: [{ name: "root", uid: 0, gid: 0 }] },
 });
 
-/** Peak resident memory of the run's largest process (GNU time over the whole process tree). */
-async function peakRssMb(inventory: string): Promise<number> {
-  const r = await execa("/usr/bin/time", ["-f", "%M", "npm", "run", "--silent", "conformance", "--", "--inventory", inventory], { reject: false, all: false });
-  const kb = Number(r.stderr.trim().split("\n").at(-1));
-  return Math.round(kb / 1024);
-}
-
 async function nodesMemoryMb(labId: string): Promise<number> {
   const ids = (await execa("docker", ["ps", "-q", "--filter", `label=hlc.lab=${labId}`])).stdout.split("\n").filter(Boolean);
   const r = await execa("docker", ["stats", "--no-stream", "--format", "{{.MemUsage}}", ...ids]);
@@ -50,6 +43,7 @@ interface Row {
   wallMs: number;
   gatherMs: number;
   connections: number;
+  cpuMs: number;
   peakRssMb: number;
   nodesMemoryMb: number;
   labStartMs: number;
@@ -76,7 +70,8 @@ for (const n of NS) {
       wallMs: median(runs.map((r) => r.wallMs)),
       gatherMs: median(runs.map((r) => r.gatherMs)),
       connections: mid.connections,
-      peakRssMb: await peakRssMb(lab.inventoryFile),
+      cpuMs: median(runs.map((r) => r.cpuMs)),
+      peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
       nodesMemoryMb: await nodesMemoryMb(lab.id),
       labStartMs,
       phases: mid.phases,
@@ -97,12 +92,13 @@ const marginal =
     ? {
         wallMsPerNode: Math.round(((last.wallMs - first.wallMs) / (last.nodes - first.nodes)) * 10) / 10,
         gatherMsPerNode: Math.round(((last.gatherMs - first.gatherMs) / (last.nodes - first.nodes)) * 10) / 10,
+        cpuMsPerNode: Math.round(((last.cpuMs - first.cpuMs) / (last.nodes - first.nodes)) * 10) / 10,
         peakRssMbPerNode: Math.round(((last.peakRssMb - first.peakRssMb) / (last.nodes - first.nodes)) * 100) / 100,
       }
     : undefined;
 writeFileSync("reports/bench/scale.json", JSON.stringify({ rounds: ROUNDS, rows, marginal }, null, 2) + "\n");
-console.log("\n| nodes | results | wall ms | gather ms | SSH connections | peak RSS (largest process) | nodes' memory | load |");
-console.log("|---|---|---|---|---|---|---|---|");
-for (const r of rows) console.log(`| ${r.nodes} | ${r.results} | ${r.wallMs} | ${r.gatherMs} | ${r.connections} | ${r.peakRssMb} MB | ${r.nodesMemoryMb} MiB | ${r.load.load1} |`);
-if (marginal) console.log(`\nmarginal cost of a node (${first!.nodes} → ${last!.nodes}): ${marginal.wallMsPerNode} ms wall, ${marginal.gatherMsPerNode} ms gather, ${marginal.peakRssMbPerNode} MB peak RSS`);
+console.log("\n| nodes | results | wall ms | gather ms | CPU ms (all processes) | SSH connections | peak RSS (largest process) | nodes' memory | load |");
+console.log("|---|---|---|---|---|---|---|---|---|");
+for (const r of rows) console.log(`| ${r.nodes} | ${r.results} | ${r.wallMs} | ${r.gatherMs} | ${r.cpuMs} | ${r.connections} | ${r.peakRssMb} MB | ${r.nodesMemoryMb} MiB | ${r.load.load1} |`);
+if (marginal) console.log(`\nmarginal cost of a node (${first!.nodes} → ${last!.nodes}): ${marginal.wallMsPerNode} ms wall, ${marginal.gatherMsPerNode} ms gather, ${marginal.cpuMsPerNode} ms CPU, ${marginal.peakRssMbPerNode} MB peak RSS`);
 console.log("written reports/bench/scale.json");
