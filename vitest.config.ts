@@ -12,9 +12,6 @@ const resultsDir =
 
 export default defineConfig({
   test: {
-    // Transformed TypeScript kept on disk between runs (node_modules/.experimental-vitest-cache),
-    // keyed by file content: a run after a run compiles nothing again.
-    experimental: { fsModuleCache: true },
     reporters: [
       // A conformance run marks where its time goes (reports/run-stats.json: phases), first and last.
       ...(process.env.HLC_INVENTORY ? [["./helpers/report/phases-reporter.ts", { at: "judged" }] as [string, Record<string, unknown>]] : []),
