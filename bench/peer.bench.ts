@@ -7,7 +7,7 @@
 // Writes reports/bench/run.json and reports/bench/peer.json ({checks, project_ms, testinfra_ms, ratio}).
 // Rounds: HLC_BENCH_ROUNDS (default 5). Timings here are never asserted anywhere.
 import { execa } from "execa";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defaultLab } from "../fixtures/lab/default-lab.ts";
 import { startLab, type Lab } from "../fixtures/lab/lab.ts";
@@ -104,6 +104,7 @@ async function subsetOnce(inventory: string): Promise<{ wallMs: number; cpuMs: n
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   let lab: Lab | undefined;
+  const dir = resolve(".lab", `peer-${process.pid}`);
   let inventoryFile = process.env.HLC_BENCH_INVENTORY;
   if (!inventoryFile) {
     console.log("starting the 7-node fixture lab for the benchmark ...");
@@ -126,7 +127,6 @@ async function main(): Promise<void> {
     const subset = (r: RunOnce) => r.results.filter((x) => (PEER_CHECKS as readonly string[]).includes(x.id) && x.status !== "skipped");
     const warm = await conformanceOnce(inventoryFile, { report: false, args: ["-t", pattern] });
     const expectFile = resolve(OUT, "peer-expect.json");
-    const dir = resolve(".lab", `peer-${process.pid}`);
     mkdirSync(dir, { recursive: true });
     const sshConfig = writeSshConfig(inv, dir);
     writeFileSync(expectFile, JSON.stringify(peerExpectations(inv, warm.results, sshConfig), null, 2));
@@ -192,6 +192,8 @@ async function main(): Promise<void> {
     console.log(`\nload ${before.load1} → ${after.load1} on ${before.cpus} CPUs; written ${OUT}/run.json, ${OUT}/peer.json`);
     if (pairs.some((x) => x.project_checks !== x.testinfra_checks || x.project_cli_checks !== x.testinfra_checks)) console.warn("WARNING: the two sides did not count the same checks");
   } finally {
+    // The peer's ssh config and known_hosts; its ControlMaster sockets close with ControlPersist.
+    rmSync(dir, { recursive: true, force: true });
     if (lab) await lab.stop();
   }
 }
