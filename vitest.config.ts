@@ -13,11 +13,14 @@ const resultsDir =
 export default defineConfig({
   test: {
     reporters: [
+      // A conformance run marks where its time goes (reports/run-stats.json: phases), first and last.
+      ...(process.env.HLC_INVENTORY ? [["./helpers/report/phases-reporter.ts", { at: "judged" }] as [string, Record<string, unknown>]] : []),
       "default",
       // A conformance run says why each skipped result was skipped, and writes reports/results.json.
       ...(process.env.HLC_INVENTORY ? ["./helpers/report/skipped-reporter.ts", "./helpers/report/results-reporter.ts"] : []),
       ["allure-vitest/reporter", { resultsDir, reportMatchers: false }],
       ["json", { outputFile: process.env.HLC_VITEST_JSON ?? "reports/vitest.json" }],
+      ...(process.env.HLC_INVENTORY ? [["./helpers/report/phases-reporter.ts", { at: "results" }] as [string, Record<string, unknown>]] : []),
     ],
     projects: [
       {
@@ -48,6 +51,12 @@ export default defineConfig({
           globalSetup: ["specs/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 300_000,
+          // The specs judge facts gathered once and keep no state of their own: one worker imports
+          // the shared helpers once and runs the 40 spec files one after another (a fresh worker per
+          // file spent ~0.5 s each starting, mostly importing the same modules again).
+          isolate: false,
+          pool: "threads",
+          maxWorkers: 1,
         },
       },
     ],

@@ -10,6 +10,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import type { TestProject } from "vitest/node";
 import { gatherFromFile } from "../helpers/facts/run.ts";
+import { inheritedMarks, phaseDurations, type PhaseMarks } from "../helpers/report/phases.ts";
 import { loadCatalog } from "../helpers/spec/catalog.ts";
 import { planDiagnostics, withPlaybook } from "../helpers/spec/diagnose.ts";
 import { gatherProgress } from "../helpers/report/progress.ts";
@@ -21,6 +22,7 @@ import { scopedGather } from "../helpers/spec/scope-plan.ts";
 import { loadInventory } from "../helpers/inventory/load.ts";
 
 export default async function setup(project: TestProject): Promise<void> {
+  const gatherStart = Date.now();
   const file = process.env.HLC_INVENTORY;
   if (!file) {
     throw new Error("HLC_INVENTORY is not set. Run `npm run conformance` (fixture lab) or `npm run conformance -- --inventory FILE` (live).");
@@ -64,6 +66,8 @@ export default async function setup(project: TestProject): Promise<void> {
     },
   });
   project.provide("hlcRun", { inventory, facts, target, limits });
+  // Where the run's time goes (helpers/report/phases.ts); the reporters and the renderer add theirs.
+  const marks: PhaseMarks = { ...inheritedMarks(), vitestStart: Math.round(performance.timeOrigin), gatherStart, gatherEnd: Date.now() };
 
   // Run statistics for the operator and the benchmark: connections, round trips, timings.
   mkdirSync("reports", { recursive: true });
@@ -94,6 +98,8 @@ export default async function setup(project: TestProject): Promise<void> {
         : {}),
       ...(n.diagnosticsError ? { diagnosticsError: n.diagnosticsError } : {}),
     })),
+    marks,
+    phases: phaseDurations(marks),
   };
   writeFileSync(process.env.HLC_RUN_STATS ?? "reports/run-stats.json", JSON.stringify(stats, null, 2) + "\n");
 }

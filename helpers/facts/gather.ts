@@ -1,10 +1,12 @@
 // Gather phase of a run: every node's probes in one batched round trip, all nodes concurrently,
 // once per run. A node that cannot be reached records why, and the others carry on.
+import { SSH_DEFAULTS } from "../inventory/schema.ts";
 import type { Inventory } from "../inventory/types.ts";
 import type { Probe, ProbeOutput } from "../probes/types.ts";
 import type { TransportPool } from "../transport/pool.ts";
 import { TransportError, type Transport } from "../transport/types.ts";
 import { buildBatch, FramingError, OUTPUT_CAP, splitBatch } from "./batch.ts";
+import { mergeLanes, splitLanes } from "./lanes.ts";
 import { redact } from "./redact.ts";
 import type { DiagnosticPlan, DiagnosticRecord, DiagnosticRequest, FactRecord, NodeFacts, RunFacts } from "./types.ts";
 
@@ -110,6 +112,13 @@ export function readFact(probe: Probe<unknown>, out: ProbeOutput, secrets: reado
   }
 }
 
+/** A node's probes in lanes (helpers/facts/lanes.ts): concurrent batches on its one connection. */
+export async function gatherNodeInLanes(transport: Transport, probes: Probe<unknown>[], channels: number, secrets: readonly string[] = []): Promise<NodeFacts> {
+  const started = performance.now();
+  const parts = await Promise.all(splitLanes(probes, channels).map((lane) => gatherNode(transport, lane, secrets)));
+  return mergeLanes(probes, parts, performance.now() - started);
+}
+
 /** What a run gathers: which nodes (the others are never connected to), and who hears of progress. */
 export interface GatherScope {
   /** Nodes to gather; absent: every node. A node left out gets a `leftOut` record instead. */
@@ -130,7 +139,7 @@ export async function gatherRun(inventory: Inventory, pool: TransportPool, plan:
         return { node: n.name, reachable: false, leftOut: why, error: { kind: "left-out", message: why }, roundTrips: 0, gatherMs: 0, facts: {} };
       }
       scope.onProgress?.({ node: n.name, phase: "start" });
-      const facts = await gatherNode(pool.get(n.name), plan(n, inventory), secrets);
+      const facts = await gatherNodeInLanes(pool.get(n.name), plan(n, inventory), n.ssh?.maxChannels ?? SSH_DEFAULTS.maxChannels, secrets);
       scope.onProgress?.({ node: n.name, phase: "done", facts });
       return facts;
     }),

@@ -12,6 +12,8 @@
 //   HLC_ALLURE_HISTORY  history file read by allurerc.mjs (default reports/history.jsonl)
 //   HLC_RESULTS_JSON    the run's results.json (default: beside the results dir), for the
 //                       report's first level: new failures, failures, waived, fixed (./lead.ts)
+//   HLC_REPORT=0        do not render (e.g. a scheduled run that only keeps results.json and the
+//                       Allure results; `npm run report` renders them later)
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -23,6 +25,7 @@ import { SKIP_REASON_LABEL } from "../spec/meta.ts";
 import { leadWithAnswer } from "./lead.ts";
 import { makeOffline } from "./offline.ts";
 import { readResults } from "./results.ts";
+import { envMark, recordPhases } from "./phases.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const DEFAULT_RESULTS_DIR = join(REPO_ROOT, "reports", "allure-results");
@@ -144,6 +147,10 @@ export async function renderReport(options: RenderOptions = {}): Promise<RenderR
 }
 
 async function main(): Promise<void> {
+  if (process.env.HLC_REPORT === "0") {
+    console.error("report: not rendered (HLC_REPORT=0); results in reports/results.json and reports/allure-results (npm run report renders them)");
+    return;
+  }
   const resultsDir = process.env.HLC_ALLURE_RESULTS ? resolve(process.env.HLC_ALLURE_RESULTS) : undefined;
   const outFile = process.env.HLC_REPORT_OUT ? resolve(process.env.HLC_REPORT_OUT) : undefined;
   try {
@@ -153,6 +160,8 @@ async function main(): Promise<void> {
         `stripped ${r.removed.length} analytics snippet(s), generated in ${(r.totalMs / 1000).toFixed(1)} s`,
     );
     console.log(r.outFile);
+    // Inside `npm run conformance` (HLC_T0 set): the report is the run's last phase.
+    if (envMark("HLC_T0")) recordPhases({ reportStart: Math.round(performance.timeOrigin), reportEnd: Date.now() });
   } catch (err) {
     const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     console.error(`report: ${msg}`);
