@@ -34,7 +34,8 @@ export interface ResultFinding {
   actual: string;
 }
 
-export interface ResultRecord {
+/** Which (invariant, node) a result is about: shared by results.json and each test's meta. */
+export interface ResultIdentity {
   /** Invariant ID, e.g. EXPOSE-001. */
   id: string;
   /** Inventory node name; null for an invariant no node declares (skipped, "no-node"). */
@@ -45,6 +46,9 @@ export interface ResultRecord {
   severity: string;
   /** Boot layer of the node (§3.1), null without a node. */
   layer: number | null;
+}
+
+export interface ResultRecord extends ResultIdentity {
   status: ResultStatus;
   /**
    * Why, beyond the status: "planned" (an item of the document not declared yet), "not-hostable"

@@ -7,6 +7,7 @@ import { LAYER_NAMES } from "../inventory/schema.ts";
 import { ID_PATTERN, SKIP_REASON_LABEL, type InvariantMeta } from "./meta.ts";
 import { declare, registersTests } from "./registry.ts";
 import { runContext } from "./run-context.ts";
+import type { ResultIdentity } from "../report/results.ts";
 import { guardLeftOut, scopeFromEnv, selectsInvariant, selectsNode } from "./scope.ts";
 import type { NodeDecl } from "../inventory/types.ts";
 import { runWaivers } from "../waivers/env.ts";
@@ -23,14 +24,7 @@ function callerFile(): string {
  * What a reporter needs to know of one (invariant, node) result without parsing its title:
  * vitest carries `task.meta` to reporters (helpers/report/results-reporter.ts -> results.json).
  */
-export interface ResultMeta {
-  id: string;
-  node: string | null;
-  title: string;
-  section: string;
-  family: string;
-  severity: string;
-  layer: number | null;
+export interface ResultMeta extends ResultIdentity {
   playbook?: string;
   /**
    * How the result was reached beyond pass/fail: planned item, host limit, unreachable node,
