@@ -3,6 +3,7 @@
 // before findmnt reads it); each slow probe (SMB sessions, a backup repository, connection
 // attempts, a restore) gets a batch beside them, up to the node's channels. A node then costs its
 // slowest batch, not the sum of its probes; a slow probe that hangs still costs only its own batch.
+// A node with a probe that writes (Probe.writes) keeps one ordered batch, the writer last.
 import type { Probe } from "../probes/types.ts";
 import type { NodeFacts } from "./types.ts";
 
@@ -11,6 +12,10 @@ import type { NodeFacts } from "./types.ts";
  * 1..max-1: the slow probes, dealt out in order. Every probe is in exactly one lane.
  */
 export function splitLanes(probes: Probe<unknown>[], maxLanes: number): Probe<unknown>[][] {
+  // A probe that writes into the node's data (a write probe on a share) must not overlap a probe
+  // that reads it: a snapraid diff or a sample of a protected path would count the suite's own
+  // transient file. Such a node runs in one batch, the writer after every other probe.
+  if (probes.some((p) => p.writes)) return [[...probes.filter((p) => !p.writes), ...probes.filter((p) => p.writes)]];
   const quick = probes.filter((p) => !p.slow);
   const slow = probes.filter((p) => p.slow);
   const max = Math.max(1, Math.floor(maxLanes));

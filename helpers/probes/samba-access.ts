@@ -196,6 +196,7 @@ export function sambaAccess(plan: AccessPlan): Probe<AccessMatrix> {
     input: input.length ? `${input.join("\n")}\n` : undefined,
     parse: (o) => parseSmbSteps(SAMBA_ACCESS, plan.nonce, o),
     slow: true,
+    ...(plan.writes ? { writes: true } : {}),
   };
 }
 

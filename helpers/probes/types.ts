@@ -23,6 +23,12 @@ export interface Probe<T> {
    */
   readonly slow?: boolean;
   /**
+   * Writes into data other probes of the node read (the SMB write probes put a file into a share):
+   * such a node's probes are never run beside it on other channels (helpers/facts/lanes.ts), so no
+   * probe of the same run ever sees the suite's own transient file.
+   */
+  readonly writes?: boolean;
+  /**
    * Fed to the command on its stdin (the SSH channel's stdin, never an argument on the node):
    * secrets the command needs, e.g. SMB passwords. Redact them from evidence as known secrets.
    */

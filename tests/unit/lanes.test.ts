@@ -23,6 +23,14 @@ describe("splitLanes", () => {
     expect(names(splitLanes([probe("a"), probe("b")], 4))).toEqual([["a", "b"]]);
   });
 
+  it("a node with a probe that writes keeps one ordered batch, the writer last (no probe may see the suite's own file)", () => {
+    // Found by the drift matrix: DATA-015's sample of a protected path, in a lane beside the SMB
+    // write probe, once counted the write probe's transient file as a file SnapRAID left out.
+    const writer = { ...probe("samba-access", true), writes: true };
+    const mixed = [probe("sockets"), writer, probe("snapraid-diff", true), probe("snapraid-protect")];
+    expect(names(splitLanes(mixed, 4))).toEqual([["sockets", "snapraid-diff", "snapraid-protect", "samba-access"]]);
+  });
+
   it("puts every probe in exactly one lane", () => {
     for (let max = 1; max <= 8; max++) {
       const all = splitLanes(probes, max).flat().map((p) => p.name);
