@@ -38,7 +38,7 @@ export async function gatherNode(transport: Transport, probes: Probe<unknown>[],
       if (!(e instanceof FramingError)) throw e;
       // Forged framing: no probe's output can be told apart, so none is read.
       for (const probe of probes) {
-        base.facts[probe.name] = { ok: false, error: `probe ${probe.name}: ${e.message}`, evidence: { probe: probe.name, command: redact(probe.command, secrets), stdout: "", stderr: "", code: null } };
+        base.facts[probe.name] = unread(probe, { stdout: "", stderr: "" }, `probe ${probe.name}: ${e.message}`, secrets);
       }
       return { ...base, reachable: true, roundTrips: 1, gatherMs: performance.now() - started };
     }
@@ -54,13 +54,13 @@ export async function gatherNode(transport: Transport, probes: Probe<unknown>[],
             ? `did not finish within ${bound}: a command of this probe flooded its output`
             : `did not finish within the node's command timeout (ssh.commandTimeoutMs): a command of this probe hung or is slow on this node`;
         unfinished ??= probe.name;
-        base.facts[probe.name] = { ok: false, error: why, evidence: { probe: probe.name, command: redact(probe.command, secrets), stdout: redact(out.stdout, secrets), stderr: redact(out.stderr, secrets), code: null } };
+        base.facts[probe.name] = unread(probe, out, why, secrets);
         return;
       }
       if (out.code === null) {
         // No END marker although the batch ended by itself: the batch shell died (or was killed
         // on the node) before this probe finished. Whatever it printed is half an answer.
-        base.facts[probe.name] = { ok: false, error: `probe ${probe.name}: the batch ended before this probe did (no end marker): not judged`, evidence: { probe: probe.name, command: redact(probe.command, secrets), stdout: redact(out.stdout, secrets), stderr: redact(out.stderr, secrets), code: null } };
+        base.facts[probe.name] = unread(probe, out, `probe ${probe.name}: the batch ended before this probe did (no end marker): not judged`, secrets);
         return;
       }
       base.facts[probe.name] = readFact(probe, out, secrets);
@@ -70,6 +70,11 @@ export async function gatherNode(transport: Transport, probes: Probe<unknown>[],
     const kind = e instanceof TransportError ? e.kind : "error";
     return { ...base, reachable: false, error: { kind, message: redact((e as Error).message, secrets) }, gatherMs: performance.now() - started };
   }
+}
+
+/** A probe whose output is not read (cut off, unframed): its redacted evidence and why, no exit code. */
+function unread(probe: Probe<unknown>, out: { stdout: string; stderr: string }, error: string, secrets: readonly string[]): FactRecord {
+  return { ok: false, error, evidence: { probe: probe.name, command: redact(probe.command, secrets), stdout: redact(out.stdout, secrets), stderr: redact(out.stderr, secrets), code: null } };
 }
 
 /**
