@@ -8,7 +8,6 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
 import type { Reporter, SerializedError, TestModule } from "vitest/node";
 import type { ResultMeta } from "../spec/invariant.ts";
-import { readHostLimits } from "../spec/limits.ts";
 import { isFiltered, scopeFromEnv } from "../spec/scope.ts";
 import { runWaivers, WAIVERS_ENV } from "../waivers/env.ts";
 import { waiverOutcomes } from "../waivers/outcomes.ts";
@@ -76,7 +75,8 @@ export default class ResultsReporter implements Reporter {
         durationMs: finished.getTime() - new Date(stats?.startedAt ?? this.started).getTime(),
         inventory: process.env.HLC_INVENTORY ?? null,
         target: process.env.HLC_TARGET === "lab" ? "lab" : "live",
-        hostLimits: safeLimits(),
+        // The gather phase read the limits file and counted it in run-stats.json.
+        hostLimits: stats?.hostLimits ?? 0,
         ...(isFiltered(scope) ? { scope } : {}),
         ...(process.env[WAIVERS_ENV] ? { waivers: process.env[WAIVERS_ENV] } : {}),
       },
@@ -98,6 +98,7 @@ export default class ResultsReporter implements Reporter {
 
 interface Stats {
   startedAt?: string;
+  hostLimits?: number;
   nodes?: Array<{ node: string; reachable: boolean; error?: string; gatherMs: number; roundTrips: number }>;
 }
 
@@ -111,10 +112,3 @@ function readStats(): Stats | undefined {
   }
 }
 
-function safeLimits(): number {
-  try {
-    return readHostLimits().length;
-  } catch {
-    return 0;
-  }
-}
