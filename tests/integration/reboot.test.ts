@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awaitConvergence, rebootAndConverge, type ConvergenceRecord, type ConvergenceResult } from "../../helpers/convergence/index.ts";
 import { dockerRestart, labInventory, powerOff, powerOn, type LabHandle } from "../../helpers/convergence/lab.ts";
 import { defaultLab } from "../../fixtures/lab/default-lab.ts";
-import { cannotHost } from "../../fixtures/lab/hosting.ts";
+import { lacking as lackingFor } from "../../fixtures/lab/hosting.ts";
 import { startLab, type Lab } from "../../fixtures/lab/lab.ts";
 import { scenario } from "../../fixtures/lab/scenarios.ts";
 import { TransportPool } from "../../helpers/transport/pool.ts";
@@ -34,7 +34,7 @@ const explain = (r: ConvergenceResult) => `${r.node} did not converge within ${B
 
 /** A scenario this machine cannot host (fixtures/lab/scenarios.ts) is skipped with the reason. */
 function hostable(id: string, ctx: { skip(note: string): never }): void {
-  const lacking = [...new Set(scenario(id).needs.flatMap((c) => cannotHost(c) ?? []))];
+  const lacking = lackingFor(scenario(id).needs);
   if (lacking.length) ctx.skip(`not hostable here: ${lacking.join("; ")}`);
 }
 
