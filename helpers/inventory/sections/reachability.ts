@@ -12,6 +12,7 @@ export interface ReachabilityDecl {
 }
 
 export const reachabilitySection: Section<ReachabilityDecl, ReachabilityDecl> = {
+  problems: (nodes, at) => reachabilityProblems(nodes, at),
   key: "reachability",
   schema: {
     type: "object",
@@ -54,4 +55,10 @@ export function reachabilityProblems(nodes: readonly unknown[], at: At): void {
       at(here, `must name a node of this inventory, got ${JSON.stringify(r.from)}, ${suggestion(r.from, names, "nodes")}`);
     }
   });
+}
+
+declare module "../types.ts" {
+  interface NodeDecl {
+    reachability?: ReachabilityDecl;
+  }
 }
