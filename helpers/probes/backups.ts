@@ -5,7 +5,7 @@
 //   folder (mktemp -d, removed on exit), runs `sqlite3 … 'PRAGMA integrity_check'` on the copy and
 //   parses both keys with `openssl pkey -noout`. The live data and the backup itself are never
 //   opened for writing, but the scratch copy is a write: it runs only when the planner allows write
-//   probes (see helpers/facts/planners/backups.ts); otherwise the command only says why it did not run.
+//   probes (restoreProbe below, given the run's write switch); otherwise the command only says why it did not run.
 // Key material never reaches the output: `openssl pkey -noout` prints nothing on success and only
 // its error lines otherwise. Captures in fixtures/captured/backups/.
 import { shQuote } from "../transport/shell.ts";

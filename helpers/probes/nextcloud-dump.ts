@@ -10,7 +10,7 @@
 //   database on exit (trap), whatever happened. A dump that names its own database (`USE` /
 //   `CREATE DATABASE`, as `mysqldump --databases` writes) is refused before anything is imported:
 //   it would write the live database. It is a write (a database created and dropped), so it runs
-//   only when the planner allows write probes (helpers/facts/planners/backups.ts); otherwise the
+//   only when the run allows write probes (dumpRestoreProbe below); otherwise the
 //   command only says why it did not run.
 // The client logs in as the SSH user through MariaDB's unix socket (root on Debian), or with the
 // declared defaults file on the node: no credential is ever part of a command or its output.

@@ -50,7 +50,7 @@ const MARK = { timer: "hlc-timer: ", service: "hlc-service: ", now: "hlc-now: " 
 
 /**
  * The timers and their services. The probe name depends on the timers; a planner that wants a fixed
- * fact key overrides `name` (see helpers/facts/planners/storage.ts).
+ * fact key overrides `name` (see snapraidTimersProbe below).
  */
 export function timerRuns(timers: string[]): Probe<SystemdFact<TimerRuns>> {
   if (timers.length === 0) throw new Error("timerRuns: no timers given");

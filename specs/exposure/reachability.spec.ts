@@ -1,6 +1,6 @@
 // §1 Exposure model, §5.1 Exposure rules: socket tables say where a service binds; this says what
-// the LAN actually gets. Another node of the homelab (the vantage, helpers/facts/planners/
-// reachability.ts) attempts a real TCP connection to every declared TCP port of this node on its
+// the LAN actually gets. Another node of the homelab (the vantage, helpers/probes/
+// reachability.ts, declared as this invariant's peer) attempts a real TCP connection to every declared TCP port of this node on its
 // LAN address: a `lan` service MUST answer, a `loopback` or `tailnet` one MUST NOT.
 import type { Inventory, NodeDecl } from "../../helpers/inventory/types.ts";
 import { crossCheckedServices, lanHostsOf, vantageOf, vantageProbe, type ReachAttempt } from "../../helpers/probes/reachability.ts";
