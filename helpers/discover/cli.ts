@@ -84,6 +84,8 @@ function settings(a: Args, over: Partial<SshSettings> & { host: string }): SshSe
   const identityFile = over.identityFile ?? (a.identity ? resolve(home(a.identity)) : defaultKey());
   return {
     ...SSH_DEFAULTS,
+    // Discovery reads more than a run's batch (qm/pct list asks every guest): a longer bound.
+    commandTimeoutMs: 120_000,
     port: a.port ?? SSH_DEFAULTS.port,
     user: a.user ?? SSH_DEFAULTS.user,
     ...over,

@@ -113,9 +113,9 @@ export async function observe(targets: Target[], log: (line: string) => void = (
         const cfg = host.hypervisor!.configs.find((c) => c.vmid === g.vmid && c.type === g.type);
         const name = (cfg?.name ?? g.name ?? `${g.type === "qemu" ? "vm" : "ct"}${g.vmid}`).toLowerCase().replace(/[^a-z0-9-]/g, "-");
         if (known.has(name)) continue;
-        if (g.status !== "running") {
-          log(`[discover] ${name} (${g.type} ${g.vmid}) is ${g.status}: listed in the draft from its config only`);
-        }
+        // The host's status is a hint, not a verdict (a busy guest can read as stopped): every
+        // guest is tried, and one that cannot be read is listed from its config only.
+        if (g.status !== "running") log(`[discover] ${name} (${g.type} ${g.vmid}) reads as ${g.status} on ${host.name}: trying it all the same`);
         const hostKey = extras.hostKeys[g.vmid];
         const address = extras.resolved[g.name ?? name];
         let reach: Observed["reach"];
@@ -136,12 +136,11 @@ export async function observe(targets: Target[], log: (line: string) => void = (
           else reach = { ssh: { ...ssh, knownHosts: join(scratch, `${name}.known_hosts`), acceptNewHostKeys: true }, hostKeySeen: "first-use" };
         }
         const o: Observed = { name, reach, guest: { vmid: g.vmid, type: g.type, host: host.name }, fstab: [], snapraidTimers: [], unread: [] };
-        if (g.status !== "running") o.error = `${g.type === "qemu" ? "VM" : "CT"} ${g.vmid} is ${g.status}`;
         guests.push(o);
         known.add(name);
       }
       pool.add(guests.map((o) => ("pct" in o.reach ? { name: o.name, role: "service", layer: 3, pct: o.reach.pct, services: [] } : { name: o.name, role: "service", layer: 3, ssh: o.reach.ssh, services: [] })));
-      await Promise.all(guests.filter((o) => !o.error).map((o) => readNode(o, gather, log)));
+      await Promise.all(guests.map((o) => readNode(o, gather, log)));
       // A VM's key, first seen through the host: pin it in the draft (the header says to verify it).
       for (const o of guests) {
         if ("ssh" in o.reach && o.reach.hostKeySeen === "first-use") {

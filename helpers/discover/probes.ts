@@ -108,7 +108,7 @@ export function hypervisorGuestAccess(guests: ListedGuest[]): Probe<Pick<Hypervi
   const lines: string[] = [];
   for (const g of guests) {
     if (g.name) lines.push(`echo '${MARK} resolve ${g.name}'; getent ahostsv4 ${shQuote(g.name)} 2>/dev/null | awk 'NR==1 {print $1}'`);
-    if (g.type === "lxc" && g.status === "running") {
+    if (g.type === "lxc") {
       lines.push(`echo '${MARK} key ${g.vmid}'; timeout 15 pct exec ${g.vmid} -- cat /etc/ssh/ssh_host_ed25519_key.pub </dev/null 2>/dev/null | head -n 1`);
     }
   }
