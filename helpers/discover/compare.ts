@@ -58,7 +58,11 @@ export function compareInventories(reference: Inventory, draft: Inventory): Comp
       const norm = (node: NodeDecl | undefined, x: typeof m) => ({ ...x, uid: ownerNumber(node, x.uid, "uid"), gid: ownerNumber(node, x.gid, "gid") });
       check(at(`mounts ${m.path}`), norm(r, m), dm ? norm(d, dm) : undefined);
     }
-    for (const c of r.containers ?? []) check(at(`containers ${c.name}`), c, d?.containers?.find((x) => x.name === c.name));
+    for (const c of r.containers ?? []) {
+      const dc = d?.containers?.find((x) => x.name === c.name);
+      // `user` is optional: compared only where the reference declares it.
+      check(at(`containers ${c.name}`), c, dc && c.user === undefined ? (({ user: _u, ...x }) => x)(dc) : dc);
+    }
     for (const [k, v] of Object.entries(r.backups ?? {})) check(at(`backups.${k}`), v, (d?.backups as Record<string, unknown> | undefined)?.[k]);
     for (const i of r.identities ?? []) check(at(`identities ${i.name}`), i, d?.identities?.find((x) => x.name === i.name));
     if (r.reachability) check(at("reachability"), r.reachability, d?.reachability);

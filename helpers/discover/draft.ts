@@ -366,10 +366,14 @@ function containersOf(o: Observed, path: string, comments: Map<string, string>, 
     const u = o.containerUsers?.find((x) => x.name === c.name);
     const user = u?.configUser || (u?.puid ? `${u.puid}${u.pgid ? `:${u.pgid}` : ""}` : "");
     if (user) decl.user = nameUser(o, user);
-    const dataPaths = c.mounts
-      .map((m) => ({ m, mp: netPaths.find((p) => m.source === p || m.source.startsWith(`${p}/`)) }))
-      .filter((x) => x.mp)
-      .map((x) => ({ container: x.m.destination, mustBeMount: x.mp! }));
+    // A bind of the network mount (or of a folder in it), or of a parent folder that carries it
+    // (`-v /mnt:/mnt:rslave`): the container path it shows up at.
+    const dataPaths = c.mounts.flatMap((m) => {
+      const src = m.source.replace(/\/+$/, "") || "/";
+      const inside = netPaths.find((p) => src === p || src.startsWith(`${p}/`));
+      if (inside) return [{ container: m.destination, mustBeMount: inside }];
+      return netPaths.filter((p) => p.startsWith(src === "/" ? "/" : `${src}/`)).map((p) => ({ container: `${m.destination.replace(/\/+$/, "")}${p.slice(src.length)}`, mustBeMount: p }));
+    });
     if (dataPaths.length) decl.dataPaths = dataPaths;
     const publish = c.ports.map((p) => ({ port: p.hostPort, scope: p.hostIp === "" || p.hostIp === "0.0.0.0" || p.hostIp === "::" ? "lan" : isLoopback(p.hostIp) ? "loopback" : isTailnetAddress(p.hostIp) ? "tailnet" : "lan" }));
     if (publish.length) decl.publish = [...new Map(publish.map((p) => [p.port, p])).values()];
