@@ -365,7 +365,7 @@ function containersOf(o: Observed, path: string, comments: Map<string, string>, 
     }
     const u = o.containerUsers?.find((x) => x.name === c.name);
     const user = u?.configUser || (u?.puid ? `${u.puid}${u.pgid ? `:${u.pgid}` : ""}` : "");
-    if (user) decl.user = nameUser(o, user);
+    if (user) decl.user = u?.configUser === user && /^\d+(:\d+)?$/.test(user) ? user : nameUser(o, user);
     // A bind of the network mount (or of a folder in it), or of a parent folder that carries it
     // (`-v /mnt:/mnt:rslave`): the container path it shows up at.
     const dataPaths = c.mounts.flatMap((m) => {
@@ -388,8 +388,6 @@ function nameUser(o: Observed, user: string): string {
   const un = /^\d+$/.test(u ?? "") ? o.accounts?.users.find((x) => x.uid === Number(u))?.name : u;
   const gn = g === undefined ? undefined : /^\d+$/.test(g) ? o.accounts?.groups.find((x) => x.gid === Number(g))?.name : g;
   if (!un || (g !== undefined && !gn)) return user;
-  // Keep numbers when the image itself says numbers (`--user 1000:1000`): what the operator wrote.
-  if (/^\d+(:\d+)?$/.test(user) && u && o.containerUsers?.some((x) => x.configUser === user)) return user;
   return g === undefined ? un : `${un}:${gn}`;
 }
 
