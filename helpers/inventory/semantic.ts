@@ -42,7 +42,8 @@ export function semanticProblems(data: unknown, source: SourceMap): Problem[] {
     const identityFile = ssh.identityFile ?? defaultsSsh.identityFile;
     const agent = ssh.agent ?? defaultsSsh.agent;
     // A non-boolean agent (`agent: yes`) is the schema's to report; guessing here would double it.
-    if (identityFile === undefined && (agent === undefined || agent === false)) {
+    // A node read from ssh_config takes its IdentityFile from there (resolved when it loads).
+    if (identityFile === undefined && (agent === undefined || agent === false) && ssh.configHost === undefined) {
       at(["nodes", i, "ssh"], "must set identityFile or agent: true (here or in defaults.ssh), got neither");
     }
 

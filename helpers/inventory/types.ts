@@ -22,6 +22,13 @@ export interface SshSettings {
   knownHosts?: string;
   /** Name of another inventory node to hop through (forwardOut). */
   jump?: string;
+  /**
+   * Hops outside the inventory to go through first (ssh_config ProxyJump), first hop first; the
+   * last one reaches this node. Each hop is one SSH connection of its own, shared in a run.
+   */
+  proxyJump?: SshHopSettings[];
+  /** The ssh_config Host alias the settings were read from, if any (for messages). */
+  configHost?: string;
   connectTimeoutMs: number;
   commandTimeoutMs: number;
   /** Parallel channels on the one connection; kept below sshd's MaxSessions (10). */
@@ -30,6 +37,17 @@ export interface SshSettings {
   acceptNewHostKeys: boolean;
   /** Run probes through `sudo -n` (for a non-root login user). */
   sudo: boolean;
+}
+
+/** One ProxyJump hop, resolved from ssh_config. */
+export interface SshHopSettings {
+  host: string;
+  port: number;
+  user: string;
+  identityFile?: string;
+  knownHosts?: string;
+  /** The alias it was named by. */
+  alias: string;
 }
 
 export interface ServiceDecl {

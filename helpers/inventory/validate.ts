@@ -34,7 +34,10 @@ export function translateErrors(errors: readonly ErrorObject[], data: unknown, s
   // A composite's own error only says "must match a schema in anyOf"; its branches say why.
   const relevant = withoutMismatchedBranches(errors);
   const kept = relevant.filter(
-    (e) => !COMPOSITE.has(e.keyword) || !relevant.some((o) => o.schemaPath.startsWith(`${e.schemaPath}/`)),
+    (e) =>
+      !COMPOSITE.has(e.keyword) ||
+      // An `if` error's reasons are under its sibling `then`/`else`, not under `if` itself.
+      !relevant.some((o) => o.schemaPath.startsWith(`${e.schemaPath}/`) || (e.keyword === "if" && /\/(then|else)\//.test(o.schemaPath) && o.schemaPath.startsWith(e.schemaPath.replace(/if$/, "")))),
   );
 
   const problems: Problem[] = [];
