@@ -1,18 +1,20 @@
-// `homelab-conformance` (bin/homelab-conformance, `npm run conformance -- ...`): the run an operator
-// starts. `--help` says everything (helpers/cli/args.ts); in short:
-//   (no target)                 the built-in fixture lab: up, every spec, outputs, down
-//   --inventory FILE            a live homelab, read-only
-//   --drift NAME / --keep-lab / --host-limits FILE / --reboot NODE --confirm-reboot NODE  as before
-//   --invariant/--family/--node filters that also limit what is gathered
-//   --list, --version, --baseline FILE, --fail-on any|new, --waivers FILE
-// Anything else (e.g. `-t EXPOSE`) is passed to vitest. Exit codes: helpers/cli/args.ts EXIT.
+// `homelab-conformance` (bin/homelab-conformance, `npm run conformance -- ...`): the command an
+// operator runs. `--help` says everything (helpers/cli/args.ts); in short:
+//   [run]                       no --inventory: the built-in fixture lab: up, every spec, outputs, down
+//     --inventory FILE          a live homelab, read-only unless --allow-writes
+//     --invariant/--family/--node filters that also limit what is gathered
+//   list | report | schedule | lab | doctor | discover   subcommands (helpers/cli/subcommands.ts)
+// The arguments are parsed strictly before anything starts: an unknown option exits 2 with the
+// nearest known one, and neither Docker nor SSH is touched. vitest's own options only after `--`.
+// Exit codes: helpers/cli/args.ts EXIT.
 import { execa } from "execa";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EXIT, HELP, parseArgs, UsageError, type CliArgs } from "../helpers/cli/args.ts";
+import { applyOptIns, isLabInventory, optInLines } from "../helpers/cli/opt-ins.ts";
+import { runSubcommand } from "../helpers/cli/subcommands.ts";
 import { applicability, checkScope, renderList, specFilesFor } from "../helpers/cli/select.ts";
-import { decideReboot, rebootLive } from "../helpers/convergence/live.ts";
 import { InventoryError, loadInventory } from "../helpers/inventory/load.ts";
 import type { Inventory } from "../helpers/inventory/types.ts";
 import { failingResults } from "../helpers/report/baseline.ts";
@@ -21,7 +23,7 @@ import { readResults, suiteVersion, RESULTS_VERSION, type ResultsFile } from "..
 import { renderTerminal } from "../helpers/report/terminal.ts";
 import { loadCatalog } from "../helpers/spec/catalog.ts";
 import type { Declared } from "../helpers/spec/registry.ts";
-import { isFiltered, scopeToEnv, type RunScope } from "../helpers/spec/scope.ts";
+import { isFiltered, SCOPE_ENV, scopeToEnv, type RunScope } from "../helpers/spec/scope.ts";
 import { loadWaivers, WaiversError } from "../helpers/waivers/load.ts";
 import { WAIVERS_ENV } from "../helpers/waivers/env.ts";
 
@@ -43,6 +45,7 @@ try {
   if (e instanceof UsageError) usage(e.message);
   throw e;
 }
+if (args.command !== "run" && args.command !== "list") process.exit(await runSubcommand(args, { root: ROOT, caller: CALLER }));
 if (args.help) {
   process.stdout.write(HELP);
   process.exit(EXIT.conformant);
@@ -55,6 +58,16 @@ if (args.version) {
 
 const scope: RunScope = { invariants: args.invariants, families: args.families, nodes: args.nodes };
 const inventoryArg = args.inventory ? userPath(args.inventory) : undefined;
+// Opt-ins from the flags only; the inherited variables are cleared before the inventory is read.
+let optIns: ReturnType<typeof applyOptIns>;
+try {
+  optIns = applyOptIns({ ...args, ...(args.hostLimits ? { hostLimits: userPath(args.hostLimits) } : {}) }, inventoryArg, ROOT);
+} catch (e) {
+  if (e instanceof UsageError) usage(e.message);
+  throw e;
+}
+// What the run passes to its judging part is set below from the arguments, never inherited.
+for (const k of [...Object.values(SCOPE_ENV), "HLC_BASELINE", WAIVERS_ENV, "HLC_TARGET", "HLC_INVENTORY"]) delete process.env[k];
 
 // Everything the operator gave is checked before anything starts or connects (exit 2).
 function readInventory(file: string): Inventory {
@@ -119,6 +132,7 @@ if (args.reboot !== undefined) {
     console.error("Refusing --reboot without --inventory: the fixture lab's reboots are the scenarios of tests/integration/reboot.test.ts.");
     process.exit(EXIT.usage);
   }
+  const { decideReboot, rebootLive } = await import("../helpers/convergence/live.ts");
   const decision = decideReboot(declaredInventory, args.reboot, args.confirmReboot);
   if (!decision.ok) {
     console.error(`Refusing to reboot: ${decision.reason}`);
@@ -160,13 +174,20 @@ if (args.reboot !== undefined) {
   rebootFailed = !r.converged;
 }
 
-const { LAB_ROOT, startLab } = await import("../fixtures/lab/lab.ts");
-const { defaultLab } = await import("../fixtures/lab/default-lab.ts");
 const { hostLimitsBeside } = await import("../fixtures/lab/run-suite.ts");
-let lab: Awaited<ReturnType<typeof startLab>> | undefined;
+let lab: Awaited<ReturnType<typeof import("../fixtures/lab/lab.ts").startLab>> | undefined;
 let inventory = inventoryArg;
 if (!inventory) {
   console.log("No --inventory given: starting the built-in fixture lab (see README, 'Default target').");
+  // Only now, with every argument checked: the lab needs the Docker engine (installed and
+  // started by scripts/setup.sh when absent) and its base image.
+  const setup = await execa("bash", [join(ROOT, "scripts", "setup.sh")], { stdio: "inherit", reject: false });
+  if (setup.exitCode !== 0) {
+    console.error(`The lab cannot start: scripts/setup.sh failed (exit ${setup.exitCode}).`);
+    process.exit(EXIT.couldNotRun);
+  }
+  const { startLab } = await import("../fixtures/lab/lab.ts");
+  const { defaultLab } = await import("../fixtures/lab/default-lab.ts");
   try {
     lab = await startLab(defaultLab(), { drifts });
   } catch (e) {
@@ -179,7 +200,28 @@ if (!inventory) {
 }
 
 // Host limits: the lab's own, or those of a lab started by hand (lab:up) whose inventory is run.
-const hostLimits = (args.hostLimits ? userPath(args.hostLimits) : undefined) ?? lab?.hostLimitsFile ?? (resolve(inventory).startsWith(LAB_ROOT + "/") ? hostLimitsBeside(inventory) : undefined);
+const hostLimits = optIns.hostLimits ?? lab?.hostLimitsFile ?? (isLabInventory(inventory, ROOT) ? hostLimitsBeside(inventory) : undefined);
+if (hostLimits) {
+  optIns.hostLimits = resolve(hostLimits);
+  process.env.HLC_HOST_LIMITS = optIns.hostLimits;
+}
+console.log(optInLines(optIns, lab || isLabInventory(inventory, ROOT) ? "lab" : "live"));
+
+// Where the outputs go: --output-dir, else the HLC_* output paths (documented fallbacks), else reports/.
+if (args.outputDir) {
+  const dir = userPath(args.outputDir);
+  mkdirSync(dir, { recursive: true });
+  Object.assign(process.env, {
+    HLC_RESULTS_JSON: join(dir, "results.json"),
+    HLC_RUN_STATS: join(dir, "run-stats.json"),
+    HLC_VITEST_JSON: join(dir, "vitest.json"),
+    HLC_ALLURE_RESULTS: join(dir, "allure-results"),
+    HLC_REPORT_OUT: join(dir, "conformance-report.html"),
+    HLC_METRICS_PROM: join(dir, "homelab_conformance.prom"),
+  });
+}
+// The HTML report is for a person: rendered with --report, or when stdout is a terminal.
+const renderHtml = args.report ?? (Boolean(process.stdout.isTTY) && process.env.HLC_REPORT !== "0");
 
 // A filtered run gives vitest only the spec files that hold a selected result.
 const files = isFiltered(scope) ? specFilesFor(applicability(catalog, loadInventory(inventory)), scope) : [];
@@ -199,7 +241,6 @@ if (isFiltered(scope) && files.length === 0) {
     env: {
       HLC_INVENTORY: resolve(inventory),
       HLC_TARGET: lab ? "lab" : "live",
-      ...(hostLimits ? { HLC_HOST_LIMITS: resolve(hostLimits) } : {}),
       ...scopeToEnv(scope),
       ...(baselineFile ? { HLC_BASELINE: baselineFile } : {}),
       ...(waiversFile ? { [WAIVERS_ENV]: waiversFile } : {}),
@@ -221,14 +262,16 @@ async function finish(vitestExit: number): Promise<number> {
     console.error(`\nThe run wrote no results (vitest exit ${vitestExit}): ${(e as Error).message}`);
     return EXIT.couldNotRun;
   }
-  const report = await execa("npx", ["tsx", "helpers/report/render.ts"], { stdio: "inherit", reject: false, env: { HLC_RESULTS_JSON: resultsFile } });
+  const report = renderHtml ? await execa("npx", ["tsx", "helpers/report/render.ts"], { stdio: "inherit", reject: false, env: { HLC_RESULTS_JSON: resultsFile } }) : undefined;
   console.log(renderTerminal(body, { tty: Boolean(process.stdout.isTTY), failOn: args.failOn, width: process.stdout.columns || 120 }));
   const html = process.env.HLC_REPORT_OUT ?? "reports/conformance-report.html";
-  console.log(`Outputs: ${[resultsFile, derived.junit, derived.summary].map((f) => f.replace(`${ROOT}/`, "")).join(", ")}${report.exitCode === 0 ? `, ${html}` : ""}`);
+  console.log(`Outputs: ${[resultsFile, derived.junit, derived.summary].map((f) => f.replace(`${ROOT}/`, "")).join(", ")}${report?.exitCode === 0 ? `, ${html}` : " (HTML report not rendered: homelab-conformance report)"}`);
   if (baseline && body.baseline === undefined) console.error("warning: --baseline was given but the run recorded no comparison");
-  const failing = failingResults(body, args.failOn).length + body.errors.length;
-  if (failing > 0 || rebootFailed) return EXIT.failures;
-  if (report.exitCode !== 0) {
+  const failing = failingResults(body, args.failOn);
+  // Only unreachable nodes' results failed: its own exit code (nothing else was found wrong).
+  if (failing.length > 0 && body.errors.length === 0 && !rebootFailed && failing.every((r) => r.kind === "unreachable")) return EXIT.unreachable;
+  if (failing.length + body.errors.length > 0 || rebootFailed) return EXIT.failures;
+  if (report && report.exitCode !== 0) {
     console.error("The HTML report could not be written (above); results.json, junit.xml and summary.md were.");
     return EXIT.couldNotRun;
   }

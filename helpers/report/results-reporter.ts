@@ -79,6 +79,8 @@ export default class ResultsReporter implements Reporter {
         hostLimits: stats?.hostLimits ?? 0,
         ...(isFiltered(scope) ? { scope } : {}),
         ...(process.env[WAIVERS_ENV] ? { waivers: process.env[WAIVERS_ENV] } : {}),
+        // scripts/conformance.ts clears the inherited variables and sets these from its flags only.
+        optIns: optInsFromEnv(),
       },
       counts: countResults(results, errors),
       nodes: (stats?.nodes ?? []).map((n) => ({ node: n.node, reachable: n.reachable, ...(n.error ? { error: n.error } : {}), gatherMs: n.gatherMs, roundTrips: n.roundTrips })),
@@ -94,6 +96,11 @@ export default class ResultsReporter implements Reporter {
     writeDerived(file, body);
     writeRunMetrics(body);
   }
+}
+
+/** The opt-ins the CLI passed (it cleared the inherited ones first: helpers/cli/opt-ins.ts). */
+export function optInsFromEnv(env: NodeJS.ProcessEnv = process.env): NonNullable<ResultsFile["run"]["optIns"]> {
+  return { allowWrites: env.HLC_ALLOW_WRITE_PROBES === "1", acceptNewHostKeys: env.HLC_ACCEPT_NEW_HOSTKEYS === "1", hostLimits: env.HLC_HOST_LIMITS || null };
 }
 
 interface Stats {

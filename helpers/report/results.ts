@@ -118,6 +118,11 @@ export interface ResultsFile {
     scope?: { invariants: string[]; families: string[]; nodes: string[] };
     /** The waivers file the run used. */
     waivers?: string;
+    /**
+     * The run's opt-ins, each from an explicit command-line flag (--allow-writes,
+     * --accept-new-hostkeys, --host-limits FILE); an inherited environment variable alone sets none.
+     */
+    optIns?: { allowWrites: boolean; acceptNewHostKeys: boolean; hostLimits: string | null };
   };
   counts: { total: number; passed: number; failed: number; skipped: number; waived: number };
   nodes: Array<{ node: string; reachable: boolean; error?: string; gatherMs?: number; roundTrips?: number }>;
