@@ -5,6 +5,7 @@
 // The units are deploy/systemd/homelab-conformance.{service,timer} with this checkout's paths and
 // the options filled in. --root DIR writes them under DIR (DIR/etc/systemd/system) and changes
 // nothing else: no user, no systemctl (what it would run is printed), so it can be tried and tested.
+import { PACKAGE_ROOT } from "../helpers/paths.ts";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
@@ -13,7 +14,7 @@ import { loadInventory } from "../helpers/inventory/load.ts";
 import { parseDuration } from "../helpers/inventory/sections/storage.ts";
 import { PROM_NAME } from "./scheduled-run.ts";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = PACKAGE_ROOT;
 const SHIPPED = join(ROOT, "deploy", "systemd");
 export const UNIT = "homelab-conformance";
 export const DEFAULT_USER = "homelab-conformance";

@@ -11,6 +11,7 @@
 // Exit 0 when the run produced its results and metrics, whatever they say (a drift pages through
 // the metrics, not through a failed unit); 2 when it could not (then the metrics age and
 // HomelabConformanceRunStale fires).
+import { PACKAGE_ROOT } from "../helpers/paths.ts";
 import { execa } from "execa";
 import { chmodSync, copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -18,7 +19,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { hostLimitsBeside } from "../fixtures/lab/run-suite.ts";
 import { staleAfterFromEnv } from "../helpers/report/metrics.ts";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = PACKAGE_ROOT;
 export const PROM_NAME = "homelab_conformance.prom";
 /** A run folder's name: the UTC start time, sortable, no colons (20261203T041502Z). */
 export const RUN_NAME = /^\d{8}T\d{6}Z(-\d+)?$/;

@@ -14,6 +14,7 @@
 //                       report's first level: new failures, failures, waived, fixed (./lead.ts)
 //   HLC_REPORT=0        do not render (e.g. a scheduled run that only keeps results.json and the
 //                       Allure results; `npm run report` renders them later)
+import { PACKAGE_ROOT } from "../paths.ts";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -27,7 +28,7 @@ import { makeOffline } from "./offline.ts";
 import { readResults } from "./results.ts";
 import { envMark, recordPhases } from "./phases.ts";
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const REPO_ROOT = PACKAGE_ROOT;
 export const DEFAULT_RESULTS_DIR = join(REPO_ROOT, "reports", "allure-results");
 export const DEFAULT_OUT_FILE = join(REPO_ROOT, "reports", "conformance-report.html");
 export const ALLURE_CONFIG = join(REPO_ROOT, "allurerc.mjs");

@@ -1,6 +1,7 @@
 // reports/results.json: one conformance run, machine-readable and versioned (schema below,
 // documented in docs/RESULTS.md). Every other output of a run (JUnit XML, summary.md, Prometheus
 // metrics, a before/after comparison) is derived from this one file, so they always agree.
+import { PACKAGE_ROOT } from "../paths.ts";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -137,7 +138,7 @@ export interface ResultsFile {
 
 export const resultKey = (r: { id: string; node: string | null }): string => `${r.id} ${r.node ?? "(no node)"}`;
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const ROOT = PACKAGE_ROOT;
 
 export function suiteVersion(): { name: string; version: string } {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { name: string; version: string };

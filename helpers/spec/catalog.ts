@@ -3,16 +3,17 @@
 import { readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { CODE_EXT, codePath } from "../paths.ts";
 import { declared, registryMode, type Declared } from "./registry.ts";
 
 function specFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? specFiles(join(dir, e.name)) : e.name.endsWith(".spec.ts") ? [join(dir, e.name)] : [],
+    e.isDirectory() ? specFiles(join(dir, e.name)) : e.name.endsWith(`.spec${CODE_EXT}`) ? [join(dir, e.name)] : [],
   );
 }
 
 /** Import every spec file (outside vitest they only declare) and return the invariants, by ID. */
-export async function loadCatalog(specsDir = resolve("specs")): Promise<Declared[]> {
+export async function loadCatalog(specsDir = codePath("specs")): Promise<Declared[]> {
   registryMode.catalogOnly = true;
   for (const file of specFiles(specsDir).sort()) await import(pathToFileURL(file).href);
   return [...declared].sort((a, b) => a.meta.id.localeCompare(b.meta.id));
