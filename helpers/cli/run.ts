@@ -24,6 +24,14 @@ import { WAIVERS_ENV } from "../waivers/env.ts";
 export async function run(args: CliArgs, where: { root: string; caller: string }): Promise<number> {
   const ROOT = where.root;
   const CALLER = where.caller;
+  // --format: stdout carries the chosen output alone; everything a person reads goes to stderr.
+  const stdoutIsData = args.format !== undefined;
+  if (stdoutIsData) console.log = console.error;
+  // --quiet: no gather progress, no table: the failures with their fixes and the verdict.
+  if (args.quiet || stdoutIsData) process.env.HLC_PROGRESS = "0";
+  const say = (line: string) => {
+    if (!args.quiet) console.log(line);
+  };
   const userPath = (p: string) => (isAbsolute(p) ? p : resolve(CALLER, p));
   function usage(message: string): never {
     console.error(`homelab-conformance: ${message}\n(--help for usage)`);
@@ -154,7 +162,7 @@ export async function run(args: CliArgs, where: { root: string; caller: string }
     console.log("No --inventory given: starting the built-in fixture lab (see README, 'Default target').");
     // Only now, with every argument checked: the lab needs the Docker engine (installed and
     // started by scripts/setup.sh when absent) and its base image.
-    const setup = await execa("bash", [join(ROOT, "scripts", "setup.sh")], { stdio: "inherit", reject: false });
+    const setup = await execa("bash", [join(ROOT, "scripts", "setup.sh")], { stdio: ["ignore", stdoutIsData ? 2 : "inherit", "inherit"], reject: false });
     if (setup.exitCode !== 0) {
       console.error(`The lab cannot start: scripts/setup.sh failed (exit ${setup.exitCode}).`);
       process.exit(EXIT.couldNotRun);
@@ -243,9 +251,14 @@ export async function run(args: CliArgs, where: { root: string; caller: string }
       return EXIT.couldNotRun;
     }
     const report = renderHtml ? { exitCode: await (await import("../report/render.ts")).reportMain([]) } : undefined;
-    console.log(renderTerminal(body, { tty: Boolean(process.stdout.isTTY), failOn: args.failOn, width: process.stdout.columns || 120 }));
+    const tty = Boolean((stdoutIsData ? process.stderr : process.stdout).isTTY);
+    console.log(renderTerminal(body, { tty, failOn: args.failOn, width: (stdoutIsData ? process.stderr : process.stdout).columns || 120, quiet: args.quiet }));
+    if (args.format) {
+      const file = { json: resultsFile, junit: derived.junit, markdown: derived.summary }[args.format];
+      process.stdout.write(readFileSync(file, "utf8"));
+    }
     const html = process.env.HLC_REPORT_OUT ?? "reports/conformance-report.html";
-    console.log(`Outputs: ${[resultsFile, derived.junit, derived.summary].map((f) => f.replace(`${ROOT}/`, "")).join(", ")}${report?.exitCode === 0 ? `, ${html}` : " (HTML report not rendered: homelab-conformance report)"}`);
+    say(`Outputs: ${[resultsFile, derived.junit, derived.summary].map((f) => f.replace(`${ROOT}/`, "")).join(", ")}${report?.exitCode === 0 ? `, ${html}` : " (HTML report not rendered: homelab-conformance report)"}`);
     if (baseline && body.baseline === undefined) console.error("warning: --baseline was given but the run recorded no comparison");
     const failing = failingResults(body, args.failOn);
     // Only unreachable nodes' results failed: its own exit code (nothing else was found wrong).

@@ -5,6 +5,7 @@
 // The same body then becomes the run's Prometheus metrics (helpers/report/metrics.ts;
 // HLC_METRICS_PROM, default reports/homelab_conformance.prom).
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { dirname, relative } from "node:path";
 import type { Reporter, SerializedError, TestModule } from "vitest/node";
 import type { ResultMeta } from "../spec/invariant.ts";
@@ -75,6 +76,7 @@ export default class ResultsReporter implements Reporter {
         durationMs: finished.getTime() - new Date(stats?.startedAt ?? this.started).getTime(),
         inventory: process.env.HLC_INVENTORY ?? null,
         target: process.env.HLC_TARGET === "lab" ? "lab" : "live",
+        runner: hostname(),
         // The gather phase read the limits file and counted it in run-stats.json.
         hostLimits: stats?.hostLimits ?? 0,
         ...(isFiltered(scope) ? { scope } : {}),

@@ -33,6 +33,8 @@ export interface ResultFinding {
   subject: string;
   expected: string;
   actual: string;
+  /** The remediation: the line to paste or follow (the invariant's meta.fix). */
+  fix?: string;
 }
 
 /** Which (invariant, node) a result is about: shared by results.json and each test's meta. */
@@ -113,6 +115,8 @@ export interface ResultsFile {
     durationMs: number;
     inventory: string | null;
     target: "lab" | "live";
+    /** The machine that ran the suite (its hostname): junit.xml's hostname. */
+    runner?: string;
     /** How many host limits the run applied (a lab on a machine short of something). */
     hostLimits: number;
     /** The run's filter (--invariant, --family, --node); absent: everything was run. */
