@@ -19,6 +19,16 @@ export async function loadCatalog(specsDir = codePath("specs")): Promise<Declare
   return [...declared].sort((a, b) => a.meta.id.localeCompare(b.meta.id));
 }
 
+/** The fix as the document shows it: applied to a placeholder finding on a placeholder node. */
+export function fixTemplate(meta: Declared["meta"]): string {
+  const f = { subject: "<subject>", expected: "<expected>", actual: "<actual>" };
+  try {
+    return meta.fix!(f, { name: "<node>" } as Parameters<NonNullable<Declared["meta"]["fix"]>>[1]);
+  } catch {
+    return "(depends on the finding)";
+  }
+}
+
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 export function renderCatalog(items: Declared[]): string {
@@ -34,8 +44,9 @@ export function renderCatalog(items: Declared[]): string {
   ];
   for (const { meta, def } of items) {
     const runs = def.probes.map((p) => `\`${cell(p.command)}\``).join("<br>") || "(facts from other nodes)";
+    const fix = meta.fix ? `<br>**Fix:** ${cell(fixTemplate(meta))}` : "";
     const playbook = meta.playbook ? `<br>On failure: playbook ${cell(meta.playbook)}, its diagnostics gathered on the node and attached` : "";
-    lines.push(`| ${meta.id} | ${meta.section} | **${cell(meta.title)}** — ${cell(meta.must)}${playbook} | ${meta.severity} | ${meta.mutates ? "yes (opt-in on live nodes)" : "no"} | ${runs} |`);
+    lines.push(`| ${meta.id} | ${meta.section} | **${cell(meta.title)}** — ${cell(meta.must)}${fix}${playbook} | ${meta.severity} | ${meta.mutates ? "yes (opt-in on live nodes)" : "no"} | ${runs} |`);
   }
   lines.push("", "## By spec file", "");
   for (const { meta, file } of items) lines.push(`- ${meta.id}: \`${relative(process.cwd(), resolve(file))}\``);
