@@ -31,6 +31,8 @@ export interface ScheduledOptions {
   keep: number;
   staleAfter?: string;
   hostLimits?: string;
+  /** Render the HTML report too (--report): off by default, no one reads it at 04:00. */
+  report?: boolean;
   vitestArgs: string[];
 }
 
@@ -61,6 +63,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     else if (a === "--keep") keep = value();
     else if (a === "--stale-after") o.staleAfter = value();
     else if (a === "--host-limits") o.hostLimits = value();
+    else if (a === "--report") o.report = true;
     else if (a === "--") o.vitestArgs.push(...argv.slice(i + 1)), (i = argv.length);
     else throw new Error(`unknown option ${a} (see the head of scripts/scheduled-run.ts)`);
   }
@@ -125,7 +128,11 @@ export async function scheduledRun(o: ScheduledOptions, log: (line: string) => v
   log(`conformance run ${name}: inventory ${inventory}, outputs in ${run}`);
   const output = createWriteStream(join(run, "output.log"));
   const suite = await runWithLog(env, o.vitestArgs, output);
-  const report = await execa(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "helpers/report/render.ts")], { cwd: ROOT, env, reject: false, all: true });
+  // The HTML report is for a person: `homelab-conformance report --results <run>/allure-results`
+  // renders it when one wants it; a scheduled run renders it only with --report.
+  const report = o.report
+    ? await execa(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "helpers/report/render.ts")], { cwd: ROOT, env, reject: false, all: true })
+    : { exitCode: 0, all: `report: not rendered (a scheduled run; homelab-conformance report --results ${join(run, "allure-results")} --out ${join(run, "conformance-report.html")})\n` };
   output.write(report.all ?? "");
   output.end();
 

@@ -197,7 +197,6 @@ export async function run(args: CliArgs, where: { root: string; caller: string }
     Object.assign(process.env, {
       HLC_RESULTS_JSON: join(dir, "results.json"),
       HLC_RUN_STATS: join(dir, "run-stats.json"),
-      HLC_VITEST_JSON: join(dir, "vitest.json"),
       HLC_ALLURE_RESULTS: join(dir, "allure-results"),
       HLC_REPORT_OUT: join(dir, "conformance-report.html"),
       HLC_METRICS_PROM: join(dir, "homelab_conformance.prom"),

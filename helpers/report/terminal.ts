@@ -103,6 +103,11 @@ export function verdictLine(body: ResultsFile, failOn: "any" | "new", c: Paint =
   const k = body.counts;
   const counts = `${k.passed} passed, ${k.failed} failed, ${k.waived ?? 0} waived, ${k.skipped} skipped of ${k.total}`;
   if (k.failed === 0) return c.green(c.bold(`CONFORMANT: ${counts}`));
+  // Only unreachable nodes failed: nothing was found wrong, and their checks were not judged.
+  const down = body.nodes.filter((n) => !n.reachable).length;
+  if (down && body.errors.length === 0 && body.results.every((r) => r.status !== "failed" || r.kind === "unreachable")) {
+    return c.red(c.bold(`NOT JUDGED: ${down} node(s) unreachable, nothing else failed; ${counts}`));
+  }
   if (failOn === "new" && body.baseline) {
     const fresh = new Set(body.baseline.newFailures);
     const n = body.results.filter((r) => r.status === "failed" && fresh.has(resultKey(r))).length + body.errors.length;

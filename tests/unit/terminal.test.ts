@@ -41,4 +41,11 @@ describe("the terminal answer", () => {
     expect(quiet).toContain("fix: " + FIX);
     expect(quiet).toMatch(/NOT CONFORMANT/);
   });
+
+  it("only unreachable nodes failed: the verdict says not judged, not a list of failures", () => {
+    const b = body();
+    b.results = b.results.filter((r) => r.kind === "unreachable" || r.status === "passed");
+    b.counts = { total: 3, passed: 1, failed: 2, skipped: 0, waived: 0 };
+    expect(renderTerminal(b, { tty: false })).toMatch(/NOT JUDGED: 1 node\(s\) unreachable, nothing else failed/);
+  });
 });
