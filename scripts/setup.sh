@@ -25,7 +25,7 @@ fi
 # than a source file (tsc is incremental).
 if [ ! -f dist/.tsbuildinfo ] || [ -n "$(find helpers specs scripts fixtures/lab bench tsconfig.json tsconfig.build.json -newer dist/.tsbuildinfo -name '*.ts' -o -newer dist/.tsbuildinfo -name '*.json' 2>/dev/null | head -1)" ]; then
   say "compiling the suite to dist/ (npm run build)"
-  npx tsc -p tsconfig.build.json
+  npm run --silent build
 fi
 
 command -v ssh-keygen >/dev/null || { say "installing openssh-client"; apt_install openssh-client; }
