@@ -7,15 +7,14 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EXIT, UsageError, type CliArgs } from "./args.ts";
 import { applyOptIns, isLabInventory, optInLines } from "./opt-ins.ts";
-import { applicability, checkScope, renderList, specFilesFor } from "./select.ts";
+import { applicability, checkScope, renderList, selectsAnything } from "./select.ts";
 import { InventoryError, loadInventory } from "../inventory/load.ts";
 import type { Inventory } from "../inventory/types.ts";
 import { failingResults } from "../report/baseline.ts";
 import { derivedPaths } from "../report/derived.ts";
 import { readResults, suiteVersion, RESULTS_VERSION, type ResultsFile } from "../report/results.ts";
 import { renderTerminal } from "../report/terminal.ts";
-import { loadCatalog } from "../spec/catalog.ts";
-import type { Declared } from "../spec/registry.ts";
+import { loadCatalog, type Declared } from "../spec/catalog.ts";
 import { isFiltered, SCOPE_ENV, scopeToEnv, type RunScope } from "../spec/scope.ts";
 import { loadWaivers, WaiversError } from "../waivers/load.ts";
 import { WAIVERS_ENV } from "../waivers/env.ts";
@@ -205,15 +204,15 @@ export async function run(args: CliArgs, where: { root: string; caller: string }
   // The HTML report is for a person: rendered with --report, or when stdout is a terminal.
   const renderHtml = args.report ?? (Boolean(process.stdout.isTTY) && process.env.HLC_REPORT !== "0");
 
-  // A filtered run gives vitest only the spec files that hold a selected result.
-  const files = isFiltered(scope) ? specFilesFor(applicability(catalog, loadInventory(inventory)), scope) : [];
+  // A filter that selects no result is the operator's mistake, said before anything runs.
+  const empty = isFiltered(scope) && !selectsAnything(applicability(catalog, loadInventory(inventory)), scope);
   const resultsFile = resolve(process.env.HLC_RESULTS_JSON ?? "reports/results.json");
   const derived = derivedPaths(resultsFile);
   for (const f of [resultsFile, derived.junit, derived.summary]) rmSync(f, { force: true });
   rmSync(process.env.HLC_ALLURE_RESULTS ?? "reports/allure-results", { recursive: true, force: true });
 
   let code: number;
-  if (isFiltered(scope) && files.length === 0) {
+  if (empty) {
     console.error(`Nothing to run: no selected invariant applies to the selected nodes (${scope.nodes.join(", ")}). --list shows where each applies.`);
     code = EXIT.usage;
   } else {
@@ -229,7 +228,7 @@ export async function run(args: CliArgs, where: { root: string; caller: string }
     let crashed: string | undefined;
     try {
       const { judge } = await import("./judge.ts");
-      await judge({ files, vitestArgs: args.vitest });
+      await judge({ files: [], vitestArgs: args.vitest });
     } catch (e) {
       crashed = (e as Error).stack ?? String(e);
     }

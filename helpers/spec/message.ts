@@ -4,14 +4,8 @@ import type { DiagnosticRecord, DiagnosticRequest } from "../facts/types.ts";
 import type { NodeDecl } from "../inventory/types.ts";
 import type { InvariantMeta } from "./meta.ts";
 
-export interface Finding {
-  /** What is wrong, e.g. "prometheus tcp/9090" or "share media, identity jellyfin". */
-  subject: string;
-  expected: string;
-  actual: string;
-  /** What to do about it (the invariant's meta.fix), filled in after the check judged. */
-  fix?: string;
-}
+import type { Finding } from "../results/model.ts";
+export type { Finding } from "../results/model.ts";
 
 /** Each finding with its remediation from the invariant's meta.fix (a fix that throws or is empty adds none). */
 export function withFixes(meta: InvariantMeta, node: NodeDecl, findings: Finding[]): Finding[] {

@@ -1,11 +1,11 @@
 // §4.4 "credentials files", §5.3 least privilege: an SMB password on a consumer is readable by
 // root only, and the file logs in as the identity the document assigns to the mount.
-import { exampleNetworkMounts } from "../../helpers/facts/planners/mounts.ts";
 import { mountDefinition, type CredentialsFile } from "../../helpers/probes/network-mounts.ts";
+import { networkMountsProbe } from "../../helpers/probes/network-mounts.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
-invariant(
+export default invariant(
   {
     id: "SHARE-005",
     title: "SMB credentials files are root-only and name the declared identity",
@@ -17,9 +17,9 @@ invariant(
   },
   {
     appliesTo: (node) => (node.mounts?.length ?? 0) > 0,
-    probes: [exampleNetworkMounts],
-    check({ node, fact }) {
-      const nm = fact(exampleNetworkMounts);
+    reads: (node) => ({ networkMounts: networkMountsProbe(node.mounts!) }),
+    check({ node, facts }) {
+      const nm = facts.networkMounts;
       const findings: Finding[] = [];
       for (const m of node.mounts!) {
         // The file the mount really uses: the one its definition names (fstab line or unit).

@@ -10,18 +10,22 @@
 import { existsSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readFact } from "../../helpers/facts/gather.ts";
-import { probePlan } from "../../helpers/facts/plan.ts";
 import type { NodeFacts, RunFacts } from "../../helpers/facts/types.ts";
-import type { Inventory, NodeDecl } from "../../helpers/inventory/types.ts";
-import { loadCatalog } from "../../helpers/spec/catalog.ts";
-import { evaluate } from "../../helpers/spec/evaluate.ts";
+import type { Inventory } from "../../helpers/inventory/types.ts";
+import { loadCatalog, type Declared } from "../../helpers/spec/catalog.ts";
+import { DEFAULT_OPTIONS, evaluate, type World } from "../../helpers/spec/evaluate.ts";
+import { probesOf, type Scene } from "../../helpers/spec/invariant.ts";
+import { writeSwitch } from "../../helpers/run/options.ts";
 import type { HostLimit } from "../../helpers/spec/limits.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
-import type { Declared } from "../../helpers/spec/registry.ts";
-import { setRunContext } from "../../helpers/spec/run-context.ts";
 
 const run = JSON.parse(readFileSync(new URL("../../fixtures/captured/lab-run/run.json", import.meta.url), "utf8")) as { inventory: Inventory; facts: RunFacts; limits: HostLimit[] };
 const DRIFTED = new URL("../../fixtures/captured/drifted-findings.json", import.meta.url);
+
+// The lab run was judged as the lab is: write probes on.
+const options = { ...DEFAULT_OPTIONS, target: "lab" as const, writes: writeSwitch("lab", undefined) };
+const scene: Scene = { inventory: run.inventory, options };
+const world = (facts: RunFacts): World => ({ inventory: run.inventory, nodes: facts.nodes, options });
 
 let catalog: Declared[] = [];
 beforeAll(async () => {
@@ -58,7 +62,7 @@ describe("every finding carries its fix", () => {
     const seen = new Map<string, number>();
     const empty: string[] = [];
     for (const node of run.inventory.nodes.filter((n) => run.facts.nodes[n.name]?.reachable)) {
-      const plan = new Map(probePlan(node as NodeDecl, run.inventory).map((p) => [p.name, p]));
+      const plan = new Map(catalog.filter((d) => d.def.appliesTo(node, scene)).flatMap((d) => probesOf(d.def.reads(node, scene))).map((p) => [p.name, p]));
       for (const [name, rec] of Object.entries(run.facts.nodes[node.name]!.facts)) {
         const probe = plan.get(name);
         if (!probe) continue;
@@ -68,9 +72,8 @@ describe("every finding carries its fix", () => {
         ]) {
           const n = run.facts.nodes[node.name]!;
           const facts: RunFacts = { ...run.facts, nodes: { ...run.facts.nodes, [node.name]: { ...n, facts: { ...n.facts, [name]: readFact(probe, out) } } as NodeFacts } };
-          setRunContext({ inventory: run.inventory, facts, target: "lab", limits: run.limits });
-          for (const { meta, def } of catalog.filter(({ def }) => def.appliesTo(node) && def.probes.some((p) => p.name === name))) {
-            const v = evaluate(meta, def, node, facts.nodes[node.name], run.limits);
+          for (const { meta, def } of catalog.filter(({ def }) => def.appliesTo(node, scene) && probesOf(def.reads(node, scene)).some((p) => p.name === name))) {
+            const v = evaluate(meta, def, node, facts.nodes[node.name], run.limits, world(facts));
             if (v.status !== "failed") continue;
             for (const f of v.findings) {
               seen.set(meta.id, (seen.get(meta.id) ?? 0) + 1);
@@ -81,7 +84,6 @@ describe("every finding carries its fix", () => {
         }
       }
     }
-    setRunContext(undefined);
     console.log(`fixes checked on ${[...seen.values()].reduce((a, b) => a + b, 0)} findings of ${seen.size} invariants: ${[...seen.keys()].sort().join(", ")}`);
     expect(seen.size).toBeGreaterThanOrEqual(10);
     expect(empty).toEqual([]);
