@@ -9,7 +9,10 @@ import { describe, expect, it } from "vitest";
 import { parseArgs, UsageError } from "../../helpers/cli/args.ts";
 import { applyOptIns } from "../../helpers/cli/opt-ins.ts";
 
-const cli = (args: string[]) => execa("npx", ["tsx", "scripts/conformance.ts", ...args], { reject: false, all: true });
+// node with tsx's loader: no npm/npx process in between (each costs seconds on a loaded machine).
+const cli = (args: string[]) => execa(process.execPath, ["--import", "tsx", "scripts/conformance.ts", ...args], { reject: false, all: true });
+// Several child processes per test: a bound on a loaded 2-core machine, not a speed claim.
+const SPAWNS = 240_000;
 
 describe("homelab-conformance CLI", () => {
   it("--help lists the options and the exit codes; --version the suite's", async () => {
@@ -18,7 +21,7 @@ describe("homelab-conformance CLI", () => {
     for (const s of ["--inventory FILE", "--invariant ID", "--family F", "--node N", "--list", "--baseline FILE", "--fail-on any|new", "--waivers FILE", "--allow-writes", "--accept-new-hostkeys", "--host-limits FILE", "--quiet", "--format json|junit|markdown", "--output-dir DIR", "Exit codes:", "3  could not run", "4  a node was unreachable"]) expect(h.stdout).toContain(s);
     const v = await cli(["--version"]);
     expect(v.stdout).toMatch(/^homelab-conformance \d+\.\d+\.\d+ \(results.json version 1, node v20/);
-  });
+  }, SPAWNS);
 
   it("--list: every invariant with ID, section, title and the nodes it applies to, connecting to nothing", async () => {
     const r = await cli(["--list", "--inventory", "inventory/example.yaml"]);
@@ -27,7 +30,7 @@ describe("homelab-conformance CLI", () => {
     expect(r.stdout).toMatch(new RegExp(`^${count} invariants; nodes from .*inventory/example.yaml`));
     expect(r.stdout).toMatch(/EXPOSE-001 +§1, §5.1 +exposure +Internal services bind to loopback only\n +applies to: [a-z0-9, ]*lxc200/);
     expect(r.stdout).toMatch(/MON-001 .*\n +applies to: lxc200\n/);
-  });
+  }, SPAWNS);
 
   it("bad arguments and a bad waivers file: exit 2, with the reason and positions, nothing run", async () => {
     const a = await cli(["--inventory", "inventory/example.yaml", "--node", "vm10"]);
@@ -41,7 +44,7 @@ describe("homelab-conformance CLI", () => {
     const b = await cli(["--inventory", "inventory/example.yaml", "--baseline", join(dir, "w.yaml")]);
     expect(b.exitCode).toBe(2);
     expect(b.stderr).toContain("--baseline: ");
-  });
+  }, SPAWNS);
 });
 
 describe("a strict command line", () => {
@@ -66,7 +69,7 @@ describe("a strict command line", () => {
     expect(r.stderr).toContain("unknown option --inventry (did you mean --inventory?)");
     expect(existsSync(marker) ? readFileSync(marker, "utf8") : "").toBe("");
     expect(r.stdout).toBe("");
-  });
+  }, SPAWNS);
 
   it("unknown options, subcommands and stray words are refused; vitest's options only after --", () => {
     expect(() => parseArgs(["-t", "EXPOSE"], {})).toThrow(/unknown option -t/);
@@ -109,5 +112,5 @@ describe("a strict command line", () => {
     const t = await cli(["--inventory", "inventory/example.yaml", "--host-limits", "x.json"]);
     expect(t.exitCode).toBe(2);
     expect(t.stderr).toContain("--host-limits is refused for a live inventory");
-  });
+  }, SPAWNS);
 });
