@@ -45,6 +45,13 @@ export default async function setup(project: TestProject): Promise<void> {
       reachable: n.reachable,
       roundTrips: n.roundTrips,
       gatherMs: Math.round(n.gatherMs),
+      // Each probe's own time on the node (its batch frame), slowest first: where the gather goes.
+      probesMs: Object.fromEntries(
+        Object.entries(n.facts)
+          .filter(([, f]) => f.nodeMs !== undefined)
+          .sort((a, b) => b[1].nodeMs! - a[1].nodeMs!)
+          .map(([name, f]) => [name, f.nodeMs!]),
+      ),
       ...(n.error ? { error: n.error.message } : {}),
       ...(n.diagnostics
         ? {

@@ -8,6 +8,8 @@ export interface ProbeOutput {
   code: number | null;
   /** Streams the batch cut at its output cap (helpers/facts/batch.ts): the fact is then unreadable. */
   truncated?: Array<"stdout" | "stderr">;
+  /** The command's own wall time on the node, from the batch's frame (helpers/facts/batch.ts). */
+  nodeMs?: number;
 }
 
 export interface Probe<T> {

@@ -5,6 +5,7 @@
 // The same body then becomes the run's Prometheus metrics (helpers/report/metrics.ts;
 // HLC_METRICS_PROM, default reports/homelab_conformance.prom).
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { dirname, relative } from "node:path";
 import type { Reporter, SerializedError, TestModule } from "vitest/node";
 import type { JudgedResult } from "../results/model.ts";
@@ -57,10 +58,13 @@ export default class ResultsReporter implements Reporter {
         durationMs: finished.getTime() - new Date(stats?.startedAt ?? this.started).getTime(),
         inventory: process.env.HLC_INVENTORY ?? null,
         target: process.env.HLC_TARGET === "lab" ? "lab" : "live",
+        runner: hostname(),
         // The gather phase read the limits file and counted it in run-stats.json.
         hostLimits: stats?.hostLimits ?? 0,
         ...(isFiltered(scope) ? { scope } : {}),
         ...(process.env[WAIVERS_ENV] ? { waivers: process.env[WAIVERS_ENV] } : {}),
+        // scripts/conformance.ts clears the inherited variables and sets these from its flags only.
+        optIns: optInsFromEnv(),
       },
       counts: countResults(results, errors),
       nodes: (stats?.nodes ?? []).map((n) => ({ node: n.node, reachable: n.reachable, ...(n.error ? { error: n.error } : {}), gatherMs: n.gatherMs, roundTrips: n.roundTrips })),
@@ -76,6 +80,11 @@ export default class ResultsReporter implements Reporter {
     writeDerived(file, body);
     writeRunMetrics(body);
   }
+}
+
+/** The opt-ins the CLI passed (it cleared the inherited ones first: helpers/cli/opt-ins.ts). */
+export function optInsFromEnv(env: NodeJS.ProcessEnv = process.env): NonNullable<ResultsFile["run"]["optIns"]> {
+  return { allowWrites: env.HLC_ALLOW_WRITE_PROBES === "1", acceptNewHostKeys: env.HLC_ACCEPT_NEW_HOSTKEYS === "1", hostLimits: env.HLC_HOST_LIMITS || null };
 }
 
 interface Stats {

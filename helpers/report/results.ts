@@ -1,6 +1,7 @@
 // reports/results.json: one conformance run, machine-readable and versioned (schema below,
 // documented in docs/RESULTS.md). Every other output of a run (JUnit XML, summary.md, Prometheus
 // metrics, a before/after comparison) is derived from this one file, so they always agree.
+import { PACKAGE_ROOT } from "../paths.ts";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,12 +41,19 @@ export interface ResultsFile {
     durationMs: number;
     inventory: string | null;
     target: "lab" | "live";
+    /** The machine that ran the suite (its hostname): junit.xml's hostname. */
+    runner?: string;
     /** How many host limits the run applied (a lab on a machine short of something). */
     hostLimits: number;
     /** The run's filter (--invariant, --family, --node); absent: everything was run. */
     scope?: { invariants: string[]; families: string[]; nodes: string[] };
     /** The waivers file the run used. */
     waivers?: string;
+    /**
+     * The run's opt-ins, each from an explicit command-line flag (--allow-writes,
+     * --accept-new-hostkeys, --host-limits FILE); an inherited environment variable alone sets none.
+     */
+    optIns?: { allowWrites: boolean; acceptNewHostKeys: boolean; hostLimits: string | null };
   };
   counts: { total: number; passed: number; failed: number; skipped: number; waived: number };
   nodes: Array<{ node: string; reachable: boolean; error?: string; gatherMs?: number; roundTrips?: number }>;
@@ -59,7 +67,7 @@ export interface ResultsFile {
 }
 
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const ROOT = PACKAGE_ROOT;
 
 export function suiteVersion(): { name: string; version: string } {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { name: string; version: string };

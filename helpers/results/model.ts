@@ -7,6 +7,8 @@ export interface Finding {
   subject: string;
   expected: string;
   actual: string;
+  /** The remediation: the line to paste or follow (the invariant's meta.fix), filled in after the check judged. */
+  fix?: string;
 }
 
 /** A finding as results.json stores it. */

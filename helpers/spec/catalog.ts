@@ -38,6 +38,16 @@ export async function loadCatalog(specsDir = SPECS_DIR): Promise<Declared[]> {
   return items.sort((a, b) => a.meta.id.localeCompare(b.meta.id));
 }
 
+/** The fix as the document shows it: applied to a placeholder finding on a placeholder node. */
+export function fixTemplate(meta: Declared["meta"]): string {
+  const f = { subject: "<subject>", expected: "<expected>", actual: "<actual>" };
+  try {
+    return meta.fix!(f, { name: "<node>" } as Parameters<NonNullable<Declared["meta"]["fix"]>>[1]);
+  } catch {
+    return "(depends on the finding)";
+  }
+}
+
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 /** What an invariant runs on the nodes of `example` it applies to, each probe once. */
@@ -71,9 +81,10 @@ export function renderCatalog(items: Declared[], example: Inventory): string {
   ];
   for (const d of items) {
     const { meta } = d;
+    const fix = meta.fix ? `<br>**Fix:** ${cell(fixTemplate(meta))}` : "";
     const runs = commandsOn(d, example).map((c) => `\`${cell(c)}\``).join("<br>") || "(no node of the example declares it)";
     const playbook = meta.playbook ? `<br>On failure: playbook ${cell(meta.playbook)}, its diagnostics gathered on the node and attached` : "";
-    lines.push(`| ${meta.id} | ${meta.section} | **${cell(meta.title)}** — ${cell(meta.must)}${playbook} | ${meta.severity} | ${meta.mutates ? "yes (opt-in on live nodes)" : "no"} | ${runs} |`);
+    lines.push(`| ${meta.id} | ${meta.section} | **${cell(meta.title)}** — ${cell(meta.must)}${fix}${playbook} | ${meta.severity} | ${meta.mutates ? "yes (opt-in on live nodes)" : "no"} | ${runs} |`);
   }
   lines.push("", "## By spec file", "");
   for (const { meta, file } of items) lines.push(`- ${meta.id}: \`${relative(resolve(SPECS_DIR, ".."), resolve(file))}\``);

@@ -5,7 +5,7 @@ import type { Inventory, NodeDecl } from "../inventory/types.ts";
 import type { Probe } from "../probes/types.ts";
 import type { Finding } from "../results/model.ts";
 import { notHostable, partitionFindings, type HostLimit } from "./limits.ts";
-import { formatFailure, formatPlaybook, formatUnreachable } from "./message.ts";
+import { formatFailure, formatPlaybook, formatUnreachable, withFixes } from "./message.ts";
 import { LEFT_OUT } from "./scope.ts";
 import type { InvariantMeta } from "./meta.ts";
 import type { CheckContext, InvariantDef, PeerFact, Reads, RunOptions, Scene } from "./invariant.ts";
@@ -96,7 +96,8 @@ export function evaluate(meta: InvariantMeta, def: InvariantDef, node: NodeDecl,
   if (checked) {
     // A finding that only says a left-out node is missing is not a finding about this node.
     const mentionsLeftOut = (f: Finding) => `${f.subject} ${f.expected} ${f.actual}`.includes(LEFT_OUT);
-    const { judged: findings, excused } = partitionFindings(checked.filter((f) => !mentionsLeftOut(f)), limits, meta.id, node.name);
+    const { judged: unfixed, excused } = partitionFindings(checked.filter((f) => !mentionsLeftOut(f)), limits, meta.id, node.name);
+    const findings = withFixes(meta, node, unfixed);
     if (findings.length === 0 && notJudged) {
       return { status: "skipped", reason: "left-out", message: `${meta.id} [${node.name}] ${notJudged}; everything else it judged on ${node.name} conforms (run without the filter to judge it in full)`, excused: excused.map((e) => e.finding), evidence };
     }

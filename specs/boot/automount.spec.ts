@@ -13,6 +13,7 @@ export default invariant(
     id: "BOOT-004",
     title: "Network mounts are systemd automounts that never block the boot",
     must: "Every network mount of a consumer MUST be a systemd automount: its /etc/fstab line MUST carry `x-systemd.automount`, `_netdev`, `nofail` and an `x-systemd.mount-timeout` no longer than declared — or, defined by explicit unit files instead, an `.automount` unit file MUST arm a `.mount` unit that no target pulls in, ordered after the network (`_netdev`, a network file system type or `After=network-online.target`), with a `TimeoutSec=` no longer than declared — and its `.automount` unit MUST be active.",
+    fix: (f, node) => /options|x-systemd|nofail|_netdev|timeout/.test(`${f.subject} ${f.expected}`) && !/\.automount$/.test(f.subject) ? `on ${node.name}, in /etc/fstab give the ${path(f)} line the options x-systemd.automount,_netdev,nofail,x-systemd.mount-timeout=<declared seconds>s (wanted: ${f.expected}); then: systemctl daemon-reload && systemctl restart remote-fs.target` : `on ${node.name}: systemctl daemon-reload && systemctl enable --now ${unitOf(f) ?? `$(systemd-escape -p --suffix=automount ${path(f)})`} (wanted: ${f.expected})`,
     section: "§3.2, §3.3",
     family: "boot",
     severity: "critical",
@@ -75,3 +76,7 @@ export default invariant(
     },
   },
 );
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const path = (f: Finding): string => /\/[^\s,;:()]+/.exec(f.subject)?.[0] ?? "<mount point>";
+const unitOf = (f: Finding): string | undefined => /\S+\.(?:automount|mount)\b/.exec(f.subject)?.[0];

@@ -8,6 +8,7 @@ export default invariant(
     id: "BOOT-006",
     title: "No failed systemd units",
     must: "A node MUST have no unit in the failed state (`systemctl --failed` is empty): a failed mount, automount or service is a step the reboot did not converge on.",
+    fix: (f, node) => `on ${node.name}: journalctl -b -u ${f.subject} -n 50 shows why ${f.subject} failed; fix that cause, then: systemctl reset-failed ${f.subject} && systemctl restart ${f.subject}`,
     section: "§3.3, §4.4",
     family: "boot",
     severity: "critical",

@@ -9,6 +9,7 @@ export default invariant(
     id: "BOOT-001",
     title: "Every guest starts on boot",
     must: "Every guest declared on a Proxmox host (a node with a `proxmox` section, or an entry of the host's `proxmox.guests`) MUST have `onboot: 1` in its config, so that after a reboot of the host the homelab comes back without anyone starting a guest by hand.",
+    fix: (f) => `on the Proxmox host: ${/\bVM\b|qemu/i.test(f.subject) ? "qm" : "pct"} set ${guestId(f)} --onboot 1`,
     section: "§3.3",
     family: "boot",
     severity: "critical",
@@ -31,3 +32,6 @@ export default invariant(
     },
   },
 );
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const guestId = (f: Finding): string => /\b(\d{3,})\b/.exec(f.subject)?.[1] ?? "<vmid>";

@@ -39,6 +39,7 @@ export default invariant(
     id: "BOOT-007",
     title: "A network mount cannot be locked out by systemd's start limit",
     must: "The `.mount` unit of every network mount of a consumer MUST have systemd's start-rate limit off (`StartLimitIntervalUSec=0` or `StartLimitBurst=0`, from a drop-in with `[Unit] StartLimitIntervalSec=0`: fstab cannot set it), and its `.automount` MUST NOT be failed with `mount-start-limit-hit`: otherwise a few accesses while the storage is off fail the automount for good and the share stays an empty directory after the storage returns, until a manual `systemctl reset-failed`.",
+    fix: (f, node) => { const unit = unitOf(f)?.replace(/\.automount$/, ".mount") ?? `$(systemd-escape -p --suffix=mount ${path(f)})`; return `on ${node.name}: mkdir -p /etc/systemd/system/${unit}.d && printf '[Unit]\\nStartLimitIntervalSec=0\\n' > /etc/systemd/system/${unit}.d/no-start-limit.conf && systemctl daemon-reload && systemctl reset-failed ${unit} ${unit.replace(/\.mount$/, ".automount")}`; },
     section: "§3.2, §3.3",
     family: "boot",
     severity: "critical",
@@ -91,3 +92,7 @@ export default invariant(
     },
   },
 );
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const path = (f: Finding): string => /\/[^\s,;:()]+/.exec(f.subject)?.[0] ?? "<mount point>";
+const unitOf = (f: Finding): string | undefined => /\S+\.(?:automount|mount)\b/.exec(f.subject)?.[0];

@@ -32,6 +32,7 @@ export default invariant(
     title: "Startup order follows the dependency layers",
     must:
       "On a Proxmox host, every declared guest of a lower boot layer (§3.1: 1 storage, 2 compute, 3 services) MUST have a strictly lower `startup: order=` than every guest of a higher layer (guests of one layer may share an order; a guest without an order starts after every ordered one), every guest a later layer depends on MUST have an `up=` delay, and a declared `startup.order` MUST match and a declared `startup.up` MUST be reached.",
+    fix: (f) => `on the Proxmox host: ${/\bVM\b|qemu/i.test(f.subject) ? "qm" : "pct"} set ${guestId(f)} --startup order=<its layer's order>,up=<seconds its dependants wait> (wanted: ${f.expected})`,
     section: "§3.1",
     family: "boot",
     severity: "critical",
@@ -88,3 +89,6 @@ export default invariant(
     },
   },
 );
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const guestId = (f: Finding): string => /\b(\d{3,})\b/.exec(f.subject)?.[1] ?? "<vmid>";

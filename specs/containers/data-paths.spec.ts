@@ -14,6 +14,7 @@ export default invariant(
     id: "BOOT-005",
     title: "Container data paths are the declared network mounts",
     must: "A declared container data path MUST resolve, through the container's binds, onto the declared node mountpoint (e.g. the /mnt/media automount), and that mountpoint MUST be in the node's mount table; a bind of a parent directory MUST propagate mounts (rslave/rshared) so the share shows inside.",
+    fix: (f, node) => `on ${node.name}, in the container's compose file bind the declared mount point with mount propagation, e.g. volumes: - <mount point>:<container path>:rslave (wanted: ${f.expected}); then: docker compose up -d`,
     section: "§3.1",
     family: "boot",
     severity: "critical",

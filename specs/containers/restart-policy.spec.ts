@@ -10,6 +10,7 @@ export default invariant(
     id: "CONT-001",
     title: "Containers have their declared restart policy",
     must: "Every declared container MUST exist and MUST have the restart policy the inventory declares (default `unless-stopped`), so it comes back after a reboot.",
+    fix: (f, node) => `on ${node.name}: docker update --restart ${f.expected.replace(/^.*?(no|always|unless-stopped|on-failure(?::\d+)?)\b.*$/, "$1")} ${name(f)} (and restart: the same in its compose file, so a re-create keeps it)`,
     section: "§3.1",
     family: "containers",
     severity: "critical",
@@ -33,3 +34,6 @@ export default invariant(
       unique(findings.map((f) => (f.actual === "no such container" ? dockerPsAll : restartHistory(f.subject.replace(/^container /, ""))))),
   },
 );
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const name = (f: Finding): string => /^container (\S+)/.exec(f.subject)?.[1] ?? "<container>";

@@ -16,6 +16,7 @@ export default invariant(
     id: "DATA-007",
     title: "The Vaultwarden backup is fresh",
     must: "On every node that declares `backups.vaultwarden`, the newest backup folder (<dir>/<YYYYMMDDTHHMMSSZ>, UTC) MUST be at most `maxAgeHours` old (default 26) by the node's clock, and MUST hold non-empty db.sqlite3, rsa_key.pem and rsa_key.pub.pem.",
+    fix: (f, node) => `on ${node.name}: run the Vaultwarden backup job now and check its timer (systemctl list-timers); the newest backup must hold db.sqlite3, rsa_key.pem and rsa_key.pub.pem (wanted: ${f.expected})`,
     section: "§2.3",
     family: "data",
     severity: "critical",

@@ -12,6 +12,7 @@ export default invariant(
     title: "The newest Vaultwarden backup restores",
     must:
       "On every node that declares `backups.vaultwarden` with `restoreTest` (default true), a scratch copy of the newest backup MUST restore: `sqlite3 <copy>/db.sqlite3 'PRAGMA integrity_check'` MUST print `ok`, and `openssl pkey` MUST parse rsa_key.pem and rsa_key.pub.pem. The copy is a write (a scratch folder, removed again): it runs on the lab, and on live nodes only with HLC_ALLOW_WRITE_PROBES=1; without it the test is not run, nothing is judged, and the evidence says so.",
+    fix: (f, node) => `on ${node.name}: the newest backup does not restore (${f.subject}); take a fresh backup now (sqlite3 <data>/db.sqlite3 ".backup '<dir>/<UTC time>/db.sqlite3'" and copy both rsa_key files), then check it: sqlite3 <copy>/db.sqlite3 'PRAGMA integrity_check'`,
     section: "§6",
     family: "data",
     severity: "critical",

@@ -14,6 +14,7 @@ export default invariant(
     id: "DATA-006",
     title: "MergerFS pools exactly the declared disks",
     must: "The pool's mountpoint (default /mnt/mergerfs) MUST be a `fuse.mergerfs` mount whose live branches (`user.mergerfs.branches` of its control file) are exactly the declared `branches`, and each branch MUST be a mounted disk. Whether a SnapRAID data disk is mounted is judged once, by DATA-005; this spec checks the mount of branches outside the array.",
+    fix: (f, node) => `on ${node.name}: make the /etc/fstab mergerfs line name exactly the declared branches (wanted: ${f.expected}), mount every branch disk (mount -a), then: umount <pool> && mount <pool>`,
     section: "§2.2, §3.1, §4.3",
     family: "data",
     severity: "critical",

@@ -15,6 +15,7 @@ export default invariant(
     title: "The Nextcloud database dump is fresh and complete",
     must:
       "On every node that declares `backups.nextcloud`, the newest file matching `pattern` in `dir` MUST be at most `maxAgeHours` old (default 26) by its mtime and the node's clock, MUST pass `gzip -t`, and its decompressed stream MUST start with a mysqldump/mariadb-dump header (`-- MariaDB dump …` / `-- MySQL dump …` within the first 5 lines) and end with the `-- Dump completed on …` trailer.",
+    fix: (f, node) => `on ${node.name}: run the Nextcloud dump job now (mysqldump --single-transaction nextcloud | gzip > <dir>/<name>.sql.gz) and check its timer; the dump must pass gzip -t and end with "-- Dump completed" (wanted: ${f.expected})`,
     section: "§2.3",
     family: "data",
     severity: "critical",

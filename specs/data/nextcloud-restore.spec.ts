@@ -13,6 +13,7 @@ export default invariant(
     title: "The newest Nextcloud dump restores into a throwaway database",
     must:
       "On every node that declares `backups.nextcloud` with `restoreTest` (default true), the newest dump MUST import without error into a uniquely named scratch database (hlc_restore_<time>_<pid>) on the node's MariaDB, which MUST then hold every table of `expectTables` (default oc_users) and at least `minTables` tables, and the scratch database MUST be dropped again. This writes to MariaDB: it runs on the lab, and on live nodes only with HLC_ALLOW_WRITE_PROBES=1; without it the test is not run, nothing is judged, and the evidence says so.",
+    fix: (f, node) => `on ${node.name}: the newest Nextcloud dump does not restore (${f.actual}); take a fresh dump now (mysqldump --single-transaction nextcloud | gzip > <dir>/<name>.sql.gz) and find why the last one is incomplete (disk full, job killed)`,
     section: "§6",
     family: "data",
     severity: "critical",

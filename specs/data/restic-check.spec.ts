@@ -12,6 +12,7 @@ export default invariant(
     title: "The restic repository passes restic check",
     must:
       "On every node that declares `backups.restic` with `check` (default true), `restic check --no-lock --no-cache` with the declared password file MUST exit 0 and report `no errors were found` within 20 s.",
+    fix: (f, node) => `on ${node.name}: restic -r <repository> --password-file <file> check shows the errors; repair with restic repair index && restic repair snapshots --forget, then run restic check again`,
     section: "§2.4",
     family: "data",
     severity: "critical",

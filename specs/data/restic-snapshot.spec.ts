@@ -12,6 +12,7 @@ export default invariant(
     title: "The off-site restic snapshot is fresh",
     must:
       "On every node that declares `backups.restic`, `restic snapshots --latest 1` (read-only: --no-lock --no-cache; filtered by `host`/`tag` when declared) MUST succeed with the declared password file and list a snapshot at most `maxAgeHours` old (default 26) by the node's clock.",
+    fix: (f, node) => `on ${node.name}: run the off-site backup now (restic -r <repository> --password-file <file> backup <paths>) and check the timer that runs it (wanted: ${f.expected})`,
     section: "§2.4",
     family: "data",
     severity: "critical",

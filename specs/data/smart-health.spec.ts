@@ -36,6 +36,7 @@ export default invariant(
     id: "DATA-010",
     title: "Disks report SMART health PASSED",
     must: "Every disk declared under `storage.smart.devices` MUST answer `smartctl -j -H -i [-d TYPE]` (no exit-status bit 0-2: the command parsed, the device opened, the SMART command succeeded) and its `smart_status.passed` MUST be true (exit-status bit 3 \"DISK FAILING\" fails); a failing or unreadable disk fails naming the device and, when known, its model and serial.",
+    fix: (f, node) => `on ${node.name}: smartctl -a ${f.actual.match(/\/dev\/\S+/)?.[0] ?? "<device>"} for the details; replace a failing disk, then restore its data: snapraid -d <disk name> -l fix.log fix`,
     section: "§1, §6, §7, §4.1",
     family: "data",
     severity: "critical",

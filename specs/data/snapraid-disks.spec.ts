@@ -22,6 +22,7 @@ export default invariant(
     id: "DATA-005",
     title: "Every SnapRAID disk is mounted, parity readable, content files in place",
     must: "Every data disk and parity file of snapraid.conf MUST sit on its own mounted filesystem (not the root filesystem, not shared with another disk of the array); every parity file MUST exist and be readable; the content files MUST exist on at least max(2, parity levels + 1) different filesystems, and none may be missing.",
+    fix: (f, node) => /content/.test(f.subject) ? `on ${node.name}: in snapraid.conf add content lines on separate disks (content /mnt/<disk>/snapraid.content) until ${f.expected}, then: snapraid sync` : `on ${node.name}: mount ${path(f) ?? "the disk"} (its /etc/fstab line, then mount -a) so it is its own filesystem (wanted: ${f.expected})`,
     section: "§3.1, §4.1, §4.2",
     family: "data",
     severity: "blocker",
@@ -120,3 +121,6 @@ export default invariant(
       ),
   },
 );
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const path = (f: Finding): string => /\/[^\s,;:()]+/.exec(f.subject)?.[0] ?? "<mount point>";

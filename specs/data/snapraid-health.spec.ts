@@ -13,6 +13,7 @@ export default invariant(
     id: "DATA-003",
     title: "SnapRAID reports no errors and no unfinished sync",
     must: "`snapraid status` MUST say \"No error detected.\" (any \"DANGER! In the array there are N errors!\" fails, with the count and the blocks) and \"No sync is in progress.\" (an interrupted sync leaves part of the parity stale: \"You have a sync in progress at N%.\").",
+    fix: (f, node) => /sync/i.test(`${f.subject} ${f.actual}`) ? `on ${node.name}: snapraid sync (finishes the interrupted sync)` : `on ${node.name}: snapraid -e fix && snapraid -p bad scrub (repairs the blocks with errors, then re-checks them)`,
     section: "§1, §2.1, §4.1, §4.2",
     family: "data",
     severity: "blocker",

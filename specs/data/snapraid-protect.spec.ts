@@ -12,6 +12,7 @@ export default invariant(
     id: "DATA-015",
     title: "SnapRAID protects every declared path",
     must: "Every path declared under `storage.snapraid.protect` MUST be inside the array: it MUST exist on a SnapRAID data disk, no file under it may sit on a MergerFS branch that is no SnapRAID data disk, and every sampled file under it (up to 200 per disk) MUST be listed by `snapraid list` (under parity since the last sync) or be waiting for the next sync in `snapraid diff`, and no rule of snapraid.conf may leave a listed one out at the next sync. A file left out names the rule of snapraid.conf that leaves it out (`exclude`, `include`, `nohidden`).",
+    fix: (f, node) => `on ${node.name}: remove or narrow the snapraid.conf rule that leaves it out (${f.actual}), move the files onto a SnapRAID data disk if they are elsewhere, then: snapraid sync`,
     section: "§2.1, §1",
     family: "data",
     severity: "critical",

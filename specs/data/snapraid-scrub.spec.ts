@@ -9,6 +9,7 @@ export default invariant(
     id: "DATA-002",
     title: "SnapRAID scrubs the whole array on schedule",
     must: "The oldest block of the SnapRAID array (`snapraid status`: \"The oldest block was scrubbed N days ago\") MUST be at most `maxScrubAgeDays` days old (default 45), and at most `maxUnscrubbedPercent` percent of the array (default 20) MAY be synced but not yet scrubbed (\"The N% of the array is not scrubbed.\").",
+    fix: (f, node) => /unscrubbed/.test(f.subject) ? `on ${node.name}: snapraid scrub -p new (scrubs what the last sync wrote)` : `on ${node.name}: snapraid scrub -p 100 -o 0 now, and check the scrub timer (DATA-009) so it keeps up`,
     section: "§2.1, §6",
     family: "data",
     severity: "normal",

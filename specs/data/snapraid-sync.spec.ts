@@ -9,6 +9,7 @@ export default invariant(
     id: "DATA-001",
     title: "SnapRAID parity is synced on schedule",
     must: "The newest block of the SnapRAID array (`snapraid status`: \"the newest N\" — the last sync that wrote parity, or a later scrub) MUST be at most `maxSyncAgeDays` days old (default 7). An array that was never synced while its disks hold files fails.",
+    fix: (f, node) => `on ${node.name}: snapraid diff (review what changed), then snapraid sync; check the sync timer (DATA-009) so it keeps up`,
     section: "§2.1, §1, §6",
     family: "data",
     severity: "critical",

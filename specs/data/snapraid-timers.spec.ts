@@ -59,6 +59,7 @@ export default invariant(
     id: "DATA-009",
     title: "SnapRAID sync and scrub run on schedule",
     must: "For each SnapRAID job the inventory schedules (`storage.snapraid.schedule.sync|scrub`), its systemd timer MUST exist, be enabled and active (waiting); the last run of its service MUST have started within the declared `maxInterval` (the later of the timer's LastTriggerUSec and the service's ExecMainStartTimestamp); and that run MUST have succeeded (Result=success, ExecMainStatus=0).",
+    fix: (f, node) => /timer/.test(f.subject) ? `on ${node.name}: systemctl enable --now ${f.subject.replace(/^.* timer /, "")}` : `on ${node.name}: journalctl -u ${f.subject.replace(/^.*service |^last .* run \(|\)$/g, "") || "<its service>"} -n 50 shows why; fix that, then: systemctl start ${f.subject.replace(/^.*service |^last .* run \(|\)$/g, "") || "<its service>"}`,
     section: "§7, §2.1, §6",
     family: "data",
     severity: "critical",

@@ -18,6 +18,7 @@ export default invariant(
     id: "DATA-004",
     title: "Unsynced changes stay within bounds, deletions above all",
     must: "`snapraid diff` MUST count at most `maxUnsynced.added` added (default 50), `maxUnsynced.updated` updated (default 50) and `maxUnsynced.removed` removed files (default 0: a sync after an accidental deletion makes it permanent) since the last sync. Files of a data disk that is missing are not counted as deletions here: DATA-005 reports the disk.",
+    fix: (f, node) => /deleted/.test(f.subject) ? `on ${node.name}: do NOT sync yet; snapraid diff lists them; restore unintended deletions with snapraid -m fix, then snapraid sync` : `on ${node.name}: snapraid diff (review), then snapraid sync`,
     section: "§2.1, §2.4",
     family: "data",
     severity: "critical",

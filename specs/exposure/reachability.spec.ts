@@ -13,6 +13,7 @@ export default invariant(
     id: "EXPOSE-005",
     title: "Reachability matches the declared scope, seen from another node",
     must: "Seen from another node of the homelab, on this node's LAN address: every declared TCP port of a `lan` service MUST accept a connection, and every declared TCP port of a `loopback` or `tailnet` service MUST be refused or not answer. A closed port only counts when the node answered on that address at all (some port connected or refused).",
+    fix: (f, node) => /accept|open|reach/i.test(f.expected) ? `on ${node.name}: bind the service to the LAN address (ss -ltn 'sport = :${port(f)}') and allow the port in the firewall (nft list ruleset)` : `on ${node.name}: bind the service to 127.0.0.1 (or the tailnet address) instead of the LAN, or drop the port in the firewall; then restart it`,
     section: "§1, §5.1",
     family: "exposure",
     severity: "critical",
@@ -107,3 +108,6 @@ export function judgeReachability(node: NodeDecl, inventory: Inventory, seen: Pe
   }
   return findings;
 }
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const port = (f: Finding): string => /(?:tcp|udp)\/(\d+)|port (\d+)|:(\d+)/.exec(`${f.subject} ${f.actual}`)?.slice(1).find(Boolean) ?? "<port>";

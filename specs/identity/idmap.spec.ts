@@ -25,6 +25,7 @@ export default invariant(
     title: "Unprivileged LXC idmaps map the declared identities as declared",
     must:
       "For every LXC declared on a Proxmox host: the container MUST be unprivileged as declared (default: unprivileged); its uid and gid maps MUST be well-formed, cover container ids 0-65535 and not overlap on either side; every declared identity MUST map to its declared host uid and gid (default: 100000 + id); and /etc/subuid and /etc/subgid on the host MUST allow root every host range the maps use.",
+    fix: (f) => `on the Proxmox host: in /etc/pve/lxc/<vmid>.conf make the lxc.idmap lines give ${f.expected}, and let root use those host ids in /etc/subuid and /etc/subgid (root:<host id>:<count>); then pct reboot <vmid>`,
     section: "§4.4, §5.3",
     family: "identity",
     severity: "critical",

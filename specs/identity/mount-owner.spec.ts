@@ -21,6 +21,7 @@ export default invariant(
     title: "Consumer mounts map files to the consuming service's identity",
     must:
       "For every network mount that declares `uid`, `gid`, `fileMode` or `dirMode`: its /etc/fstab line MUST carry `uid=`/`gid=` naming the declared user and group (a name or a number, compared as numbers through the node's getent) and `file_mode=`/`dir_mode=` equal to the declared modes; where the mounted filesystem reports these options (cifs) they MUST agree; and the mounted share MUST present its top directory and files with that owner, group and mode (`stat` through the mount).",
+    fix: (f, node) => `on ${node.name}: in the /etc/fstab line of ${path(f) ?? "the mount"} set ${f.expected.replace(/^.*?((?:uid|gid|file_mode|dir_mode)=\S+).*$/, "$1") || f.expected} (uid=, gid=, file_mode=, dir_mode= as declared); then umount ${path(f) ?? "<mount>"} && mount ${path(f) ?? "<mount>"}`,
     section: "§4.4, §5.3",
     family: "identity",
     severity: "critical",
@@ -122,3 +123,6 @@ export function mountFindings(node: string, m: NetworkMountDecl, net: NetworkMou
   const who = m.uid !== undefined ? `${m.uid}` : m.gid !== undefined ? `group ${m.gid}` : "the declared modes";
   return [{ subject, expected, actual: `${problems.join("; ")}: the service consuming ${m.source} on ${node} (declared ${who}) sees files that are not presented as its own` }];
 }
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const path = (f: Finding): string => /\/[^\s,;:()]+/.exec(f.subject)?.[0] ?? "<mount point>";

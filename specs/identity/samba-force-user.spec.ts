@@ -14,6 +14,7 @@ export default invariant(
     title: "Each share forces the declared owner",
     must:
       "Every share that declares an owner MUST force it in Samba's effective config (`force user` = forceUser, `force group` = forceGroup), and the files and folders under its path MUST be owned by that user and group (checked on a sample: the first `ownerSample` entries `find` lists; the first offenders are named).",
+    fix: (f, node) => /owned|owner|files/i.test(f.expected + f.actual) && !/force/.test(f.expected) ? `on ${node.name}: chown -R <forceUser>:<forceGroup> <share path> (wanted: ${f.expected})` : `on ${node.name}: in smb.conf, [${share(f)}] force user = <forceUser> and force group = <forceGroup> (wanted: ${f.expected}); then smbcontrol smbd reload-config`,
     section: "§5.3",
     family: "identity",
     severity: "critical",
@@ -57,3 +58,6 @@ function describeOffenders(s: OwnerSample): string {
   const more = s.offenders - s.first.length;
   return `${s.offenders} of ${s.sampled} sampled entries are not: ${named}${more > 0 ? ` and ${more} more` : ""}`;
 }
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const share = (f: Finding): string => /share (\S+?),?(?:\s|$)/.exec(f.subject)?.[1] ?? "<share>";

@@ -20,6 +20,7 @@ export default invariant(
     title: "A real write through the share lands owned by the share's declared owner",
     must:
       "For every share that declares an owner (forceUser/forceGroup) and read-write identities: a file each read-write identity creates through smbd (the SHARE-001 write probe, a uniquely named file removed again) MUST be owned on the storage node by the declared owner's uid and gid (names resolved with the storage node's getent). Mutating: runs on the lab, and on live nodes only with HLC_ALLOW_WRITE_PROBES=1. A write that is refused is SHARE-001's finding, not this one's.",
+    fix: (f, node) => `on ${node.name}: in smb.conf, [${share(f)}] force user = <forceUser> and force group = <forceGroup> (wanted: ${f.expected}); then smbcontrol smbd reload-config`,
     section: "§5.3",
     family: "identity",
     severity: "critical",
@@ -75,3 +76,6 @@ export function writeOwnerFindings(node: string, share: ShareDecl, m: AccessMatr
   }
   return findings;
 }
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const share = (f: Finding): string => /share (\S+?),?(?:\s|$)/.exec(f.subject)?.[1] ?? "<share>";

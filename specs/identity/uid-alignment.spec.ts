@@ -27,6 +27,7 @@ export default invariant(
     title: "One identity, one uid/gid on every node",
     must:
       "Every identity declared under `identities` on a node MUST exist there (getent passwd and getent group) with the declared uid and primary gid, and the group of the same name MUST have that gid; an identity declared on several nodes MUST be declared with the same uid/gid on all of them.",
+    fix: (f, node) => `on ${node.name}: groupmod -g <gid> ${f.subject.replace(/^identity (\S+).*$/, "$1")} && usermod -u <uid> -g <gid> ${f.subject.replace(/^identity (\S+).*$/, "$1")} (wanted: ${f.expected}); then chown the files the old ids owned (find / -xdev -uid <old uid>)`,
     section: "§5.3",
     family: "identity",
     severity: "critical",

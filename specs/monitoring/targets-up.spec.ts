@@ -8,6 +8,7 @@ export default invariant(
     id: "MON-001",
     title: "Monitoring covers every node and reports it up",
     must: "The homelab's Prometheus MUST have at least one scrape target for every node of the inventory (every layer, itself included), and every such target MUST be up.",
+    fix: (f) => /target/.test(f.subject) ? `on ${f.subject.split(" ")[0]}: systemctl enable --now prometheus-node-exporter, and check the scrape from Prometheus: curl -s ${f.subject.replace(/^.* target /, "")}` : `in prometheus.yml add a scrape target for ${f.subject.split(" ")[0]} (static_configs: - targets: ['${f.subject.split(" ")[0]}:9100']), then: systemctl reload prometheus`,
     section: "§1, §3.1",
     family: "monitoring",
     severity: "critical",

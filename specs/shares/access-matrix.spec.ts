@@ -24,6 +24,7 @@ export default invariant(
     title: "Each identity can do exactly what it is declared for on each share",
     must:
       "On every declared share, probed live with smbclient on the storage node: an identity declared `ro` MUST list and read, and MUST be refused (NT_STATUS_ACCESS_DENIED) when it creates a file, creates a folder, renames or deletes; an identity declared `rw` MUST list, read, and create, rename and delete a probe file of its own; every other declared identity MUST be refused at the tree connect. The write probes of `rw` identities change the share (a uniquely named file, removed again): they run on the lab, and on live nodes only with HLC_ALLOW_WRITE_PROBES=1; without it `rw` access is judged from the effective config, and the evidence says so.",
+    fix: (f, node) => /read-only/.test(f.expected) ? `on ${node.name}: in smb.conf, [${share(f)}] read list = ${identity(f)} and ${identity(f)} out of write list; then smbcontrol smbd reload-config` : /read-write/.test(f.expected) ? `on ${node.name}: in smb.conf, [${share(f)}] write list = ${identity(f)} (and valid users), and the share path writable by its force user; then smbcontrol smbd reload-config` : `on ${node.name}: in smb.conf, [${share(f)}] valid users = only the declared identities (not ${identity(f)}); then smbcontrol smbd reload-config`,
     section: "§0, §5.3",
     family: "shares",
     severity: "critical",
@@ -132,3 +133,7 @@ function maybe<T>(read: () => T): T | undefined {
     return undefined;
   }
 }
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const share = (f: Finding): string => /share (\S+?),?(?:\s|$)/.exec(f.subject)?.[1] ?? "<share>";
+const identity = (f: Finding): string => /identity (\S+)/.exec(f.subject)?.[1] ?? "<identity>";

@@ -18,6 +18,7 @@ export default invariant(
     id: "SHARE-004",
     title: "Read-only consumers mount read-only with a read-only identity",
     must: "A network mount declared `ro` MUST say `ro` in its /etc/fstab line (or its explicit mount unit's `Options=`) and MUST be mounted `ro` (checked after a read of the mount point triggers the automount, as the node's services do), and its identity MUST be one the storage node's `shares` declaration lists as read-only on that share (never read-write) when that node is in the inventory.",
+    fix: (f, node) => /identity/.test(f.subject) ? `on ${node.name}: in the /etc/fstab line of ${path(f)} name the read-only identity's credentials file (credentials=/etc/samba/credentials/<ro identity>) (wanted: ${f.expected}); then umount ${path(f)} && mount ${path(f)}` : `on ${node.name}: add ro to the options of the /etc/fstab line of ${path(f)}; then umount ${path(f)} && mount ${path(f)}`,
     section: "§3.2, §5.3",
     family: "shares",
     severity: "critical",
@@ -53,3 +54,6 @@ export default invariant(
     },
   },
 );
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const path = (f: Finding): string => /\/[^\s,;:()]+/.exec(f.subject)?.[0] ?? "<mount point>";

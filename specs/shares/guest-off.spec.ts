@@ -18,6 +18,7 @@ export default invariant(
     title: "Guest access is off",
     must:
       "Guest access MUST be off on the storage node: `map to guest` MUST be `Never`, no share smbd serves (declared or not, usershares included: `guest_ok=y` with `usershare allow guests`) may be `guest ok`, and on every share an anonymous login (smbclient -N) and a login as an unknown user MUST be refused, probed live.",
+    fix: (f, node) => /map to guest/.test(f.subject) ? `on ${node.name}: in smb.conf, [global] map to guest = Never; then smbcontrol smbd reload-config` : `on ${node.name}: in smb.conf, [${share(f)}] guest ok = no (and usershare allow guests = no in [global]); then smbcontrol smbd reload-config`,
     section: "§0, §5.3",
     family: "shares",
     severity: "critical",
@@ -53,3 +54,6 @@ export default invariant(
     },
   },
 );
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const share = (f: Finding): string => /share (\S+?),?(?:\s|$)/.exec(f.subject)?.[1] ?? "<share>";

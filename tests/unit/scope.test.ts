@@ -102,7 +102,7 @@ describe("a result that reads what the filter left out", () => {
 
 describe("the CLI's filters and arguments", () => {
   it("parses repeatable and comma lists, keeps the old options, passes the rest to vitest", () => {
-    const a = parseArgs(["--node", "vm100,vm102", "--node=lxc200", "--invariant", "EXPOSE-001", "--family", "data", "--keep-lab", "--drift", "guest-access", "-t", "EXPOSE", "--baseline", "b.json", "--fail-on", "new"], {});
+    const a = parseArgs(["--node", "vm100,vm102", "--node=lxc200", "--invariant", "EXPOSE-001", "--family", "data", "--keep-lab", "--drift", "guest-access", "--baseline", "b.json", "--fail-on", "new", "--", "-t", "EXPOSE"], {});
     expect(a).toMatchObject({ nodes: ["vm100", "vm102", "lxc200"], invariants: ["EXPOSE-001"], families: ["data"], keepLab: true, drifts: ["guest-access"], vitest: ["-t", "EXPOSE"], baseline: "b.json", failOn: "new" });
     expect(scopeFromEnv(scopeToEnv({ nodes: a.nodes, invariants: a.invariants, families: a.families }))).toEqual({ nodes: ["vm100", "vm102", "lxc200"], invariants: ["EXPOSE-001"], families: ["data"] });
     expect(parseArgs(["--reboot", "vm100"], { HLC_CONFIRM_REBOOT: "vm100" }).confirmReboot).toBe("vm100");
