@@ -45,6 +45,22 @@ describe("networkMounts probe", () => {
     });
   });
 
+  it("reads user lines as mount.cifs does: any key starting with user, any case, value verbatim, the last wins", () => {
+    // The probe's own sed (CRED_USER_SED) run by GNU sed 4.9 on a file with `username=jellyfin`,
+    // `password=…`, `  USER=nextcloud` + CRLF, `# user=commented`, `user = spaced `, `userfoo=x%pw`,
+    // `domain=WG`, `user` (no '='), `<TAB>Username=tab`: its output, verbatim.
+    const sedOut = ["U username=jellyfin$", "U USER=nextcloud\\r$", "U user = spaced $", "U userfoo=x%<hidden>$", "U Username=tab$"].join("\n");
+    const c = probe.parse(out(synthetic(`S root root 600 regular file\n${sedOut}`))).credentials["/etc/samba/credentials/media.cred"]!;
+    expect(c.userLines).toEqual([
+      { key: "username", value: "jellyfin" },
+      { key: "USER", value: "nextcloud\r" },
+      { key: "user ", value: " spaced " },
+      { key: "userfoo", value: "x%<hidden>" },
+      { key: "Username", value: "tab" },
+    ]);
+    expect(c.user).toBe("tab");
+  });
+
   it("reports a missing credentials file and no username line", () => {
     expect(probe.parse(out(synthetic("missing"))).credentials["/etc/samba/credentials/media.cred"]!.exists).toBe(false);
     expect(probe.parse(out(synthetic("S root root 644 regular file"))).credentials["/etc/samba/credentials/media.cred"]!.usernames).toEqual([]);
