@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EXIT, HELP, parseArgs, UsageError, type CliArgs } from "../helpers/cli/args.ts";
-import { applicability, checkScope, renderList, specFilesFor } from "../helpers/cli/select.ts";
+import { applicability, checkScope, renderList, selectsAnything } from "../helpers/cli/select.ts";
 import { decideReboot, rebootLive } from "../helpers/convergence/live.ts";
 import { InventoryError, loadInventory } from "../helpers/inventory/load.ts";
 import type { Inventory } from "../helpers/inventory/types.ts";
@@ -19,8 +19,7 @@ import { failingResults } from "../helpers/report/baseline.ts";
 import { derivedPaths } from "../helpers/report/derived.ts";
 import { readResults, suiteVersion, RESULTS_VERSION, type ResultsFile } from "../helpers/report/results.ts";
 import { renderTerminal } from "../helpers/report/terminal.ts";
-import { loadCatalog } from "../helpers/spec/catalog.ts";
-import type { Declared } from "../helpers/spec/registry.ts";
+import { loadCatalog, type Declared } from "../helpers/spec/catalog.ts";
 import { isFiltered, scopeToEnv, type RunScope } from "../helpers/spec/scope.ts";
 import { loadWaivers, WaiversError } from "../helpers/waivers/load.ts";
 import { WAIVERS_ENV } from "../helpers/waivers/env.ts";
@@ -181,19 +180,19 @@ if (!inventory) {
 // Host limits: the lab's own, or those of a lab started by hand (lab:up) whose inventory is run.
 const hostLimits = (args.hostLimits ? userPath(args.hostLimits) : undefined) ?? lab?.hostLimitsFile ?? (resolve(inventory).startsWith(LAB_ROOT + "/") ? hostLimitsBeside(inventory) : undefined);
 
-// A filtered run gives vitest only the spec files that hold a selected result.
-const files = isFiltered(scope) ? specFilesFor(applicability(catalog, loadInventory(inventory)), scope) : [];
+// A filter that selects no result is the operator's mistake, said before anything runs.
+const empty = isFiltered(scope) && !selectsAnything(applicability(catalog, loadInventory(inventory)), scope);
 const resultsFile = resolve(process.env.HLC_RESULTS_JSON ?? "reports/results.json");
 const derived = derivedPaths(resultsFile);
 for (const f of [resultsFile, derived.junit, derived.summary]) rmSync(f, { force: true });
 rmSync(process.env.HLC_ALLURE_RESULTS ?? "reports/allure-results", { recursive: true, force: true });
 
 let code: number;
-if (isFiltered(scope) && files.length === 0) {
+if (empty) {
   console.error(`Nothing to run: no selected invariant applies to the selected nodes (${scope.nodes.join(", ")}). --list shows where each applies.`);
   code = EXIT.usage;
 } else {
-  const run = await execa("npx", ["vitest", "run", "--project", "conformance", ...files, ...args.vitest], {
+  const run = await execa("npx", ["vitest", "run", "--project", "conformance", ...args.vitest], {
     stdio: "inherit",
     reject: false,
     env: {

@@ -1,15 +1,6 @@
 // What is declared: the homelab as its operations document describes it. Grows section by
 // section of the document; every field here has a matching entry in schema.ts.
 
-import type { BackupsDecl } from "./sections/backups.ts";
-import type { ContainersDecl } from "./sections/containers.ts";
-import type { IdentitiesDecl } from "./sections/identities.ts";
-import type { MountsDecl } from "./sections/mounts.ts";
-import type { ProxmoxDecl } from "./sections/proxmox.ts";
-import type { ReachabilityDecl } from "./sections/reachability.ts";
-import type { RebootDecl } from "./sections/reboot.ts";
-import type { SharesDecl } from "./sections/shares.ts";
-import type { StorageDecl } from "./sections/storage.ts";
 
 export type Layer = 0 | 1 | 2 | 3 | 4;
 export type Role = "hypervisor" | "storage" | "compute" | "monitoring" | "service";
@@ -71,16 +62,8 @@ export interface NodeDecl {
   services: ServiceDecl[];
   /** This node runs the homelab's Prometheus (§1). */
   prometheus?: { url: string; nodeLabel: string };
-  /** Sections of the document (helpers/inventory/sections), present when the node declares them. */
-  proxmox?: ProxmoxDecl;
-  storage?: StorageDecl;
-  shares?: SharesDecl;
-  mounts?: MountsDecl;
-  containers?: ContainersDecl;
-  backups?: BackupsDecl;
-  identities?: IdentitiesDecl;
-  reachability?: ReachabilityDecl;
-  reboot?: RebootDecl;
+  // Sections of the document add their own key here (helpers/inventory/sections/*.ts, `declare module`),
+  // present when the node declares them.
 }
 
 export interface Inventory {

@@ -44,3 +44,10 @@ export class ProbeParseError extends Error {
     this.name = "ProbeParseError";
   }
 }
+
+/**
+ * Whether this run lets probes change a node (decided once by the run, helpers/run/options.ts):
+ * on the fixture lab by default, on live nodes only when the operator opts in. `optedOut`: the
+ * operator turned them off explicitly (on the lab too).
+ */
+export type WriteSwitch = { allowed: true } | { allowed: false; optedOut: boolean };

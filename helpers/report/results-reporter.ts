@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
 import type { Reporter, SerializedError, TestModule } from "vitest/node";
-import type { ResultMeta } from "../spec/invariant.ts";
+import type { JudgedResult } from "../results/model.ts";
 import { isFiltered, scopeFromEnv } from "../spec/scope.ts";
 import { runWaivers, WAIVERS_ENV } from "../waivers/env.ts";
 import { waiverOutcomes } from "../waivers/outcomes.ts";
@@ -28,30 +28,12 @@ export default class ResultsReporter implements Reporter {
     const errors: ResultsFile["errors"] = [];
     for (const m of modules) {
       for (const t of m.children.allTests()) {
-        const meta = t.meta().hlc as ResultMeta | undefined;
+        // The verdict travels as data (helpers/report/test-result.ts); vitest's status only mirrors it.
+        const meta = t.meta().hlc as JudgedResult | undefined;
         if (!meta) continue; // not a conformance result
-        const r = t.result();
-        // A waived failure is skipped to vitest (ctx.skip with the waiver) and "waived" here.
-        const status = meta.kind === "waived" ? "waived" : r.state === "passed" ? "passed" : r.state === "failed" ? "failed" : "skipped";
-        const thrown = r.state === "failed" ? r.errors?.[0]?.message : undefined;
-        const note = r.state === "skipped" ? r.note : undefined;
-        const kind = meta.kind === "waived" ? undefined : (meta.kind ?? (r.state === "failed" && !meta.findings?.length && thrown && !meta.message ? "broken" : undefined));
-        results.push({
-          id: meta.id,
-          node: meta.node,
-          title: meta.title,
-          section: meta.section,
-          family: meta.family,
-          severity: meta.severity,
-          layer: meta.layer,
-          status,
-          ...(kind ? { kind } : {}),
-          ...(meta.message ?? thrown ?? note ? { message: (meta.message ?? thrown ?? note)! } : {}),
-          ...(meta.findings?.length ? { findings: meta.findings } : {}),
-          ...(meta.playbook && (status === "failed" || status === "waived") ? { playbook: meta.playbook } : {}),
-          ...(meta.waiver ? { waiver: meta.waiver } : {}),
-          ...(t.diagnostic()?.duration !== undefined ? { durationMs: Math.round(t.diagnostic()!.duration) } : {}),
-        });
+        const { must: _must, target: _target, attachments: _attachments, ...record } = meta;
+        const duration = t.diagnostic()?.duration;
+        results.push({ ...record, ...(duration !== undefined ? { durationMs: Math.round(duration) } : {}) });
       }
       // A spec file that failed as a whole is a failure of the run, never silently dropped.
       const own = m.errors();

@@ -3,12 +3,8 @@
 import type { DiagnosticRecord, DiagnosticRequest } from "../facts/types.ts";
 import type { InvariantMeta } from "./meta.ts";
 
-export interface Finding {
-  /** What is wrong, e.g. "prometheus tcp/9090" or "share media, identity jellyfin". */
-  subject: string;
-  expected: string;
-  actual: string;
-}
+import type { Finding } from "../results/model.ts";
+export type { Finding } from "../results/model.ts";
 
 export function formatFailure(meta: InvariantMeta, node: string, findings: Finding[]): string {
   const head = `${meta.id} [${node}] ${meta.title} (${meta.section})`;

@@ -1,14 +1,14 @@
 // §3.2 "Consumers: systemd automount for CIFS; no hard failure on boot if storage is unavailable",
 // §3.3 converge after a reboot with no manual step.
-import { exampleMountUnits, exampleNetworkMounts } from "../../helpers/facts/planners/mounts.ts";
 import { escapePath } from "../../helpers/inventory/sections/mounts.ts";
 import { mountDefinition, timeSpanSec } from "../../helpers/probes/network-mounts.ts";
 import { findUnit } from "../../helpers/probes/systemd.ts";
 import { mountDiagnostics } from "../../helpers/spec/diagnostics.ts";
+import { mountUnitsProbe, networkMountsProbe } from "../../helpers/probes/network-mounts.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
-invariant(
+export default invariant(
   {
     id: "BOOT-004",
     title: "Network mounts are systemd automounts that never block the boot",
@@ -20,11 +20,11 @@ invariant(
   },
   {
     appliesTo: (node) => (node.mounts?.length ?? 0) > 0,
-    probes: [exampleNetworkMounts, exampleMountUnits],
-    check({ node, fact }) {
+    reads: (node) => ({ networkMounts: networkMountsProbe(node.mounts!), units: mountUnitsProbe(node.mounts!) }),
+    check({ node, facts }) {
       const decl = node.mounts!;
-      const nm = fact(exampleNetworkMounts);
-      const units = fact(exampleMountUnits);
+      const nm = facts.networkMounts;
+      const units = facts.units;
       const findings: Finding[] = [];
       for (const m of decl) {
         const subject = `${m.path} (${m.source})`;

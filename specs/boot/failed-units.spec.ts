@@ -3,7 +3,7 @@ import { failedUnits } from "../../helpers/probes/systemd.ts";
 import { unique, unitDiagnostics } from "../../helpers/spec/diagnostics.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 
-invariant(
+export default invariant(
   {
     id: "BOOT-006",
     title: "No failed systemd units",
@@ -15,9 +15,9 @@ invariant(
   },
   {
     appliesTo: () => true,
-    probes: [failedUnits],
-    check({ fact }) {
-      const f = fact(failedUnits);
+    reads: () => ({ failedUnits }),
+    check({ facts }) {
+      const f = facts.failedUnits;
       // A node without systemd has no units to fail (the evidence says so).
       if (!f.systemd) return [];
       return f.units.map((u) => ({

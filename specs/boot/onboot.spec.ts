@@ -2,9 +2,9 @@
 // manual 'click-to-mount' steps should exist." A guest that does not start with the host is one.
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
-import { hostsDeclaredGuests, GUEST_CONFIGS_EXAMPLE, guestsWithConfigs, guestTitle } from "./guests.ts";
+import { hostsDeclaredGuests, guestReads, guestsWithConfigs, guestTitle } from "./guests.ts";
 
-invariant(
+export default invariant(
   {
     id: "BOOT-001",
     title: "Every guest starts on boot",
@@ -15,7 +15,7 @@ invariant(
   },
   {
     appliesTo: hostsDeclaredGuests,
-    probes: [GUEST_CONFIGS_EXAMPLE],
+    reads: guestReads,
     check(ctx) {
       const findings: Finding[] = [];
       for (const { guest, config } of guestsWithConfigs(ctx, findings)) {

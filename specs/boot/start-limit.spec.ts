@@ -13,10 +13,10 @@
 // mount unit (or for every mount unit, `/etc/systemd/system/mount.d/*.conf`) with
 // `[Unit] StartLimitIntervalSec=0` does. Only the `.mount` unit needs it: the `.automount` is
 // started once and fails only because its mount unit was refused.
-import { exampleMountUnits } from "../../helpers/facts/planners/mounts.ts";
 import { escapePath } from "../../helpers/inventory/sections/mounts.ts";
 import { findUnit } from "../../helpers/probes/systemd.ts";
 import { DIAGNOSTIC_TIMEOUT_SEC, mountDiagnostics, type Diagnostic } from "../../helpers/spec/diagnostics.ts";
+import { mountUnitsProbe } from "../../helpers/probes/network-mounts.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 import { shQuote } from "../../helpers/transport/shell.ts";
@@ -34,7 +34,7 @@ const systemctlCat = (unit: string): Diagnostic => ({
   command: `timeout ${DIAGNOSTIC_TIMEOUT_SEC} systemctl cat --no-pager -- ${shQuote(unit)}`,
 });
 
-invariant(
+export default invariant(
   {
     id: "BOOT-007",
     title: "A network mount cannot be locked out by systemd's start limit",
@@ -46,9 +46,9 @@ invariant(
   },
   {
     appliesTo: (node) => (node.mounts?.length ?? 0) > 0,
-    probes: [exampleMountUnits],
-    check({ node, fact }) {
-      const units = fact(exampleMountUnits);
+    reads: (node) => ({ units: mountUnitsProbe(node.mounts!) }),
+    check({ node, facts }) {
+      const units = facts.units;
       const findings: Finding[] = [];
       for (const m of node.mounts!) {
         const mountUnit = `${escapePath(m.path)}.mount`;

@@ -6,7 +6,7 @@ import { LAYER_NAMES } from "../../helpers/inventory/schema.ts";
 import type { Layer } from "../../helpers/inventory/types.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
-import { hostsDeclaredGuests, GUEST_CONFIGS_EXAMPLE, guestsWithConfigs, guestTitle, type GuestWithConfig } from "./guests.ts";
+import { hostsDeclaredGuests, guestReads, guestsWithConfigs, guestTitle, type GuestWithConfig } from "./guests.ts";
 
 const order = (g: GuestWithConfig) => g.config.startup?.order ?? Number.POSITIVE_INFINITY;
 const orderText = (g: GuestWithConfig) => (g.config.startup?.order === undefined ? "no startup order" : `order=${g.config.startup.order}`);
@@ -26,7 +26,7 @@ function whyNotAfter(late: GuestWithConfig, early: GuestWithConfig): string {
   return `${orderText(late)}: it starts before ${early.guest.name} (order=${eo})`;
 }
 
-invariant(
+export default invariant(
   {
     id: "BOOT-002",
     title: "Startup order follows the dependency layers",
@@ -38,7 +38,7 @@ invariant(
   },
   {
     appliesTo: hostsDeclaredGuests,
-    probes: [GUEST_CONFIGS_EXAMPLE],
+    reads: guestReads,
     check(ctx) {
       const findings: Finding[] = [];
       const guests = guestsWithConfigs(ctx, findings);

@@ -9,7 +9,7 @@ import type { Finding } from "../../helpers/spec/message.ts";
 
 const PROPAGATES = new Set(["rslave", "rshared", "slave", "shared"]);
 
-invariant(
+export default invariant(
   {
     id: "BOOT-005",
     title: "Container data paths are the declared network mounts",
@@ -21,10 +21,10 @@ invariant(
   },
   {
     appliesTo: (node) => (node.containers ?? []).some((c) => c.dataPaths.length > 0),
-    probes: [containers, mounts],
-    check({ node, fact }) {
-      const found = fact(containers);
-      const table = fact(mounts);
+    reads: () => ({ containers, mounts }),
+    check({ node, facts }) {
+      const found = facts.containers;
+      const table = facts.mounts;
       const findings: Finding[] = [];
       for (const { decl, c } of declaredContainers(node, found)) {
         for (const dp of decl.dataPaths) {

@@ -5,7 +5,7 @@ import { invariant } from "../../helpers/spec/invariant.ts";
 import { declaredContainers } from "./declared.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
-invariant(
+export default invariant(
   {
     id: "CONT-001",
     title: "Containers have their declared restart policy",
@@ -17,9 +17,9 @@ invariant(
   },
   {
     appliesTo: (node) => (node.containers ?? []).length > 0,
-    probes: [containers],
-    check({ node, fact }) {
-      const found = fact(containers);
+    reads: () => ({ containers }),
+    check({ node, facts }) {
+      const found = facts.containers;
       const findings: Finding[] = [];
       for (const { decl, c } of declaredContainers(node, found)) {
         if (!c) findings.push({ subject: `container ${decl.name}`, expected: `restart policy ${decl.restart}`, actual: "no such container" });

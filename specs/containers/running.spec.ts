@@ -5,7 +5,7 @@ import { invariant } from "../../helpers/spec/invariant.ts";
 import { declaredContainers } from "./declared.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
-invariant(
+export default invariant(
   {
     id: "CONT-002",
     title: "Containers are running, healthy and not restart-looping",
@@ -17,9 +17,9 @@ invariant(
   },
   {
     appliesTo: (node) => (node.containers ?? []).length > 0,
-    probes: [containers],
-    check({ node, fact }) {
-      const found = fact(containers);
+    reads: () => ({ containers }),
+    check({ node, facts }) {
+      const found = facts.containers;
       const findings: Finding[] = [];
       for (const { decl, c } of declaredContainers(node, found)) {
         const subject = `container ${decl.name}`;

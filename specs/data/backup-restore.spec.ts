@@ -1,11 +1,12 @@
 // §6 "Validate that backups can be restored". The newest Vaultwarden backup is copied to a scratch
 // folder on the node and checked there: the database passes SQLite's integrity check and both
 // keys parse. The copy is removed again; the live data and the backup are never written.
-import { exampleRestoreTest, type RestoreStep } from "../../helpers/probes/backups.ts";
+import { type RestoreStep } from "../../helpers/probes/backups.ts";
+import { restoreProbe } from "../../helpers/probes/backups.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
-invariant(
+export default invariant(
   {
     id: "DATA-008",
     title: "The newest Vaultwarden backup restores",
@@ -18,10 +19,10 @@ invariant(
   },
   {
     appliesTo: (node) => node.backups?.vaultwarden?.restoreTest === true,
-    probes: [exampleRestoreTest],
+    reads: (node, { options }) => ({ restore: restoreProbe(node.backups!.vaultwarden!.dir, options.writes) }),
     check(ctx) {
       const decl = ctx.node.backups!.vaultwarden!;
-      const r = ctx.fact(exampleRestoreTest);
+      const r = ctx.facts.restore;
       // Not opted in: nothing was tested, so nothing is claimed; the evidence carries the reason.
       if (!r.ran) return [];
       if (!r.backup) return [{ subject: `Vaultwarden backups in ${decl.dir}`, expected: "a backup to restore", actual: "no timestamped backup folder" }];

@@ -6,10 +6,10 @@ import { mounts, type Mount } from "../../helpers/probes/mounts.ts";
 import { mountOf, normalizePath } from "../../helpers/probes/snapraid-array.ts";
 import { snapraidConfig } from "../../helpers/probes/snapraid.ts";
 import { findmntT, fuseConf, fuseJournal, mountDiagnostics, unique } from "../../helpers/spec/diagnostics.ts";
-import { invariant } from "../../helpers/spec/invariant.ts";
+import { invariant, optional } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
-invariant(
+export default invariant(
   {
     id: "DATA-006",
     title: "MergerFS pools exactly the declared disks",
@@ -21,10 +21,10 @@ invariant(
   },
   {
     appliesTo: (node) => node.storage?.mergerfs !== undefined,
-    probes: [mounts, mergerfsBranches()],
-    check({ node, fact }) {
+    reads: (node) => ({ mounts, branches: mergerfsBranches(node.storage!.mergerfs!.mountpoint), snapraidConfig: node.storage?.snapraid ? optional(snapraidConfig(node.storage.snapraid.config)) : undefined }),
+    check({ node, facts }) {
       const pool = node.storage!.mergerfs!;
-      const table = fact(mounts);
+      const table = facts.mounts;
       const mp = normalizePath(pool.mountpoint);
       // Stacked mounts: the last one on the target is what paths under it reach.
       const top: Mount | undefined = table.filter((m) => normalizePath(m.target) === mp).at(-1);
@@ -37,7 +37,7 @@ invariant(
       }
 
       const findings: Finding[] = [];
-      const live = fact(mergerfsBranches(pool.mountpoint));
+      const live = facts.branches;
       const livePaths = live.map((b) => normalizePath(b.path));
       const declared = pool.branches.map(normalizePath);
       const missing = declared.filter((b) => !livePaths.includes(b));
@@ -58,7 +58,7 @@ invariant(
       let arrayDirs: string[] = [];
       if (node.storage?.snapraid) {
         try {
-          arrayDirs = fact(snapraidConfig(node.storage.snapraid.config)).data.map((d) => normalizePath(d.dir));
+          arrayDirs = facts.snapraidConfig!.data.map((d) => normalizePath(d.dir));
         } catch {
           /* conf unreadable: DATA-005 fails on it; judge every branch here */
         }

@@ -1,14 +1,15 @@
 // §2.3 "Nextcloud: automated DB dumps + integrity verification", §6. Judged on the dump folder
 // itself: the newest dump (by mtime) against the node's clock, `gzip -t`, and the dump's first
 // comment line and last line (header and `-- Dump completed` trailer). Read-only.
-import { DUMP_HEADER, DUMP_TRAILER, exampleNextcloudDump, type DumpLine } from "../../helpers/probes/nextcloud-dump.ts";
+import { DUMP_HEADER, DUMP_TRAILER, type DumpLine } from "../../helpers/probes/nextcloud-dump.ts";
+import { nextcloudDump } from "../../helpers/probes/nextcloud-dump.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 import { ageText } from "../../helpers/spec/backup-text.ts";
 
 const lineText = (l: DumpLine | undefined) => (!l ? "nothing (empty stream)" : l.text !== undefined ? JSON.stringify(l.text) : `a ${l.length}-byte line that is not a dump comment`);
 
-invariant(
+export default invariant(
   {
     id: "DATA-011",
     title: "The Nextcloud database dump is fresh and complete",
@@ -20,10 +21,10 @@ invariant(
   },
   {
     appliesTo: (node) => node.backups?.nextcloud !== undefined,
-    probes: [exampleNextcloudDump],
+    reads: (node) => ({ dump: nextcloudDump(node.backups!.nextcloud!.dir, node.backups!.nextcloud!.pattern) }),
     check(ctx) {
       const decl = ctx.node.backups!.nextcloud!;
-      const d = ctx.fact(exampleNextcloudDump);
+      const d = ctx.facts.dump;
       const subject = `Nextcloud database dumps ${decl.dir}/${decl.pattern}`;
       if (!d.exists) return [{ subject, expected: `a dump at most ${decl.maxAgeHours} h old`, actual: `${decl.dir} does not exist` }];
       const n = d.newest;

@@ -2,11 +2,12 @@
 // imported into a throwaway database on the node's own MariaDB, its tables are listed, and the
 // throwaway database is dropped again (always). The live database is never touched: a dump that
 // names its database (USE / CREATE DATABASE) is refused before anything is imported.
-import { exampleNextcloudRestore, type SqlStep } from "../../helpers/probes/nextcloud-dump.ts";
+import { type SqlStep } from "../../helpers/probes/nextcloud-dump.ts";
+import { dumpRestoreProbe } from "../../helpers/probes/nextcloud-dump.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
-invariant(
+export default invariant(
   {
     id: "DATA-012",
     title: "The newest Nextcloud dump restores into a throwaway database",
@@ -19,10 +20,10 @@ invariant(
   },
   {
     appliesTo: (node) => node.backups?.nextcloud?.restoreTest === true,
-    probes: [exampleNextcloudRestore],
+    reads: (node, { options }) => ({ restore: dumpRestoreProbe(node.backups!.nextcloud!, options.writes) }),
     check(ctx) {
       const decl = ctx.node.backups!.nextcloud!;
-      const r = ctx.fact(exampleNextcloudRestore);
+      const r = ctx.facts.restore;
       // Not opted in: nothing was tested, so nothing is claimed; the evidence carries the reason.
       if (!r.ran) return [];
       if (!r.dump) return [{ subject: `Nextcloud database dumps ${decl.dir}/${decl.pattern}`, expected: "a dump to restore", actual: `no file matches ${decl.pattern}` }];

@@ -1,11 +1,12 @@
 // §2.4 planned "restic + append-only repo": a backup repository that does not pass its own check
 // may not restore. `restic check` (structure: index, packs, snapshots, trees; not --read-data) runs
 // read-only: --no-lock writes no lock file into the repository, --no-cache no cache on the node.
-import { exampleResticCheck, RESTIC_TIMEOUT_SEC } from "../../helpers/probes/restic.ts";
+import { RESTIC_TIMEOUT_SEC } from "../../helpers/probes/restic.ts";
+import { resticCheck } from "../../helpers/probes/restic.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import { RESTIC_PLANNED } from "../../helpers/spec/backup-text.ts";
 
-invariant(
+export default invariant(
   {
     id: "DATA-014",
     title: "The restic repository passes restic check",
@@ -18,10 +19,10 @@ invariant(
   {
     appliesTo: (node) => node.backups?.restic?.check === true,
     planned: (node) => (node.backups && !node.backups.restic ? RESTIC_PLANNED : undefined),
-    probes: [exampleResticCheck],
+    reads: (node) => ({ check: resticCheck(node.backups!.restic!) }),
     check(ctx) {
       const decl = ctx.node.backups!.restic!;
-      const c = ctx.fact(exampleResticCheck);
+      const c = ctx.facts.check;
       const subject = `restic repository ${decl.repository}`;
       const expected = "restic check exits 0: no errors were found";
       if (!c.setup.ok) return [{ subject, expected, actual: `restic not run: ${c.setup.why}` }];

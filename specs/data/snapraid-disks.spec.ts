@@ -17,7 +17,7 @@ function there(st: PathState | undefined, path: string): string {
   return "";
 }
 
-invariant(
+export default invariant(
   {
     id: "DATA-005",
     title: "Every SnapRAID disk is mounted, parity readable, content files in place",
@@ -29,12 +29,12 @@ invariant(
   },
   {
     appliesTo: (node) => node.storage?.snapraid !== undefined,
-    probes: [snapraidConfig(), snapraidPaths(), mounts, snapraidDiff(), snapraidStatus()],
-    check({ node, fact }) {
+    reads: (node) => { const c = node.storage!.snapraid!.config; return { conf: snapraidConfig(c), paths: snapraidPaths(c), mounts, diff: snapraidDiff(c), status: snapraidStatus(c) }; },
+    check({ node, facts }) {
       const decl = node.storage!.snapraid!;
-      const conf = fact(snapraidConfig(decl.config));
-      const paths = fact(snapraidPaths(decl.config));
-      const table = fact(mounts);
+      const conf = facts.conf;
+      const paths = facts.paths;
+      const table = facts.mounts;
       // diff and status only add detail to the messages.
       const optional = <T,>(get: () => T): T | undefined => {
         try {
@@ -43,9 +43,9 @@ invariant(
           return undefined;
         }
       };
-      const diffFact = optional(() => fact(snapraidDiff(decl.config)));
+      const diffFact = optional(() => facts.diff);
       const diff = diffFact?.kind === "diff" ? diffFact : undefined;
-      const statusFact = optional(() => fact(snapraidStatus(decl.config)));
+      const statusFact = optional(() => facts.status);
       const status = statusFact?.kind === "status" ? statusFact : undefined;
       const state = (kind: string, path: string) => paths.find((p) => (kind === "parity" ? p.kind !== "content" && p.kind !== "data" : p.kind === kind) && p.path === path);
 

@@ -8,7 +8,7 @@ import type { Finding } from "../../helpers/spec/message.ts";
 const blocks = (b: number[], first?: number, last?: number) =>
   b.length ? `block${b.length > 1 ? "s" : ""} ${b.slice(0, 10).join(", ")}${b.length > 10 ? `, … (${b.length - 10} more)` : ""}` : first !== undefined ? `blocks ${first} to ${last}` : "blocks not listed";
 
-invariant(
+export default invariant(
   {
     id: "DATA-003",
     title: "SnapRAID reports no errors and no unfinished sync",
@@ -19,9 +19,9 @@ invariant(
   },
   {
     appliesTo: (node) => node.storage?.snapraid !== undefined,
-    probes: [snapraidStatus()],
-    check({ node, fact }) {
-      const status = fact(snapraidStatus(node.storage!.snapraid!.config));
+    reads: (node) => ({ status: snapraidStatus(node.storage!.snapraid!.config) }),
+    check({ node, facts }) {
+      const status = facts.status;
       if (status.kind === "busy") {
         return [{ subject: "SnapRAID array", expected: "`snapraid status` to answer", actual: `SnapRAID is in use (${status.message}): a sync, scrub or fix is running now; re-run when it ends` }];
       }

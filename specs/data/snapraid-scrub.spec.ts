@@ -4,7 +4,7 @@ import { snapraidStatus } from "../../helpers/probes/snapraid.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
-invariant(
+export default invariant(
   {
     id: "DATA-002",
     title: "SnapRAID scrubs the whole array on schedule",
@@ -15,10 +15,10 @@ invariant(
   },
   {
     appliesTo: (node) => node.storage?.snapraid !== undefined,
-    probes: [snapraidStatus()],
-    check({ node, fact }) {
+    reads: (node) => ({ status: snapraidStatus(node.storage!.snapraid!.config) }),
+    check({ node, facts }) {
       const decl = node.storage!.snapraid!;
-      const status = fact(snapraidStatus(decl.config));
+      const status = facts.status;
       if (status.kind === "busy") {
         return [{ subject: "SnapRAID array", expected: "`snapraid status` to answer", actual: `SnapRAID is in use (${status.message}): a sync, scrub or fix is running now; re-run when it ends` }];
       }

@@ -7,7 +7,7 @@ import type { Finding } from "../../helpers/spec/message.ts";
 
 const WANT = { loopback: "published on 127.0.0.1 or ::1", lan: "published on a specific LAN address", tailnet: "published on a tailnet address" } as const;
 
-invariant(
+export default invariant(
   {
     id: "EXPOSE-003",
     title: "Docker-published ports honour their declared scope",
@@ -18,9 +18,9 @@ invariant(
   },
   {
     appliesTo: (node) => (node.containers ?? []).some((c) => c.publish.length > 0),
-    probes: [containers],
-    check({ node, fact }) {
-      const found = fact(containers);
+    reads: () => ({ containers }),
+    check({ node, facts }) {
+      const found = facts.containers;
       const findings: Finding[] = [];
       for (const { decl, c } of declaredContainers(node, found)) {
         if (!c) continue; // CONT-001/CONT-002 report a missing container

@@ -5,7 +5,7 @@ import type { Finding } from "../../helpers/spec/message.ts";
 import { describeSocket } from "./describe-socket.ts";
 import { declares, portLabel } from "./match.ts";
 
-invariant(
+export default invariant(
   {
     id: "EXPOSE-001",
     title: "Internal services bind to loopback only",
@@ -16,9 +16,9 @@ invariant(
   },
   {
     appliesTo: (node) => node.services.some((s) => s.scope === "loopback"),
-    probes: [listeningSockets],
-    check({ node, fact }) {
-      const sockets = fact(listeningSockets);
+    reads: () => ({ listeningSockets }),
+    check({ node, facts }) {
+      const sockets = facts.listeningSockets;
       const findings: Finding[] = [];
       for (const svc of node.services.filter((s) => s.scope === "loopback")) {
         const exposed = sockets.filter((s) => declares(svc, s) && !isLoopback(s.address));

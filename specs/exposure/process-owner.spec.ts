@@ -8,7 +8,7 @@ import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 import { declares, portLabel } from "./match.ts";
 
-invariant(
+export default invariant(
   {
     id: "EXPOSE-006",
     title: "Each declared port is served by the declared process",
@@ -19,8 +19,8 @@ invariant(
   },
   {
     appliesTo: (node) => node.services.some((s) => s.process !== undefined),
-    probes: [listeningSockets],
-    check: ({ node, fact }) => judgeOwners(node, fact(listeningSockets)),
+    reads: () => ({ listeningSockets }),
+    check: ({ node, facts }) => judgeOwners(node, facts.listeningSockets),
   },
 );
 

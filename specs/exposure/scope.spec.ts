@@ -12,7 +12,7 @@ import { declares, portLabel } from "./match.ts";
 type Scope = "lan" | "tailnet";
 const SCOPED = (s: ServiceDecl): s is ServiceDecl & { scope: Scope } => s.scope === "lan" || s.scope === "tailnet";
 
-invariant(
+export default invariant(
   {
     id: "EXPOSE-002",
     title: "Services bind within their declared scope",
@@ -23,10 +23,10 @@ invariant(
   },
   {
     appliesTo: (node) => node.services.some(SCOPED),
-    probes: [listeningSockets, interfaceAddresses],
-    check({ node, fact }) {
-      const sockets = fact(listeningSockets);
-      const ifaces = fact(interfaceAddresses);
+    reads: () => ({ listeningSockets, interfaceAddresses }),
+    check({ node, facts }) {
+      const sockets = facts.listeningSockets;
+      const ifaces = facts.interfaceAddresses;
       const findings: Finding[] = [];
       for (const svc of node.services.filter(SCOPED)) {
         const bad = sockets.filter((s) => declares(svc, s)).filter((s) => !allowed(svc.scope, s, ifaces));

@@ -5,7 +5,7 @@ import { invariant } from "../../helpers/spec/invariant.ts";
 import { describeSocket } from "./describe-socket.ts";
 import { declares } from "./match.ts";
 
-invariant(
+export default invariant(
   {
     id: "EXPOSE-004",
     title: "No listener that the inventory does not declare",
@@ -16,9 +16,9 @@ invariant(
   },
   {
     appliesTo: () => true,
-    probes: [listeningSockets],
-    check({ node, fact }) {
-      return fact(listeningSockets)
+    reads: () => ({ listeningSockets }),
+    check({ node, facts }) {
+      return facts.listeningSockets
         .filter((s) => !node.services.some((svc) => declares(svc, s)))
         .map((s) => ({
           subject: `${s.proto}/${s.port}`,

@@ -12,7 +12,7 @@ import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 import { describeId, resolveId } from "./resolve.ts";
 
-invariant(
+export default invariant(
   {
     id: "IDENT-005",
     title: "Containers run as their declared user",
@@ -26,11 +26,11 @@ invariant(
     appliesTo: (node) => (node.containers ?? []).some((c) => c.user !== undefined),
     planned: (node) =>
       (node.containers?.length ?? 0) > 0 ? "planned in §4.5: declare containers[].user to check that each container runs as its declared user" : undefined,
-    probes: [containerUsers, accounts, containers],
+    reads: () => ({ containerUsers, accounts, containers }),
     check(ctx) {
-      const found = ctx.fact(containerUsers);
-      const acc = ctx.fact(accounts);
-      const inspected = ctx.fact(containers);
+      const found = ctx.facts.containerUsers;
+      const acc = ctx.facts.accounts;
+      const inspected = ctx.facts.containers;
       return (ctx.node.containers ?? [])
         .filter((c) => c.user !== undefined)
         .flatMap((decl): Finding[] => {

@@ -15,11 +15,11 @@ import {
 } from "../../helpers/probes/proxmox-idmap.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
-import { declaredGuests, GUEST_CONFIGS_EXAMPLE, guestsWithConfigs, guestTitle } from "../boot/guests.ts";
+import { declaredGuests, guestReads, guestsWithConfigs, guestTitle } from "../boot/guests.ts";
 
 const mapText = (map: EffectiveIdmap, raw: string) => (map.source === "default" ? `Proxmox's default map ${raw}` : `lxc.idmap: ${raw}`);
 
-invariant(
+export default invariant(
   {
     id: "IDENT-002",
     title: "Unprivileged LXC idmaps map the declared identities as declared",
@@ -30,11 +30,11 @@ invariant(
     severity: "critical",
   },
   {
-    appliesTo: (node) => node.role === "hypervisor" && declaredGuests(node).some((g) => g.type === "lxc"),
-    probes: [GUEST_CONFIGS_EXAMPLE, subordinateIds],
+    appliesTo: (node, { inventory }) => node.role === "hypervisor" && declaredGuests(node, inventory).some((g) => g.type === "lxc"),
+    reads: (node, scene) => ({ ...guestReads(node, scene), subordinateIds }),
     check(ctx) {
       const findings: Finding[] = [];
-      const subids = ctx.fact(subordinateIds);
+      const subids = ctx.facts.subordinateIds;
       for (const { guest, config } of guestsWithConfigs(ctx, findings, "lxc")) {
         const title = guestTitle(guest);
         if (config.unprivileged !== guest.unprivileged) {

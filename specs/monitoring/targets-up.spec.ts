@@ -2,9 +2,8 @@
 import { prometheusTargets, type ScrapeTarget } from "../../helpers/probes/prometheus.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
-import { runContext } from "../../helpers/spec/run-context.ts";
 
-invariant(
+export default invariant(
   {
     id: "MON-001",
     title: "Monitoring covers every node and reports it up",
@@ -15,13 +14,12 @@ invariant(
   },
   {
     appliesTo: (node) => node.prometheus !== undefined,
-    // The probe is built per node from its URL; the name is what the facts are keyed by.
-    probes: [prometheusTargets("http://127.0.0.1:9090")],
-    check({ node, fact }) {
+    reads: (node) => ({ targets: prometheusTargets(node.prometheus!.url) }),
+    check({ node, inventory, facts }) {
       const label = node.prometheus!.nodeLabel;
-      const targets: ScrapeTarget[] = fact(prometheusTargets(node.prometheus!.url));
+      const targets: ScrapeTarget[] = facts.targets;
       const findings: Finding[] = [];
-      for (const n of runContext().inventory.nodes) {
+      for (const n of inventory.nodes) {
         const mine = targets.filter((t) => t.labels[label] === n.name);
         if (mine.length === 0) {
           findings.push({ subject: `${n.name} (layer ${n.layer})`, expected: `a scrape target labelled ${label}="${n.name}"`, actual: "not monitored" });

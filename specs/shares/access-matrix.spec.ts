@@ -2,25 +2,23 @@
 // "RW shares only where required: Nextcloud, Vaultwarden; RO shares for consumers: Jellyfin,
 // Audiobookshelf, Calibre-Web". Judged on what smbclient could really do on the storage node.
 import { describeSource, type ShareDecl, type SharesDecl } from "../../helpers/inventory/sections/shares.ts";
-import { accounts } from "../../helpers/probes/accounts.ts";
+import { accounts, type Accounts } from "../../helpers/probes/accounts.ts";
 import {
   DENIED,
   describeFailure,
-  exampleAccessProbe,
   findNote,
   findStep,
   type AccessMatrix,
   type SmbStep,
 } from "../../helpers/probes/samba-access.ts";
 import { configAccess, sambaConfig } from "../../helpers/probes/samba-config.ts";
-import type { Probe } from "../../helpers/probes/types.ts";
-import type { CheckContext } from "../../helpers/spec/evaluate.ts";
-import { invariant } from "../../helpers/spec/invariant.ts";
+import { accessPlan, sambaAccess } from "../../helpers/probes/samba-access.ts";
+import { invariant, optional, type CheckContext, type Optional } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
 const EXPECTED = { ro: "read-only", rw: "read-write", none: "refused at the tree connect (not declared on this share)" } as const;
 
-invariant(
+export default invariant(
   {
     id: "SHARE-001",
     title: "Each identity can do exactly what it is declared for on each share",
@@ -33,10 +31,10 @@ invariant(
   },
   {
     appliesTo: (node) => (node.shares?.exports.length ?? 0) > 0,
-    probes: [exampleAccessProbe, sambaConfig],
+    reads: (node, { options }) => ({ access: sambaAccess(accessPlan(node.shares!, options.nonce, options.writes)), sambaConfig, accounts: optional(accounts) }),
     check(ctx) {
       const decl = ctx.node.shares!;
-      const matrix = ctx.fact(exampleAccessProbe);
+      const matrix = ctx.facts.access;
       const findings: Finding[] = [];
       for (const share of decl.exports) {
         const names = [...new Set([...share.rw, ...share.ro, ...decl.identities.map((i) => i.name)])];
@@ -52,7 +50,7 @@ invariant(
 );
 
 /** What is wrong with one (share, identity); empty when it behaves as declared. */
-function judge(ctx: CheckContext, decl: SharesDecl, share: ShareDecl, identity: string, expect: "ro" | "rw" | "none", m: AccessMatrix): string[] {
+function judge(ctx: CheckContext<{ sambaConfig: typeof sambaConfig; accounts: Optional<Accounts> }>, decl: SharesDecl, share: ShareDecl, identity: string, expect: "ro" | "rw" | "none", m: AccessMatrix): string[] {
   const skipped = findNote(m, share.name, identity, "all", "skipped");
   if (skipped !== undefined) return [`not probed: ${skipped}`];
   const list = findStep(m, share.name, identity, "list");
@@ -102,9 +100,9 @@ function judge(ctx: CheckContext, decl: SharesDecl, share: ShareDecl, identity: 
   // rw
   const skippedWrites = findNote(m, share.name, identity, "write", "skipped");
   if (skippedWrites !== undefined) {
-    const cfg = optional(ctx, sambaConfig);
+    const cfg = maybe(() => ctx.facts.sambaConfig);
     if (!cfg) return [...out, `${skippedWrites}; and the effective config could not be read`];
-    const v = configAccess(cfg, share.name, identity, optional(ctx, accounts));
+    const v = configAccess(cfg, share.name, identity, ctx.facts.accounts);
     if (v.access !== "rw") out.push(`the effective config gives ${v.access === "ro" ? "read-only" : "no"} access (${v.because}); ${skippedWrites}`);
     return out;
   }
@@ -133,10 +131,10 @@ function allowed(step: string, what: string, s: SmbStep): string {
   return `${what} succeeded`;
 }
 
-/** A fact that helps but is not required: undefined when it could not be read. */
-function optional<T>(ctx: CheckContext, probe: Probe<T>): T | undefined {
+/** A fact that helps but is not required here: undefined when it could not be read. */
+function maybe<T>(read: () => T): T | undefined {
   try {
-    return ctx.fact(probe);
+    return read();
   } catch {
     return undefined;
   }

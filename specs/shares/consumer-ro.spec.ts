@@ -1,12 +1,11 @@
 // §3.2 "services mount RO where possible", §5.3 "RO shares for consumers: Jellyfin,
 // Audiobookshelf, Calibre-Web": a read-only consumer is read-only twice, at the mount layer on the
 // consumer and on the storage side for its identity.
-import { exampleNetworkMounts } from "../../helpers/facts/planners/mounts.ts";
 import { declaredAccess } from "../../helpers/inventory/sections/shares.ts";
 import { mountDefinition } from "../../helpers/probes/network-mounts.ts";
+import { networkMountsProbe } from "../../helpers/probes/network-mounts.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
-import { runContext } from "../../helpers/spec/run-context.ts";
 
 /** ro or rw as mount resolves them: the last of the two wins; neither means rw. */
 function rwOf(options: string[]): "ro" | "rw" {
@@ -14,7 +13,7 @@ function rwOf(options: string[]): "ro" | "rw" {
   return last === "ro" ? "ro" : "rw";
 }
 
-invariant(
+export default invariant(
   {
     id: "SHARE-004",
     title: "Read-only consumers mount read-only with a read-only identity",
@@ -25,9 +24,9 @@ invariant(
   },
   {
     appliesTo: (node) => (node.mounts ?? []).some((m) => m.access === "ro"),
-    probes: [exampleNetworkMounts],
-    check({ node, fact }) {
-      const nm = fact(exampleNetworkMounts);
+    reads: (node) => ({ networkMounts: networkMountsProbe(node.mounts!) }),
+    check({ node, inventory, facts }) {
+      const nm = facts.networkMounts;
       const findings: Finding[] = [];
       for (const m of node.mounts!.filter((x) => x.access === "ro")) {
         const subject = `${m.path} (${m.source} as ${m.identity})`;
@@ -39,7 +38,7 @@ invariant(
         else if (rwOf(live.options) !== "ro") findings.push({ subject: `${subject} live mount`, expected: "ro", actual: `mounted rw (${live.fstype} ${live.options.join(",")})` });
         // The storage side: the node named by the source host, when it declares shares.
         const [, host, share] = /^\/\/([^/]+)\/([^/]+)$/.exec(m.source) ?? [];
-        const storage = runContext().inventory.nodes.find((n) => n.name === host && n.shares);
+        const storage = inventory.nodes.find((n) => n.name === host && n.shares);
         const exp = storage?.shares!.exports.find((s) => s.name === share);
         const access = exp && declaredAccess(exp, m.identity);
         if (exp && access !== "ro") {

@@ -1,25 +1,24 @@
 // §4.4 "credentials files", §5.3 least privilege: an SMB password on a consumer is readable by
 // root only, and the file logs in as the identity the document assigns to the mount.
-import { exampleNetworkMounts } from "../../helpers/facts/planners/mounts.ts";
 import { judgeSecretFile } from "../../helpers/probes/file-access.ts";
-import { effectiveCifsUser, mountDefinition, userLinesOf, type CredentialsFile } from "../../helpers/probes/network-mounts.ts";
+import { effectiveCifsUser, mountDefinition, networkMountsProbe, userLinesOf, type CredentialsFile } from "../../helpers/probes/network-mounts.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
-invariant(
+export default invariant(
   {
     id: "SHARE-005",
     title: "SMB credentials files are root-only and name the declared identity",
-    must: "The credentials file of every network mount — the one its /etc/fstab line or its mount unit names with `credentials=`, which MUST be the one the inventory declares — MUST exist, be owned by root, have mode 0600 or stricter (no group or other bits), and its `username=` MUST be the declared identity. No password may be written in the fstab line or the unit itself (`password=`, `username=user%password`: both files are world-readable). The suite reads only the owner, the mode and the `username=` line, never the password (an inline one is masked on the node).",
+    must: "The credentials file of every network mount — the one its /etc/fstab line or its mount unit names with `credentials=`, which MUST be the one the inventory declares — MUST exist and, as mount.cifs opens it (through any symlink), be a regular file owned by root with mode 0600 or stricter (no group or other bits), every directory on its real path owned by root and writable by root only; the user mount.cifs logs in as (its credentials parser: any key starting with `user` in any case, the last one wins; `user=` options in order) MUST be the declared identity, and so MUST the `username=` of the live cifs mount where the mount table shows it. No password may be written in the fstab line or the unit itself (`password=`, `username=user%password`: both files are world-readable). The suite reads only the owner, the mode and the `username=` line, never the password (an inline one is masked on the node).",
     section: "§4.4, §5.3",
     family: "shares",
     severity: "critical",
   },
   {
     appliesTo: (node) => (node.mounts?.length ?? 0) > 0,
-    probes: [exampleNetworkMounts],
-    check({ node, fact }) {
-      const nm = fact(exampleNetworkMounts);
+    reads: (node) => ({ networkMounts: networkMountsProbe(node.mounts!) }),
+    check({ node, facts }) {
+      const nm = facts.networkMounts;
       const findings: Finding[] = [];
       for (const m of node.mounts!) {
         // The file the mount really uses: the one its definition names (fstab line or unit).

@@ -14,14 +14,12 @@ import {
   type SambaConfig,
 } from "../../helpers/probes/samba-config.ts";
 import { sambaShares, servedShares } from "../../helpers/probes/samba-shares.ts";
-import type { Probe } from "../../helpers/probes/types.ts";
-import type { CheckContext } from "../../helpers/spec/evaluate.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
 const ACCESS_WORDS = { ro: "read-only", rw: "read-write", none: "no access" } as const;
 
-invariant(
+export default invariant(
   {
     id: "SHARE-002",
     title: "Effective Samba config matches the declaration",
@@ -33,12 +31,12 @@ invariant(
   },
   {
     appliesTo: (node) => node.shares !== undefined,
-    probes: [sambaConfig, accounts, sambaShares],
+    reads: () => ({ sambaConfig, accounts, sambaShares }),
     check(ctx) {
       const decl = ctx.node.shares!;
-      const cfg = ctx.fact(sambaConfig);
-      const acc = optional(ctx, accounts);
-      const src = ctx.fact(sambaShares);
+      const cfg = ctx.facts.sambaConfig;
+      const acc = maybe(() => ctx.facts.accounts);
+      const src = ctx.facts.sambaShares;
       const findings: Finding[] = [];
       const served = servedShares(cfg, src);
       for (const share of decl.exports) {
@@ -136,10 +134,10 @@ function groupMembers(acc: Accounts | undefined, group: string): string[] | unde
   return [...new Set([...g.members, ...acc.users.filter((u) => u.gid === g.gid).map((u) => u.name)])];
 }
 
-/** A fact that helps but is not required: undefined when it could not be read. */
-function optional<T>(ctx: CheckContext, probe: Probe<T>): T | undefined {
+/** A fact that helps but is not required here: undefined when it could not be read. */
+function maybe<T>(read: () => T): T | undefined {
   try {
-    return ctx.fact(probe);
+    return read();
   } catch {
     return undefined;
   }

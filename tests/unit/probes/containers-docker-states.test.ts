@@ -3,21 +3,17 @@
 // Docker keeps State.Running true while a container is paused or in a restart back-off.
 import { readFileSync } from "node:fs";
 import { dump } from "js-yaml";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { NodeFacts } from "../../../helpers/facts/types.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
 import { containers } from "../../../helpers/probes/containers.ts";
 import { evaluate } from "../../../helpers/spec/evaluate.ts";
-import { declared, registryMode } from "../../../helpers/spec/registry.ts";
+import { declared } from "../catalog-support.ts";
 
 const read = (f: string) => readFileSync(`fixtures/captured/containers/${f}`, "utf8");
 const out = (stdout: string) => ({ stdout, stderr: "", code: 0 });
 const P = "hlc21a-state";
 
-beforeAll(async () => {
-  registryMode.catalogOnly = true;
-  await import("../../../specs/containers/running.spec.ts");
-});
 
 describe("Docker's State fields (real docker inspect, Docker 20.10)", () => {
   for (const file of ["format-docker-states.jsonl", "inspect-docker-states.json"]) {
@@ -41,7 +37,7 @@ describe("Docker's State fields (real docker inspect, Docker 20.10)", () => {
     const stdout = read("format-docker-states.jsonl");
     const facts: NodeFacts = { node: "dh", reachable: true, roundTrips: 1, gatherMs: 1, facts: { [containers.name]: { ok: true, value: containers.parse(out(stdout)), evidence: { probe: containers.name, command: "…", stdout, stderr: "", code: 0 } } } };
     const d = declared.find((x) => x.meta.id === "CONT-002")!;
-    const v = evaluate(d.meta, d.def, node, facts);
+    const v = evaluate(d.meta, d.def, node, facts, []);
     expect(v.status).toBe("failed");
     const msg = v.status === "failed" ? v.message : "";
     expect(msg).toContain(`container ${P}-paused: expected running; actual paused (State.Running is true, but Paused: not serving)`);

@@ -2,21 +2,19 @@
 // lab's vm100 (fixtures/captured/mounts/README.md, "issue 21"): each fails before the fix.
 import { readFileSync } from "node:fs";
 import { dump } from "js-yaml";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { mountsDeclared } from "../../../fixtures/lab/declared/mounts.ts";
 import { sharesDeclared } from "../../../fixtures/lab/declared/shares.ts";
-import { exampleMountUnits, exampleNetworkMounts } from "../../../helpers/facts/planners/mounts.ts";
+import { declared, exampleMountUnits, exampleNetworkMounts } from "../catalog-support.ts";
 import type { NodeFacts } from "../../../helpers/facts/types.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
 import type { Inventory } from "../../../helpers/inventory/types.ts";
 import { accounts } from "../../../helpers/probes/accounts.ts";
 import { parsePresentation } from "../../../helpers/probes/mount-presentation.ts";
 import { evaluate, type Verdict } from "../../../helpers/spec/evaluate.ts";
-import { declared, registryMode } from "../../../helpers/spec/registry.ts";
 import { mountsSection } from "../../../helpers/inventory/sections/mounts.ts";
 
-const ctx = vi.hoisted(() => ({}) as { inventory?: Inventory });
-vi.mock("../../../helpers/spec/run-context.ts", () => ({ runContext: () => ({ inventory: ctx.inventory, facts: { nodes: {} }, target: "lab" }) }));
+const ctx: { inventory?: Inventory } = {};
 
 const cap = (f: string) => readFileSync(`fixtures/captured/mounts/${f}`, "utf8");
 const out = (stdout: string) => ({ stdout, stderr: "", code: 0 });
@@ -31,7 +29,7 @@ ctx.inventory = parseInventory(
   }),
   "/lab/abc/inventory.yaml",
 );
-const node = ctx.inventory.nodes.find((n) => n.name === "vm100")!;
+const node = ctx.inventory.nodes.find((n: { name: string }) => n.name === "vm100")!;
 
 /** vm100's facts with the network-mounts probe's stdout given (units from the conformant capture). */
 function facts(stdout: string): NodeFacts {
@@ -44,17 +42,11 @@ function facts(stdout: string): NodeFacts {
 }
 function judge(id: string, stdout: string): Verdict {
   const d = declared.find((x) => x.meta.id === id)!;
-  return evaluate(d.meta, d.def, node, facts(stdout));
+  return evaluate(d.meta, d.def, node, facts(stdout), [], { inventory: ctx.inventory! });
 }
 const msg = (v: Verdict) => (v.status === "passed" ? "" : v.message);
 
-let mountFindings: typeof import("../../../specs/identity/mount-owner.spec.ts").mountFindings;
-beforeAll(async () => {
-  registryMode.catalogOnly = true;
-  await import("../../../specs/boot/automount.spec.ts");
-  await import("../../../specs/shares/credentials.spec.ts");
-  ({ mountFindings } = await import("../../../specs/identity/mount-owner.spec.ts"));
-});
+import { mountFindings } from "../../../specs/identity/mount-owner.spec.ts";
 
 describe("the credentials file as mount.cifs reads it (SHARE-005)", () => {
   it("conformant vm100 (the new probe: stat through links, the directories, user lines): passes", () => {

@@ -4,7 +4,7 @@
 // with the probe's own skip note for a share that has nothing to rename.
 import { readFileSync } from "node:fs";
 import { dump } from "js-yaml";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sharesDeclared } from "../../../fixtures/lab/declared/shares.ts";
 import type { NodeFacts } from "../../../helpers/facts/types.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
@@ -12,7 +12,7 @@ import { accounts } from "../../../helpers/probes/accounts.ts";
 import { parseSmbSteps, SAMBA_ACCESS } from "../../../helpers/probes/samba-access.ts";
 import { sambaConfig } from "../../../helpers/probes/samba-config.ts";
 import { evaluate } from "../../../helpers/spec/evaluate.ts";
-import { declared, registryMode } from "../../../helpers/spec/registry.ts";
+import { declared } from "../catalog-support.ts";
 
 const read = (f: string) => readFileSync(`fixtures/captured/samba/${f}`, "utf8");
 const out = (stdout: string) => ({ stdout, stderr: "", code: 0 });
@@ -33,10 +33,6 @@ function judge(access: string) {
   return evaluate(d.meta, d.def, vm102, facts);
 }
 
-beforeAll(async () => {
-  registryMode.catalogOnly = true;
-  await import("../../../specs/shares/access-matrix.spec.ts");
-});
 
 describe("SHARE-001: a step never tried is not judged, never compliant", () => {
   const conformant = read("access-conformant.txt");
