@@ -13,7 +13,12 @@
 //   L <real path>                       when the path named is (or passes through) a symlink
 //   D <owner> <group> <mode> <dir>      each directory on the real path, from its parent up to /
 // or `missing` (nothing there, or a dangling link: `L` says where it points).
-import type { Finding } from "../spec/message.ts";
+/** What is wrong, as the judge's Finding has it (helpers/spec/message.ts; probes sit below the judge). */
+export interface FileFinding {
+  subject: string;
+  expected: string;
+  actual: string;
+}
 
 export interface DirAccess {
   path: string;
@@ -86,12 +91,12 @@ const show = (mode: number) => `0${(mode & 0o7777).toString(8).padStart(3, "0")}
  * directory on its path may be writable by anyone but root (a world- or group-writable directory,
  * or one owned by another user, lets them swap the file). The link, if any, is named, never judged.
  */
-export function judgeSecretFile(subject: string, fa: FileAccess | undefined, opts: { owner?: string; allowed?: number } = {}): Finding[] {
+export function judgeSecretFile(subject: string, fa: FileAccess | undefined, opts: { owner?: string; allowed?: number } = {}): FileFinding[] {
   const owner = opts.owner ?? "root";
   const allowed = opts.allowed ?? 0o600;
   if (!fa || !fa.exists) return [{ subject, expected: "a file", actual: fa?.real ? `missing (a dangling symlink to ${fa.real})` : "missing" }];
   const via = fa.real ? ` (the file read through the symlink: ${fa.real})` : "";
-  const findings: Finding[] = [];
+  const findings: FileFinding[] = [];
   if (fa.kind !== undefined && fa.kind !== "regular file" && fa.kind !== "regular empty file") findings.push({ subject: `${subject} type`, expected: "a regular file", actual: `${fa.kind}${via}` });
   if (fa.owner !== owner) findings.push({ subject: `${subject} owner`, expected: owner, actual: `${fa.owner}:${fa.group}${via}` });
   const mode = octal(fa.mode!);
