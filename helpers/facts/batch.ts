@@ -56,7 +56,10 @@ export function buildBatch(commands: Array<string | BatchCommand>, nonce = rando
     .filter((c) => c.input !== undefined)
     .map((c) => `${Buffer.from(c.input!, "utf8").toString("base64")}\n`)
     .join("");
-  return { script: [...head, ...parts].join("\n"), nonce, stdin };
+  // The batch's own trailer, written by the batch shell after the last frame: only a batch that
+  // prints it AND ends with exit status 0 on the channel ran to its end (batchCompleted).
+  const trailer = `printf '%s\\n' '${mark} DONE ${cmds.length}'; printf '%s\\n' '${mark} DONE ${cmds.length}' >&2\nexit 0`;
+  return { script: [...head, ...parts, trailer].join("\n"), nonce, stdin };
 }
 
 interface Frame {
@@ -82,6 +85,7 @@ function frames(text: string, mark: string, stream: "stdout" | "stderr", cap: nu
   const found = new Map<number, Frame>();
   // END on stdout: exit status, then the probe's own milliseconds on the node ("-": unknown).
   const re = new RegExp(`^${mark} (BEGIN|END) (\\d+)(?: (\\d+)(?: (\\d+|-))?)?$`);
+  const done = new RegExp(`^${mark} DONE \\d+$`);
   const lines = text.split("\n");
   let open: { i: number; lines: string[] } | undefined;
   let seen = false;
@@ -127,6 +131,7 @@ function frames(text: string, mark: string, stream: "stdout" | "stderr", cap: nu
       else throw forged(`an unprefixed line inside frame ${open.i}`);
       continue;
     }
+    if (!open && done.test(line)) continue; // the trailer (judged by batchCompleted)
     if (seen && line !== "" && stream === "stdout") throw forged("a line between frames");
   }
   if (open) close(undefined, false);
@@ -156,4 +161,18 @@ export function splitBatch(batch: BatchScript, count: number, stdout: string, st
     });
   }
   return results;
+}
+
+/**
+ * Whether a batch ran to its end: its channel's exit status is 0 (the batch shell's `exit 0`
+ * after its last frame) AND its own trailer `DONE <count>` is the last line of stdout. A batch
+ * shell killed on the node (a signal gives no exit status, or 137) or dying half-way has neither,
+ * whatever frames came before: whatever killed it could have written them (issue 21, point 10).
+ */
+export function batchCompleted(batch: BatchScript, count: number, stdout: string, code: number | null): { ok: true } | { ok: false; why: string } {
+  const last = stdout.split("\n").filter((l) => l !== "").at(-1) ?? "";
+  const trailer = last === `@@HLC-${batch.nonce} DONE ${count}`;
+  if (code === 0 && trailer) return { ok: true };
+  const status = code === null ? "no exit status (killed by a signal)" : `exit status ${code}`;
+  return { ok: false, why: `${status}${trailer ? "" : ", no trailer"}` };
 }

@@ -5,7 +5,7 @@ import type { Inventory } from "../inventory/types.ts";
 import type { Probe, ProbeOutput } from "../probes/types.ts";
 import type { TransportPool } from "../transport/pool.ts";
 import { TransportError, type Transport } from "../transport/types.ts";
-import { buildBatch, FramingError, OUTPUT_CAP, splitBatch } from "./batch.ts";
+import { batchCompleted, buildBatch, FramingError, OUTPUT_CAP, splitBatch } from "./batch.ts";
 import { mergeLanes, splitLanes } from "./lanes.ts";
 import { redact } from "./redact.ts";
 import type { DiagnosticPlan, DiagnosticRecord, DiagnosticRequest, FactRecord, NodeFacts, RunFacts } from "./types.ts";
@@ -20,7 +20,7 @@ export async function gatherNode(transport: Transport, probes: Probe<unknown>[],
   probes = [...probes.filter((p) => !p.slow), ...probes.filter((p) => p.slow)];
   const batch = buildBatch(probes.map((p) => ({ command: p.command, input: p.input })));
   try {
-    let result: { stdout: string; stderr: string };
+    let result: { stdout: string; stderr: string; code?: number | null };
     let stopped: "timeout" | "overflow" | undefined;
     try {
       result = await transport.exec(batch.script, batch.stdin ? { stdin: batch.stdin } : {});
@@ -41,6 +41,19 @@ export async function gatherNode(transport: Transport, probes: Probe<unknown>[],
         base.facts[probe.name] = unread(probe, { stdout: "", stderr: "" }, `probe ${probe.name}: ${e.message}`, secrets);
       }
       return { ...base, reachable: true, roundTrips: 1, gatherMs: performance.now() - started };
+    }
+    // A batch that ended by itself is accepted only with the channel's exit status 0 and the
+    // batch's own trailer: a batch shell killed on the node (or dying) after frames that look
+    // complete is refused whole (whatever killed it could have written them). A batch cut by the
+    // suite's own bound keeps the frames that closed before it (see below).
+    if (!stopped) {
+      const done = batchCompleted(batch, probes.length, result.stdout, result.code ?? null);
+      if (!done.ok) {
+        for (const [i, probe] of probes.entries()) {
+          base.facts[probe.name] = unread(probe, outputs[i]!, `probe ${probe.name}: the batch did not run to its end (${done.why}): its shell was killed or died on the node, so none of its output is judged`, secrets);
+        }
+        return { ...base, reachable: true, roundTrips: 1, gatherMs: performance.now() - started };
+      }
     }
     let unfinished: string | undefined;
     const bound = stopped === "overflow" ? "the node's output bound (the batch printed more than the transport keeps)" : "the node's command timeout";

@@ -26,7 +26,20 @@ export interface ContainerInfo {
   /** "no" when the engine prints an empty policy. */
   restartPolicy: string;
   status: string;
+  /**
+   * Really running: Docker's State.Running stays TRUE while the container is paused or in a
+   * restart back-off (moby container/state.go: SetRestarting() sets `Running = true` "because of
+   * all the checks in docker around rm/stop/etc", and pausing only sets `Paused = true`; its
+   * StateString() then says "paused" / "restarting"). Podman sets Running only in its running
+   * state. So running = Running && !Paused && !Restarting && !Dead, and Status (when printed) is
+   * "running" (captures: fixtures/captured/containers/format-docker-states.jsonl).
+   */
   running: boolean;
+  /** State.Running as the engine printed it (true also when paused or restarting under Docker). */
+  stateRunning: boolean;
+  paused: boolean;
+  restarting: boolean;
+  dead: boolean;
   /** "healthy" | "unhealthy" | "starting"; undefined when it has no healthcheck. */
   health?: string;
   /** State.StartedAt as the engine prints it (RFC 3339, nanoseconds), when it has started. */
@@ -112,7 +125,11 @@ function parseOne(raw: unknown): ContainerInfo {
     name,
     restartPolicy: str(obj(host.RestartPolicy)?.Name) || "no",
     status: str(state.Status),
-    running: state.Running === true,
+    running: state.Running === true && state.Paused !== true && state.Restarting !== true && state.Dead !== true && (str(state.Status) === "" || str(state.Status) === "running"),
+    stateRunning: state.Running === true,
+    paused: state.Paused === true,
+    restarting: state.Restarting === true,
+    dead: state.Dead === true,
     ...(healthStatus ? { health: healthStatus } : {}),
     ...(startedAt && !startedAt.startsWith("0001-") ? { startedAt } : {}),
     ...(lastHealthCheck && !lastHealthCheck.startsWith("0001-") ? { lastHealthCheck } : {}),

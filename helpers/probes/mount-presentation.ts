@@ -28,6 +28,12 @@ export interface MountPresentation {
   rootError?: string;
   /** The first regular file under PATH (three levels down, its full path as `name`), when there is one. */
   file?: StatLine & { name: string };
+  /**
+   * The filesystem the stat of PATH/. landed on (`findmnt -T`, right after the stat): its mount
+   * point, type and source. A target other than PATH, or `autofs`, means the share was NOT
+   * mounted and stat read the bare mount-point directory. Absent from captures of older probes.
+   */
+  fs?: { target: string; fstype: string; source: string };
 }
 
 export const MOUNT_PRESENTATION = "network-mount-presentation";
@@ -40,6 +46,8 @@ export function mountPresentation(paths: string[]): Probe<MountPresentation[]> {
     return [
       `printf '%s\\tpath\\t%s\\n' '${MARK}' ${shQuote(p)}`,
       `if r=$(timeout 20 stat -c '${FMT}' -- ${dot} 2>&1); then printf '%s\\troot\\t%s\\n' '${MARK}' "$r";`,
+      // Which filesystem that stat read: the share, or the bare directory under it (not mounted).
+      `  m=$(findmnt -n -r -o TARGET,FSTYPE,SOURCE -T ${dot} 2>/dev/null | tail -n 1); printf '%s\\tfs\\t%s\\n' '${MARK}' "$m";`,
       `  f=$(timeout 20 find ${dot} -mindepth 1 -maxdepth 3 -type f -print -quit 2>/dev/null);`,
       `  if [ -n "$f" ]; then s=$(stat -c '${FMT}' -- "$f" 2>/dev/null) && printf '%s\\tfile\\t%s\\t%s\\n' '${MARK}' "$s" "$(printf '%s' "$f" | tr '\\n\\t' '??')"; fi;`,
       `else printf '%s\\terror\\t%s\\n' '${MARK}' "$(printf '%s' "$r" | tr '\\n\\t' '  ')"; fi`,
@@ -69,7 +77,12 @@ export function parsePresentation({ stdout, stderr, code }: ProbeOutput): MountP
     if (kind === "path") out.push({ path: f.join("\t") });
     else if (!cur) throw new ProbeParseError(MOUNT_PRESENTATION, `result before any path: ${JSON.stringify(line)}`);
     else if (kind === "root") cur.root = statLine(f.join("\t"), line);
-    else if (kind === "error") cur.rootError = f.join("\t").trim() || "stat failed";
+    else if (kind === "fs") {
+      // findmnt -r: space-separated, spaces inside a field escaped as \x20
+      const [target, fstype, source] = f.join("\t").split(" ").map((x) => x.replace(/\\x([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16))));
+      if (!target || !fstype) throw new ProbeParseError(MOUNT_PRESENTATION, `unreadable filesystem line ${JSON.stringify(line)}`);
+      cur.fs = { target, fstype, source: source ?? "" };
+    } else if (kind === "error") cur.rootError = f.join("\t").trim() || "stat failed";
     else if (kind === "file") cur.file = { ...statLine(f[0] ?? "", line), name: f.slice(1).join("\t").replace("/./", "/") };
     else throw new ProbeParseError(MOUNT_PRESENTATION, `unrecognized line ${JSON.stringify(line)}`);
   }

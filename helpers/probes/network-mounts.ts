@@ -16,6 +16,7 @@
 // units of every probed path are read with `systemctl cat` (fstab's generated ones live under
 // /run/systemd/generator), and the credentials files that the fstab line or the unit really
 // names (`credentials=`/`cred=`) are stat'ed as well as the ones the inventory names.
+import { fileAccessScript, parseFileAccess, type FileAccess } from "./file-access.ts";
 import { mounts as findmntProbe, splitOptions, type Mount } from "./mounts.ts";
 import { escapePath, type MountsDecl } from "../inventory/sections/mounts.ts";
 import { unitProperties, type SystemdFact, type UnitProps } from "./systemd.ts";
@@ -30,16 +31,25 @@ export interface FstabEntry {
   line: string;
 }
 
-export interface CredentialsFile {
-  path: string;
-  /** False when the file does not exist (or cannot be stat'ed). */
-  exists: boolean;
-  owner?: string;
-  group?: string;
-  /** Permission bits in octal as stat prints them, e.g. "600". */
-  mode?: string;
-  /** Values of the username= lines (normally one). */
+/**
+ * A credentials file as mount.cifs reads it (cifs-utils mount.cifs.c, open_cred_file() and
+ * parse_cred_line()): line by line (fgets), leading spaces and tabs eaten, the line cut at its
+ * newline only (a CR stays in the value), the value is everything after the FIRST '=' (no
+ * trimming: `user = x` logs in as " x"), and the key is recognised by its first letters,
+ * case-insensitively: `strncasecmp("user", line, 4)` -> the user name, "pass" -> the password,
+ * "dom" -> the domain; anything else is ignored. Each user line overwrites the one before
+ * (strlcpy into parsed_info->username): the LAST one wins. So `username=jellyfin` then
+ * `USER=nextcloud` logs in as nextcloud, and so does `user_name=nextcloud` or `UserX=nextcloud`.
+ */
+export interface CredentialsFile extends FileAccess {
+  /** The user lines in file order, as mount.cifs sees them (key and raw value; after a '%' masked on the node). */
+  userLines: { key: string; value: string }[];
+  /** Values of the user lines in file order (normally one). */
   usernames: string[];
+  /** The user mount.cifs takes from this file: the last user line's value. */
+  user?: string;
+  /** The capture came from the older probe (username= values only, not mount.cifs's rule). */
+  legacy?: boolean;
 }
 
 /** One unit file (or drop-in) as `systemctl cat` shows it. */
@@ -87,7 +97,9 @@ export function networkMounts(paths: string[], credentials: string[]): Probe<Net
     `{ command -v systemctl >/dev/null 2>&1 && systemctl cat --no-pager -- ${paths.map(unitsOf).join(" ")} 2>/dev/null | ${mask}; } || true`,
     // The credentials files the definitions name: the inventory's, then fstab's and the units'.
     `named=$({ ${paths.map((p) => `awk -v t=${shq(p)} '$1 !~ /^#/ && $2 == t { print $4 }' /etc/fstab 2>/dev/null; systemctl cat --no-pager -- ${unitsOf(p)} 2>/dev/null | sed -n 's/^[[:space:]]*Options[[:space:]]*=//p'`).join("; ")}; } | tr ',' '\\n' | sed -n 's/^cred\\(entials\\)\\{0,1\\}=//p')`,
-    `{ printf '%s\\n' ${credentials.map(shq).join(" ")}; printf '%s\\n' "$named"; } | awk 'NF && !seen[$0]++' | while IFS= read -r c; do echo "${MARK} cred $c"; if [ -e "$c" ]; then stat -c '%U %G %a' -- "$c"; sed -n '/^[[:space:]]*user\\(name\\)\\{0,1\\}[[:space:]]*=/{s/^[^=]*=[[:space:]]*//;s/%.*//;p;}' -- "$c"; else echo missing; fi; done`,
+    // Each file as mount.cifs opens it (fileAccessScript: through symlinks, with the directories on
+    // its path), then its user lines as mount.cifs's credentials parser takes them (see CRED_USER_SED).
+    `{ printf '%s\\n' ${credentials.map(shq).join(" ")}; printf '%s\\n' "$named"; } | awk 'NF && !seen[$0]++' | while IFS= read -r c; do echo "${MARK} cred $c"; ${fileAccessScript("c")}; if [ -e "$c" ]; then sed -n ${shq(CRED_USER_SED)} -- "$c"; fi; done`,
     `echo '${MARK} end'`,
   ].join("; ");
   return {
@@ -123,16 +135,98 @@ export function parseNetworkMounts(name: string, stdout: string, paths: string[]
   const credentials: Record<string, CredentialsFile> = {};
   for (const s of sections.filter((x) => x.head.startsWith("cred "))) {
     const path = s.head.slice(5);
-    const lines = s.body.filter((l) => l !== "");
-    if (lines[0] === "missing") {
-      credentials[path] = { path, exists: false, usernames: [] };
-      continue;
-    }
-    const m = /^(\S+) (\S+) ([0-7]{3,4})$/.exec(lines[0] ?? "");
-    if (!m) throw new ProbeParseError(name, `credentials ${path}: unreadable stat line ${JSON.stringify(lines[0] ?? "")}`);
-    credentials[path] = { path, exists: true, owner: m[1]!, group: m[2]!, mode: m[3]!, usernames: lines.slice(1).map((l) => l.trim()) };
+    credentials[path] = parseCredentials(name, path, s.body.filter((l) => l !== ""));
   }
   return { fstab, ...(unitsSec ? { units: parseSystemctlCat(unitsSec.body) } : {}), mounts: all.filter((x) => wanted.has(x.target)), credentials };
+}
+
+/**
+ * The node's sed for a credentials file: the lines mount.cifs takes as the user name (leading
+ * blanks eaten, key starting with "user" in any case, an '=' somewhere), anything after a '%'
+ * masked (a password must never leave the node), printed with sed's `l 0` (unambiguous: a CR or
+ * a trailing blank stays visible as `\\r`, ` $`). Password and domain lines are never printed.
+ */
+export const CRED_USER_SED = "s/^[[:blank:]]*//; /^[Uu][Ss][Ee][Rr].*=/{s/%.*/%<hidden>/; s/^/U /; l 0;}";
+
+/** Undo sed's `l`: C escapes and \\ooo octal, the line's closing `$`. */
+export function unescapeSedL(s: string): string {
+  const body = s.endsWith("$") ? s.slice(0, -1) : s;
+  const map: Record<string, string> = { "\\": "\\", a: "\x07", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
+  const bytes: number[] = [];
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i]!;
+    if (ch === "\\" && i + 1 < body.length) {
+      const oct = /^[0-7]{3}/.exec(body.slice(i + 1));
+      if (oct) {
+        bytes.push(parseInt(oct[0], 8));
+        i += 3;
+        continue;
+      }
+      const m = map[body[i + 1]!];
+      if (m !== undefined) {
+        bytes.push(...Buffer.from(m));
+        i += 1;
+        continue;
+      }
+    }
+    bytes.push(...Buffer.from(ch));
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
+
+function parseCredentials(name: string, path: string, lines: string[]): CredentialsFile {
+  const { access, rest, error } = parseFileAccess(path, lines);
+  if (error) throw new ProbeParseError(name, `credentials ${path}: ${error}`);
+  const userLines: { key: string; value: string }[] = [];
+  const legacy = rest.length > 0 && rest.every((l) => !l.startsWith("U "));
+  for (const l of rest) {
+    if (legacy) {
+      userLines.push({ key: "username", value: l.trim() });
+      continue;
+    }
+    if (!l.startsWith("U ")) throw new ProbeParseError(name, `credentials ${path}: unexpected line ${JSON.stringify(l)}`);
+    const line = unescapeSedL(l.slice(2));
+    const eq = line.indexOf("=");
+    if (eq < 0) throw new ProbeParseError(name, `credentials ${path}: user line without '=': ${JSON.stringify(line)}`);
+    userLines.push({ key: line.slice(0, eq), value: line.slice(eq + 1) });
+  }
+  const usernames = userLines.map((u) => u.value);
+  return { ...access, userLines, usernames, ...(usernames.length ? { user: usernames.at(-1)! } : {}), ...(legacy ? { legacy } : {}) };
+}
+
+/** A credentials file's user lines (a fact recorded before userLines existed has only usernames). */
+export function userLinesOf(c: CredentialsFile): { key: string; value: string }[] {
+  return c.userLines ?? (c.usernames ?? []).map((value) => ({ key: "username", value }));
+}
+
+/**
+ * The user mount.cifs logs in as for a definition (cifs-utils mount.cifs.c parse_options()): the
+ * options are taken in order; `user=`/`username=` (exact, case-sensitive keys, parse_opt_token)
+ * set the name, `credentials=`/`cred=` reads the file right there (open_cred_file), whose user
+ * lines set it again; the last setting wins. `guest` means no user. Nothing set: mount.cifs falls
+ * back to $USER of the mounting process, else its login name (assemble_mountinfo) - root at boot.
+ */
+export function effectiveCifsUser(def: MountDefinition, files: Record<string, CredentialsFile>): { user?: string; from: string; guest?: boolean } {
+  let user: string | undefined;
+  let from = "nothing (mount.cifs falls back to $USER, else the mounting process's login name: root at boot)";
+  let guest = false;
+  for (const o of def.options) {
+    const eq = o.indexOf("=");
+    const k = eq < 0 ? o : o.slice(0, eq);
+    const v = eq < 0 ? undefined : o.slice(eq + 1);
+    if ((k === "user" || k === "username") && v) {
+      user = v.split("%")[0]!;
+      from = `${k}= in ${def.origin}`;
+    } else if ((k === "credentials" || k === "cred") && v) {
+      const lines = files[v] ? userLinesOf(files[v]) : [];
+      if (lines.length) {
+        const last = lines.at(-1)!;
+        user = last.value;
+        from = `${v} (${lines.length > 1 ? `the last of its ${lines.length} user lines, ` : ""}${JSON.stringify(`${last.key}=${last.value}`)})`;
+      }
+    } else if (k === "guest") guest = true;
+  }
+  return { ...(user !== undefined ? { user } : {}), from, ...(guest ? { guest } : {}) };
 }
 
 /** `systemctl cat`: each file starts with a `# /path/of/file` line; then ini sections. */
@@ -190,16 +284,43 @@ export interface MountDefinition {
   /** Inline `username=`/`user=` (the part before any '%'). */
   inlineUser?: string;
   line: string;
+  /** Later /etc/fstab lines for the same mount point, which systemd ignores (fstabLinesFor). */
+  ignored?: string[];
 }
 
 /**
- * The definition of a mount point, as systemd reads it: the last /etc/fstab line for the path
- * (fstab wins: systemd ignores an explicit unit that fstab also defines), else its explicit
- * `.mount` unit file (from /etc/systemd/system or elsewhere, not a generator's), with an explicit
- * `.automount` unit file judged like `x-systemd.automount`.
+ * A mount point as systemd-fstab-generator compares them: it simplifies the path first (repeated
+ * and trailing slashes, `.` components: path_simplify(), path_kill_slashes() in older releases)
+ * and names the unit after the result (unit_name_from_path), so `/mnt/media/` IS `/mnt/media`.
+ */
+export function fstabTarget(p: string): string {
+  if (!p.startsWith("/")) return p;
+  const parts = p.split("/").filter((x) => x !== "" && x !== ".");
+  return "/" + parts.join("/");
+}
+
+/**
+ * The /etc/fstab lines for a mount point, as systemd's fstab generator reads them: the FIRST line
+ * wins. systemd-fstab-generator (src/fstab-generator/fstab-generator.c, add_mount()) writes the
+ * unit for each line with fopen(unit, "wxe") - O_EXCL (generator_open_unit_file() in
+ * src/shared/generator.c in later releases) - so a second line for the same mount point finds the
+ * unit already there, fails with EEXIST and is dropped with "Failed to create unit file ..., as it
+ * already exists. Duplicate entry in /etc/fstab?". An operator who appends a corrected line and
+ * leaves the old one keeps the OLD one in force. `duplicates` are the ignored lines.
+ */
+export function fstabLinesFor(fstab: FstabEntry[], path: string): { first?: FstabEntry; duplicates: FstabEntry[] } {
+  const all = fstab.filter((x) => fstabTarget(x.target) === fstabTarget(path));
+  return { ...(all[0] ? { first: all[0] } : {}), duplicates: all.slice(1) };
+}
+
+/**
+ * The definition of a mount point, as systemd reads it: the FIRST /etc/fstab line for the path
+ * (fstabLinesFor; fstab wins: systemd ignores an explicit unit that fstab also defines), else its
+ * explicit `.mount` unit file (from /etc/systemd/system or elsewhere, not a generator's), with an
+ * explicit `.automount` unit file judged like `x-systemd.automount`.
  */
 export function mountDefinition(nm: NetworkMountsFact, path: string): MountDefinition | undefined {
-  const e = nm.fstab.filter((x) => x.target === path).at(-1);
+  const { first: e, duplicates } = fstabLinesFor(nm.fstab, path);
   if (e) {
     const o = e.options;
     const t = option(o, "x-systemd.mount-timeout");
@@ -215,6 +336,7 @@ export function mountDefinition(nm: NetworkMountsFact, path: string): MountDefin
       ...(typeof t === "string" ? { timeout: t } : {}),
       ...credsOf(o),
       line: e.line,
+      ...(duplicates.length ? { ignored: duplicates.map((d) => d.line) } : {}),
     };
   }
   const files = (nm.units ?? []).filter((u) => !u.generated);

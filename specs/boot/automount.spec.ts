@@ -12,7 +12,7 @@ export default invariant(
   {
     id: "BOOT-004",
     title: "Network mounts are systemd automounts that never block the boot",
-    must: "Every network mount of a consumer MUST be a systemd automount: its /etc/fstab line MUST carry `x-systemd.automount`, `_netdev`, `nofail` and an `x-systemd.mount-timeout` no longer than declared — or, defined by explicit unit files instead, an `.automount` unit file MUST arm a `.mount` unit that no target pulls in, ordered after the network (`_netdev`, a network file system type or `After=network-online.target`), with a `TimeoutSec=` no longer than declared — and its `.automount` unit MUST be active.",
+    must: "Every network mount of a consumer MUST be a systemd automount: its /etc/fstab line (exactly one: systemd's fstab generator uses the first line for a mount point and ignores later ones, so the first is judged and a duplicate fails) MUST carry `x-systemd.automount`, `_netdev`, `nofail` and an `x-systemd.mount-timeout` no longer than declared — or, defined by explicit unit files instead, an `.automount` unit file MUST arm a `.mount` unit that no target pulls in, ordered after the network (`_netdev`, a network file system type or `After=network-online.target`), with a `TimeoutSec=` no longer than declared — and its `.automount` unit MUST be active.",
     fix: (f, node) => /options|x-systemd|nofail|_netdev|timeout/.test(`${f.subject} ${f.expected}`) && !/\.automount$/.test(f.subject) ? `on ${node.name}, in /etc/fstab give the ${path(f)} line the options x-systemd.automount,_netdev,nofail,x-systemd.mount-timeout=<declared seconds>s (wanted: ${f.expected}); then: systemctl daemon-reload && systemctl restart remote-fs.target` : `on ${node.name}: systemctl daemon-reload && systemctl enable --now ${unitOf(f) ?? `$(systemd-escape -p --suffix=automount ${path(f)})`} (wanted: ${f.expected})`,
     section: "§3.2, §3.3",
     family: "boot",
@@ -33,6 +33,11 @@ export default invariant(
         if (!e) {
           findings.push({ subject, expected: "an /etc/fstab line (or explicit .mount/.automount units) for the mount point", actual: "no /etc/fstab line and no mount unit file" });
           continue;
+        }
+        // systemd's fstab generator takes the FIRST line for a mount point and drops the others
+        // (helpers/probes/network-mounts.ts, fstabLinesFor): the first is judged, the rest named.
+        for (const dup of e.ignored ?? []) {
+          findings.push({ subject: `${subject} /etc/fstab duplicate line`, expected: "one /etc/fstab line for the mount point", actual: `systemd uses the first line ${JSON.stringify(e.line)} and ignores ${JSON.stringify(dup)} ("Duplicate entry in /etc/fstab?"): the later line is not in force` });
         }
         if (e.kind === "fstab") {
           const missing = [["x-systemd.automount", e.automount], ["_netdev", e.netdev], ["nofail", e.nofail]].filter(([, ok]) => !ok).map(([o]) => o);

@@ -9,7 +9,7 @@ export default invariant(
   {
     id: "CONT-002",
     title: "Containers are running, healthy and not restart-looping",
-    must: "Every declared container MUST be running, MUST NOT report `unhealthy` (and MUST have a healthcheck when declared with one; `starting` is tolerated), and its RestartCount MUST NOT exceed the declared maxRestarts (default 3).",
+    must: "Every declared container MUST be running (not paused, not restarting, not dead: Docker's `State.Running` stays true for a paused or restarting container, so the state is read from `Paused`, `Restarting`, `Dead` and `Status` too), MUST NOT report `unhealthy` (and MUST have a healthcheck when declared with one; `starting` is tolerated), and its RestartCount MUST NOT exceed the declared maxRestarts (default 3).",
     fix: (f, node) => /no such container/.test(f.actual) ? `on ${node.name}: docker compose up -d ${name(f)} (in the folder of its compose file)` : /healthcheck/.test(f.expected) ? `on ${node.name}: give ${name(f)} a healthcheck: in its compose file (healthcheck: test: [...]), then docker compose up -d` : `on ${node.name}: docker logs --tail 50 ${name(f)} shows why it stops; fix that cause, then: docker restart ${name(f)}`,
     section: "§4.5",
     family: "containers",
@@ -28,7 +28,13 @@ export default invariant(
           findings.push({ subject, expected: "running", actual: "no such container" });
           continue;
         }
-        if (!c.running) findings.push({ subject, expected: "running", actual: `${c.status || "not running"} (RestartCount ${c.restartCount})` });
+        // Not running: also paused, restarting (a back-off between crashes) or dead, although
+        // Docker keeps State.Running true for the first two (helpers/probes/containers.ts).
+        if (!c.running) {
+          const flags = [c.paused ? "Paused" : "", c.restarting ? "Restarting" : "", c.dead ? "Dead" : ""].filter(Boolean);
+          const why = c.stateRunning && flags.length ? ` (State.Running is true, but ${flags.join(" and ")}: not serving)` : "";
+          findings.push({ subject, expected: "running", actual: `${c.status || "not running"}${why} (RestartCount ${c.restartCount})` });
+        }
         if (c.restartCount > decl.maxRestarts)
           findings.push({ subject, expected: `RestartCount ≤ ${decl.maxRestarts}`, actual: `RestartCount ${c.restartCount}: a restart loop (docker logs ${decl.name})` });
         if (decl.healthcheck && c.health === undefined) findings.push({ subject, expected: "a healthcheck", actual: "no healthcheck" });

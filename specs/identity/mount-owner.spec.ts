@@ -20,7 +20,7 @@ export default invariant(
     id: "IDENT-004",
     title: "Consumer mounts map files to the consuming service's identity",
     must:
-      "For every network mount that declares `uid`, `gid`, `fileMode` or `dirMode`: its /etc/fstab line MUST carry `uid=`/`gid=` naming the declared user and group (a name or a number, compared as numbers through the node's getent) and `file_mode=`/`dir_mode=` equal to the declared modes; where the mounted filesystem reports these options (cifs) they MUST agree; and the mounted share MUST present its top directory and files with that owner, group and mode (`stat` through the mount).",
+      "For every network mount that declares `uid`, `gid`, `fileMode` or `dirMode`: its /etc/fstab line MUST carry `uid=`/`gid=` naming the declared user and group (a name or a number, compared as numbers through the node's getent) and `file_mode=`/`dir_mode=` equal to the declared modes; where the mounted filesystem reports these options (cifs) they MUST agree; and the mounted share MUST present its top directory and files with that owner, group and mode (`stat` through the mount; a share that is not mounted fails, since `stat` would read the bare mount-point directory).",
     fix: (f, node) => `on ${node.name}: in the /etc/fstab line of ${path(f) ?? "the mount"} set ${f.expected.replace(/^.*?((?:uid|gid|file_mode|dir_mode)=\S+).*$/, "$1") || f.expected} (uid=, gid=, file_mode=, dir_mode= as declared); then umount ${path(f) ?? "<mount>"} && mount ${path(f) ?? "<mount>"}`,
     section: "§4.4, §5.3",
     family: "identity",
@@ -110,7 +110,11 @@ export function mountFindings(node: string, m: NetworkMountDecl, net: NetworkMou
   const p = shown.find((x) => x.path === m.path);
   if (!p) problems.push("not probed (stat through the mount)");
   else if (!p.root) problems.push(`cannot stat ${m.path}/.: ${p.rootError ?? "unknown error"}`);
-  else {
+  else if (notMounted(m.path, p, net)) {
+    // stat read the bare mount-point directory, not the share: its owner and mode say nothing
+    // about how the share presents its files (an operator's chown of the empty directory passes).
+    problems.push(`the share is not mounted at ${m.path} (${notMounted(m.path, p, net)}): stat read the bare mount-point directory, so how the share presents its files is not known`);
+  } else {
     const seen: string[] = [];
     if (want.uid !== undefined && p.root.uid !== want.uid) seen.push(`owner ${describeId(acc, "user", p.root.uid)}`);
     if (want.gid !== undefined && p.root.gid !== want.gid) seen.push(`group ${describeId(acc, "group", p.root.gid)}`);
@@ -126,3 +130,18 @@ export function mountFindings(node: string, m: NetworkMountDecl, net: NetworkMou
 
 // Where a finding names it (the subject the check above writes), for the fix line.
 const path = (f: Finding): string => /\/[^\s,;:()]+/.exec(f.subject)?.[0] ?? "<mount point>";
+
+/**
+ * Why the share is not what `stat` read (undefined: it is). From the presentation probe's own
+ * `findmnt -T` right after its stat (the filesystem that stat landed on), else from the
+ * network-mounts probe's mount table (taken after its read of the mount point).
+ */
+function notMounted(path: string, p: MountPresentation, net: NetworkMountsFact): string | undefined {
+  if (p.fs) {
+    if (p.fs.target !== path) return `${path}/. is on ${p.fs.target} (${p.fs.fstype})`;
+    if (p.fs.fstype === "autofs") return "only the autofs trigger is there";
+    return undefined;
+  }
+  const live = net.mounts.filter((x) => x.target === path && x.fstype !== "autofs");
+  return live.length ? undefined : "no mount of the share in the mount table";
+}

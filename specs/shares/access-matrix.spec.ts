@@ -23,7 +23,7 @@ export default invariant(
     id: "SHARE-001",
     title: "Each identity can do exactly what it is declared for on each share",
     must:
-      "On every declared share, probed live with smbclient on the storage node: an identity declared `ro` MUST list and read, and MUST be refused (NT_STATUS_ACCESS_DENIED) when it creates a file, creates a folder, renames or deletes; an identity declared `rw` MUST list, read, and create, rename and delete a probe file of its own; every other declared identity MUST be refused at the tree connect. The write probes of `rw` identities change the share (a uniquely named file, removed again): they run on the lab, and on live nodes only with HLC_ALLOW_WRITE_PROBES=1; without it `rw` access is judged from the effective config, and the evidence says so.",
+      "On every declared share, probed live with smbclient on the storage node: an identity declared `ro` MUST list and read, and MUST be refused (NT_STATUS_ACCESS_DENIED) when it creates a file, creates a folder, renames or deletes; an identity declared `rw` MUST list, read, and create, rename and delete a probe file of its own; every other declared identity MUST be refused at the tree connect. A step that was not tried (no file to read or rename, no folder to remove, a probe stopped early) is not judged and fails the result with that reason, never passes. The write probes of `rw` identities change the share (a uniquely named file, removed again): they run on the lab, and on live nodes only with HLC_ALLOW_WRITE_PROBES=1; without it `rw` access is judged from the effective config, and the evidence says so.",
     fix: (f, node) => /read-only/.test(f.expected) ? `on ${node.name}: in smb.conf, [${share(f)}] read list = ${identity(f)} and ${identity(f)} out of write list; then smbcontrol smbd reload-config` : /read-write/.test(f.expected) ? `on ${node.name}: in smb.conf, [${share(f)}] write list = ${identity(f)} (and valid users), and the share path writable by its force user; then smbcontrol smbd reload-config` : `on ${node.name}: in smb.conf, [${share(f)}] valid users = only the declared identities (not ${identity(f)}); then smbcontrol smbd reload-config`,
     section: "§0, §5.3",
     family: "shares",
@@ -69,7 +69,10 @@ function judge(ctx: CheckContext<{ sambaConfig: typeof sambaConfig; accounts: Op
   const out: string[] = [];
   const sample = findNote(m, share.name, "-", "share", "sample") ?? "";
   const read = findStep(m, share.name, identity, "read");
-  if (read && !read.ok) out.push(`cannot read ${sample}: ${describeFailure(read, "get")}`);
+  // A step that was never tried is not judged, and never compliant (issue 21, point 10): it says so.
+  const untried = (step: string, what: string) => `${what}: not tried (${findNote(m, share.name, identity, step, "skipped") ?? "no result: the probe stopped early"}), so not judged`;
+  if (!read) out.push(`${untried("read", "read")}: cannot tell whether ${identity} may read`);
+  else if (!read.ok) out.push(`cannot read ${sample}: ${describeFailure(read, "get")}`);
 
   if (expect === "ro") {
     const dir = sample.includes("/") ? sample.slice(0, sample.lastIndexOf("/")) : "";
@@ -81,7 +84,11 @@ function judge(ctx: CheckContext<{ sambaConfig: typeof sambaConfig; accounts: Op
     ];
     for (const [step, what] of attempts) {
       const s = findStep(m, share.name, identity, step);
-      if (!s || DENIED.has(s.status ?? "")) continue;
+      if (!s) {
+        out.push(`${untried(step, what)}: cannot tell whether ${identity} may ${step === "delete" ? "delete" : "write"}`);
+        continue;
+      }
+      if (DENIED.has(s.status ?? "")) continue;
       if (s.ok || (step === "delete" && s.status === "NT_STATUS_DIRECTORY_NOT_EMPTY")) {
         out.push(allowed(step, what, s));
       } else {

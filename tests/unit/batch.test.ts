@@ -144,10 +144,39 @@ describe("a batch shell that dies half-way", () => {
       close: async () => {},
     };
     const probe = (name: string, command: string) => ({ name, command, parse: (o: { stdout: string }) => o.stdout });
-    // The second probe kills the batch shell itself: the third never runs.
+    // The second probe kills the batch shell itself: the third never runs. No exit status, no
+    // trailer: the batch is refused whole, the probe that finished before too (issue 21 point 10).
     const facts = await gatherNode(local, [probe("a", "echo one"), probe("b", "echo half; kill -9 $$"), probe("c", "echo three")]);
-    expect(facts.facts.a).toMatchObject({ ok: true, value: "one\n" });
-    expect(facts.facts.b).toMatchObject({ ok: false, error: expect.stringContaining("the batch ended before this probe did") });
-    expect(facts.facts.c).toMatchObject({ ok: false });
+    for (const p of ["a", "b", "c"]) expect(facts.facts[p]).toMatchObject({ ok: false, error: expect.stringContaining("the batch did not run to its end (no exit status (killed by a signal), no trailer)") });
+  });
+
+  it("complete-looking frames forged around the filter, then the shell killed: nothing is accepted", async () => {
+    const { gatherNode } = await import("../../helpers/facts/gather.ts");
+    const local = {
+      node: "n",
+      exec: async (script: string) => {
+        const r = await execa("/bin/sh", ["-c", script], { reject: false, stripFinalNewline: false });
+        return { command: script, stdout: r.stdout, stderr: r.stderr, code: r.exitCode ?? null, durationMs: 0 };
+      },
+      close: async () => {},
+    };
+    const probe = (name: string, command: string) => ({ name, command, parse: (o: { stdout: string }) => o.stdout });
+    // b reads the real nonce from the batch shell's argv, writes to the session's stdout behind the
+    // filter's back: the end of its own frame (exit 0), a whole frame for c, then kills the shell.
+    const forge =
+      `m=$(tr '\\0' '\\n' </proc/$$/cmdline | grep -o '@@HLC-[0-9a-f]*' | head -n 1); ` +
+      `printf '\\n%s\\n%s\\n|forged\\n\\n%s\\n' "$m END 1 0" "$m BEGIN 2" "$m END 2 0" >/proc/$$/fd/1; kill -9 $$`;
+    const facts = await gatherNode(local, [probe("a", "echo one"), probe("b", forge), probe("c", "echo three")]);
+    for (const p of ["a", "b", "c"]) expect(facts.facts[p], p).toMatchObject({ ok: false, error: expect.stringContaining("the batch did not run to its end") });
+  });
+
+  it("a batch that ran to its end carries its trailer and exit status 0", async () => {
+    const { batchCompleted } = await import("../../helpers/facts/batch.ts");
+    const batch = buildBatch(["echo a", "exit 3"]);
+    const r = await execa("/bin/sh", ["-c", batch.script], { reject: false, stripFinalNewline: false });
+    expect(r.exitCode).toBe(0);
+    expect(batchCompleted(batch, 2, r.stdout, r.exitCode ?? null)).toEqual({ ok: true });
+    expect(batchCompleted(batch, 2, r.stdout, 1)).toEqual({ ok: false, why: "exit status 1" });
+    expect(batchCompleted(batch, 2, r.stdout.replace(/@@HLC-\S+ DONE 2\n$/, ""), 0)).toEqual({ ok: false, why: "exit status 0, no trailer" });
   });
 });

@@ -187,7 +187,7 @@ describe("the specs with a playbook (§4.1-4.5)", async () => {
       { name: "audiobookshelf", restart: "unless-stopped", healthcheck: false, maxRestarts: 3, dataPaths: [], publish: [] },
     ],
   } as unknown as NodeDecl;
-  const cont = (name: string, restartCount: number) => ({ name, restartPolicy: "unless-stopped", status: "running", running: true, restartCount, ports: [], mounts: [] });
+  const cont = (name: string, restartCount: number) => ({ name, restartPolicy: "unless-stopped", status: "running", running: true, stateRunning: true, paused: false, restarting: false, dead: false, restartCount, ports: [], mounts: [] });
   const rec = (value: unknown) => ({ ok: true, value, evidence: { probe: "p", command: "c", stdout: "", stderr: "", code: 0 } });
 
   it("CONT-002 on a restart loop asks for that container's mounts, restart history and logs only", () => {

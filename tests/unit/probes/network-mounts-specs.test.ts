@@ -94,7 +94,7 @@ describe("the mounts specs on vm100's real output", () => {
     expect(message(rw["SHARE-004"]!)).toContain("identity: expected an identity vm102's shares section lists read-only on media; actual jellyfin is listed rw on vm102:media");
     const none = judge("conformant", "nextcloud");
     expect(message(none["SHARE-004"]!)).toContain("nextcloud is not listed on vm102:media (Samba refuses it)");
-    expect(message(none["SHARE-005"]!)).toContain("username=: expected nextcloud; actual jellyfin");
+    expect(message(none["SHARE-005"]!)).toContain("/mnt/media user mount.cifs logs in as: expected nextcloud; actual \"jellyfin\", from /etc/samba/credentials/media.cred");
   });
 });
 

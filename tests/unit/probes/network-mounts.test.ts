@@ -23,27 +23,51 @@ describe("networkMounts probe", () => {
   it("has a fixed name and never prints the password", () => {
     expect(probe.name).toBe(NETWORK_MOUNTS);
     expect(probe.command).toContain("ls -- '/mnt/media/'");
-    expect(probe.command).toContain("stat -c '%U %G %a'");
+    expect(probe.command).toContain("stat -L -c 'S %U %G %a %F'"); // the file read, through links
     expect(probe.command).not.toMatch(/cat [^;]*cred/);
-    expect(probe.command).toContain("s/%.*//"); // username=user%password keeps only the user
+    expect(probe.command).toContain("s/%.*/%<hidden>/"); // username=user%password keeps only the user
     expect(probe.command.indexOf("ls --")).toBeLessThan(probe.command.indexOf("findmnt")); // trigger first
   });
 
+  it("parses a capture of the older probe (owner group mode, username= values)", () => {
+    expect(probe.parse(out(synthetic("root root 600\njellyfin"))).credentials["/etc/samba/credentials/media.cred"]).toMatchObject({ owner: "root", mode: "600", usernames: ["jellyfin"], user: "jellyfin", legacy: true });
+  });
+
   it("parses fstab, the live mounts at the paths and the credentials file", () => {
-    const f = probe.parse(out(synthetic("root root 600\njellyfin")));
+    const f = probe.parse(out(synthetic("S root root 600 regular file\nD root root 700 /etc/samba/credentials\nD root root 755 /etc/samba\nD root root 755 /etc\nD root root 755 /\nU username=jellyfin$")));
     expect(f.fstab).toHaveLength(1);
     expect(f.fstab[0]).toMatchObject({ source: "//vm102/media", target: "/mnt/media", fstype: "smbfuse" });
     expect(f.mounts.map((m) => m.fstype)).toEqual(["autofs", "fuse.smbfuse"]);
-    expect(f.credentials["/etc/samba/credentials/media.cred"]).toEqual({ path: "/etc/samba/credentials/media.cred", exists: true, owner: "root", group: "root", mode: "600", usernames: ["jellyfin"] });
+    expect(f.credentials["/etc/samba/credentials/media.cred"]).toEqual({
+      path: "/etc/samba/credentials/media.cred", exists: true, owner: "root", group: "root", mode: "600", kind: "regular file",
+      dirs: [{ path: "/etc/samba/credentials", owner: "root", group: "root", mode: "700" }, { path: "/etc/samba", owner: "root", group: "root", mode: "755" }, { path: "/etc", owner: "root", group: "root", mode: "755" }, { path: "/", owner: "root", group: "root", mode: "755" }],
+      userLines: [{ key: "username", value: "jellyfin" }], usernames: ["jellyfin"], user: "jellyfin",
+    });
+  });
+
+  it("reads user lines as mount.cifs does: any key starting with user, any case, value verbatim, the last wins", () => {
+    // The probe's own sed (CRED_USER_SED) run by GNU sed 4.9 on a file with `username=jellyfin`,
+    // `password=…`, `  USER=nextcloud` + CRLF, `# user=commented`, `user = spaced `, `userfoo=x%pw`,
+    // `domain=WG`, `user` (no '='), `<TAB>Username=tab`: its output, verbatim.
+    const sedOut = ["U username=jellyfin$", "U USER=nextcloud\\r$", "U user = spaced $", "U userfoo=x%<hidden>$", "U Username=tab$"].join("\n");
+    const c = probe.parse(out(synthetic(`S root root 600 regular file\n${sedOut}`))).credentials["/etc/samba/credentials/media.cred"]!;
+    expect(c.userLines).toEqual([
+      { key: "username", value: "jellyfin" },
+      { key: "USER", value: "nextcloud\r" },
+      { key: "user ", value: " spaced " },
+      { key: "userfoo", value: "x%<hidden>" },
+      { key: "Username", value: "tab" },
+    ]);
+    expect(c.user).toBe("tab");
   });
 
   it("reports a missing credentials file and no username line", () => {
     expect(probe.parse(out(synthetic("missing"))).credentials["/etc/samba/credentials/media.cred"]!.exists).toBe(false);
-    expect(probe.parse(out(synthetic("root root 644"))).credentials["/etc/samba/credentials/media.cred"]!.usernames).toEqual([]);
+    expect(probe.parse(out(synthetic("S root root 644 regular file"))).credentials["/etc/samba/credentials/media.cred"]!.usernames).toEqual([]);
   });
 
   it("throws on truncated or garbled output", () => {
-    expect(() => probe.parse(out(synthetic("root root 600").replace(`${M} end`, "")))).toThrow(ProbeParseError);
+    expect(() => probe.parse(out(synthetic("S root root 600 regular file").replace(`${M} end`, "")))).toThrow(ProbeParseError);
     expect(() => probe.parse(out(synthetic("rootroot")))).toThrow(/stat line/);
     expect(() => probe.parse(out("junk\n"))).toThrow(ProbeParseError);
     expect(() => probe.parse(out("", 1, "boom"))).toThrow(/exited 1/);

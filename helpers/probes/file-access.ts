@@ -1,0 +1,114 @@
+// A file judged as its reader opens it (issue 21, "a file is judged as its reader opens it").
+//
+// open(2) follows symbolic links (path_resolution(7): every symlink met while resolving a path is
+// followed, the last component too unless O_NOFOLLOW), so mount.cifs's fopen() of a credentials
+// file, SnapRAID's of its conf, restic's of its password file read the file at the END of the
+// links: its owner and mode are what protect the secret, the link's own bits (always 0777 on
+// Linux, symlink(7): "the permissions of a symbolic link are not used") mean nothing. And anyone
+// who may write a directory on the path may replace the file under the reader's feet (rename(2)
+// into that directory; sticky bit aside), so every directory from / down to the file counts too.
+//
+// The probe side is one POSIX sh snippet run on the node for a path in a shell variable; it prints
+//   S <owner> <group> <mode> <type>     stat -L: the file really read (after every link)
+//   L <real path>                       when the path named is (or passes through) a symlink
+//   D <owner> <group> <mode> <dir>      each directory on the real path, from its parent up to /
+// or `missing` (nothing there, or a dangling link: `L` says where it points).
+/** What is wrong, as the judge's Finding has it (helpers/spec/message.ts; probes sit below the judge). */
+export interface FileFinding {
+  subject: string;
+  expected: string;
+  actual: string;
+}
+
+export interface DirAccess {
+  path: string;
+  owner: string;
+  group: string;
+  /** Octal as stat prints it, e.g. "755", "1777". */
+  mode: string;
+}
+
+export interface FileAccess {
+  /** The path as named (by the inventory, fstab, a unit). */
+  path: string;
+  exists: boolean;
+  /** Owner, group, mode and kind of the file really read (`stat -L`). */
+  owner?: string;
+  group?: string;
+  mode?: string;
+  kind?: string;
+  /** Where the links lead (readlink -f), when the named path is not the real one. */
+  real?: string;
+  /** The directories on the real path, nearest first. Absent from captures of older probes. */
+  dirs?: DirAccess[];
+}
+
+/**
+ * The sh snippet for the path in "$VAR": prints the lines above. `readlink -f` and `stat -L` are
+ * coreutils (Debian's, the nodes' own); a dangling link prints `missing` and its `L` target.
+ */
+export function fileAccessScript(v: string): string {
+  return (
+    `r=$(readlink -f -- "$${v}" 2>/dev/null || printf '%s' "$${v}"); ` +
+    `if [ "$r" != "$${v}" ]; then printf 'L %s\\n' "$r"; fi; ` +
+    `if [ -e "$${v}" ]; then stat -L -c 'S %U %G %a %F' -- "$${v}"; ` +
+    `d=$(dirname -- "$r"); while :; do stat -c 'D %U %G %a %n' -- "$d" 2>/dev/null; if [ "$d" = / ] || [ "$d" = . ]; then break; fi; d=$(dirname -- "$d"); done; ` +
+    `else echo missing; fi`
+  );
+}
+
+/** Reads the lines of fileAccessScript (and of older probes: one `owner group mode` line). */
+export function parseFileAccess(path: string, lines: string[]): { access: FileAccess; rest: string[]; error?: string } {
+  const access: FileAccess = { path, exists: false };
+  const rest: string[] = [];
+  let error: string | undefined;
+  let sawStat = false;
+  for (const line of lines) {
+    let m: RegExpExecArray | null;
+    if (line === "missing") access.exists = false;
+    else if ((m = /^L (\/.*)$/.exec(line))) access.real = m[1]!;
+    else if ((m = /^S (\S+) (\S+) ([0-7]{3,4}) (.+)$/.exec(line))) {
+      Object.assign(access, { exists: true, owner: m[1]!, group: m[2]!, mode: m[3]!, kind: m[4]! });
+      sawStat = true;
+    } else if ((m = /^D (\S+) (\S+) ([0-7]{3,4}) (\/.*)$/.exec(line))) (access.dirs ??= []).push({ owner: m[1]!, group: m[2]!, mode: m[3]!, path: m[4]! });
+    else if (!sawStat && !access.exists && rest.length === 0 && (m = /^(\S+) (\S+) ([0-7]{3,4})$/.exec(line))) {
+      // the older probe's `stat -c '%U %G %a'` (captures taken before the S/L/D lines)
+      Object.assign(access, { exists: true, owner: m[1]!, group: m[2]!, mode: m[3]! });
+      sawStat = true;
+    } else rest.push(line);
+  }
+  if (lines.includes("missing") && sawStat) error = "both a stat line and `missing`";
+  if (!lines.includes("missing") && !sawStat) error = `no stat line (${JSON.stringify(lines[0] ?? "")})`;
+  return { access, rest, ...(error ? { error } : {}) };
+}
+
+const octal = (mode: string) => parseInt(mode, 8);
+const show = (mode: number) => `0${(mode & 0o7777).toString(8).padStart(3, "0")}`;
+
+/**
+ * Findings for a secret file judged as its reader opens it: the file really read must be a regular
+ * file owned by `owner` with no bits outside `allowed` (default 0600: no group/other bits), and no
+ * directory on its path may be writable by anyone but root (a world- or group-writable directory,
+ * or one owned by another user, lets them swap the file). The link, if any, is named, never judged.
+ */
+export function judgeSecretFile(subject: string, fa: FileAccess | undefined, opts: { owner?: string; allowed?: number } = {}): FileFinding[] {
+  const owner = opts.owner ?? "root";
+  const allowed = opts.allowed ?? 0o600;
+  if (!fa || !fa.exists) return [{ subject, expected: "a file", actual: fa?.real ? `missing (a dangling symlink to ${fa.real})` : "missing" }];
+  const via = fa.real ? ` (the file read through the symlink: ${fa.real})` : "";
+  const findings: FileFinding[] = [];
+  if (fa.kind !== undefined && fa.kind !== "regular file" && fa.kind !== "regular empty file") findings.push({ subject: `${subject} type`, expected: "a regular file", actual: `${fa.kind}${via}` });
+  if (fa.owner !== owner) findings.push({ subject: `${subject} owner`, expected: owner, actual: `${fa.owner}:${fa.group}${via}` });
+  const mode = octal(fa.mode!);
+  if ((mode & ~allowed & 0o7777) !== 0) findings.push({ subject: `${subject} mode`, expected: `${show(allowed)} (no group/other bits)`, actual: `${show(mode)}${via}` });
+  for (const d of fa.dirs ?? []) {
+    const m = octal(d.mode);
+    const worldW = (m & 0o002) !== 0;
+    const groupW = (m & 0o020) !== 0 && d.group !== "root";
+    if (d.owner !== "root" || worldW || groupW) {
+      const why = [d.owner !== "root" ? `owned by ${d.owner}` : "", worldW ? "writable by everyone" : "", groupW ? `writable by group ${d.group}` : ""].filter(Boolean).join(", ");
+      findings.push({ subject: `${subject} directory ${d.path}`, expected: "owned by root, writable by root only (anyone who may write it can replace the file)", actual: `${d.owner}:${d.group} ${show(m)}: ${why}` });
+    }
+  }
+  return findings;
+}
