@@ -13,7 +13,7 @@ import { InventoryError, parseInventory } from "../inventory/load.ts";
 import { SSH_DEFAULTS } from "../inventory/schema.ts";
 import type { SshSettings } from "../inventory/types.ts";
 import { parseAnsibleInventory } from "../transport/ansible.ts";
-import { literalHosts, loadSshConfig, resolveHost } from "../transport/ssh-config.ts";
+import { literalHosts, loadSshConfig, resolveHost } from "../inventory/ssh-config.ts";
 import { buildDraft, type Draft } from "./draft.ts";
 import { observe, type Observed, type Target } from "./observe.ts";
 import { toYaml } from "./yaml.ts";

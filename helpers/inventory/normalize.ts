@@ -3,7 +3,7 @@
 // directory the suite is started from.
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { loadSshConfig, resolveHost, type SshConfig } from "../transport/ssh-config.ts";
+import { loadSshConfig, resolveHost, type SshConfig } from "./ssh-config.ts";
 import { SSH_DEFAULTS } from "./schema.ts";
 import { SECTIONS } from "./sections/index.ts";
 import type { BindScope, Inventory, Layer, NodeDecl, PctSettings, Role, ServiceDecl, SshSettings } from "./types.ts";

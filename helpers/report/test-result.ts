@@ -5,6 +5,7 @@
 import * as allure from "allure-js-commons";
 import { expect, type TestContext } from "vitest";
 import type { JudgedResult } from "../results/model.ts";
+import { messageWithFixes } from "../spec/message.ts";
 import { SKIP_REASON_LABEL } from "../spec/meta.ts";
 
 declare module "vitest" {
@@ -51,6 +52,7 @@ export async function reportResult(r: JudgedResult, ctx: TestContext): Promise<v
   }
   if (r.status === "failed") {
     if (r.kind === "broken") throw new Error(r.message);
-    expect.fail(r.message);
+    // The report shows the fix under each finding (results.json keeps it on the finding).
+    expect.fail(messageWithFixes(r.message ?? "", r.findings));
   }
 }

@@ -23,7 +23,7 @@ export function withFixes(meta: InvariantMeta, node: NodeDecl, findings: Finding
 
 export function formatFailure(meta: InvariantMeta, node: string, findings: Finding[]): string {
   const head = `${meta.id} [${node}] ${meta.title} (${meta.section})`;
-  const lines = findings.map((f) => `  - ${f.subject}: expected ${f.expected}; actual ${f.actual}${f.fix ? `\n    fix: ${f.fix}` : ""}`);
+  const lines = findings.map((f) => `  - ${f.subject}: expected ${f.expected}; actual ${f.actual}`);
   return [head, ...lines].join("\n");
 }
 
@@ -43,4 +43,21 @@ export function formatPlaybook(playbook: string, wanted: DiagnosticRequest[], ga
   if (gathered.length === 0) return `${head}: look at ${list}${problem ? ` (not gathered: ${problem})` : " (not gathered)"}`;
   const got = new Set(gathered.map((g) => g.command));
   return `${head}: diagnostics attached: ${gathered.map((g) => g.what).join("; ")}; not gathered: ${wanted.filter((w) => !got.has(w.command)).map((w) => w.what).join("; ")}`;
+}
+
+/**
+ * A failure message with each finding's fix under it, for the outputs a person reads (the HTML
+ * report). The judged message itself stays the finding lines: results.json keeps the fix on each
+ * finding, and every output shows it from there.
+ */
+export function messageWithFixes(message: string, findings: readonly Finding[] | undefined): string {
+  const fixes = (findings ?? []).filter((f) => f.fix);
+  if (fixes.length === 0) return message;
+  return message
+    .split("\n")
+    .flatMap((line) => {
+      const f = fixes.find((x) => line === `  - ${x.subject}: expected ${x.expected}; actual ${x.actual}`);
+      return f ? [line, `    fix: ${f.fix}`] : [line];
+    })
+    .join("\n");
 }

@@ -2,7 +2,7 @@
 // a title that reads like the operations document, its MUST statement and the section it enforces.
 
 import type { NodeDecl } from "../inventory/types.ts";
-import type { Finding } from "./message.ts";
+import type { Finding } from "../results/model.ts";
 
 export type Family = "exposure" | "shares" | "boot" | "containers" | "data" | "identity" | "monitoring";
 export type Severity = "blocker" | "critical" | "normal" | "minor" | "trivial";

@@ -15,7 +15,7 @@
 // - ansible_host defaults to the alias; ansible_port to 22 (ssh connection plugin); ansible_user
 //   to the local user.
 import { load } from "js-yaml";
-import { parseJumpSpec } from "./ssh-config.ts";
+import { parseJumpSpec } from "../inventory/ssh-config.ts";
 
 export interface AnsibleHost {
   /** The inventory alias. */

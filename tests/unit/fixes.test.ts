@@ -17,7 +17,7 @@ import { DEFAULT_OPTIONS, evaluate, type World } from "../../helpers/spec/evalua
 import { probesOf, type Scene } from "../../helpers/spec/invariant.ts";
 import { writeSwitch } from "../../helpers/run/options.ts";
 import type { HostLimit } from "../../helpers/spec/limits.ts";
-import type { Finding } from "../../helpers/spec/message.ts";
+import { messageWithFixes, type Finding } from "../../helpers/spec/message.ts";
 
 const run = JSON.parse(readFileSync(new URL("../../fixtures/captured/lab-run/run.json", import.meta.url), "utf8")) as { inventory: Inventory; facts: RunFacts; limits: HostLimit[] };
 const DRIFTED = new URL("../../fixtures/captured/drifted-findings.json", import.meta.url);
@@ -78,7 +78,7 @@ describe("every finding carries its fix", () => {
             for (const f of v.findings) {
               seen.set(meta.id, (seen.get(meta.id) ?? 0) + 1);
               if (bad(f.fix)) empty.push(`${meta.id} ${node.name} ${f.subject}: ${JSON.stringify(f.fix)}`);
-              else expect(v.message).toContain(`fix: ${f.fix}`);
+              else expect(messageWithFixes(v.message, v.findings)).toContain(`fix: ${f.fix}`);
             }
           }
         }

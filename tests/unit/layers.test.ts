@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 const ROOT = resolve(import.meta.dirname, "../..");
 /** Lowest first. specs/*.spec.ts are invariants (beside the judge); the run and its reporters sit above. */
 const LAYERS: Array<[string, RegExp]> = [
-  ["result model", /^helpers\/results\//],
+  ["result model, paths", /^helpers\/(results\/|paths\.ts$)/],
   ["inventory", /^helpers\/inventory\//],
   ["transport", /^helpers\/transport\//],
   ["probes", /^helpers\/probes\//],

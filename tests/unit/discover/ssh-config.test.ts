@@ -5,7 +5,7 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
-import { hostMatches, literalHosts, parseSshConfig, resolveHost, splitLine } from "../../../helpers/transport/ssh-config.ts";
+import { hostMatches, literalHosts, parseSshConfig, resolveHost, splitLine } from "../../../helpers/inventory/ssh-config.ts";
 
 const CONFIG = `
 # host-specific first, general defaults last (ssh_config(5))

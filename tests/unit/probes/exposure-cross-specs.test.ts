@@ -129,7 +129,7 @@ describe("EXPOSE-006 declared process owns the socket", () => {
     const pve = { ...node("pve"), services: node("pve").services.map((s) => (s.name === "node-exporter" ? { ...s, process: "prometheus-node" } : s)) };
     const v = judge(pve, "ss-pve-no-sys-ptrace.txt");
     expect(v.status).toBe("failed");
-    expect(v.status === "failed" && v.findings).toEqual([
+    expect(v.status === "failed" && v.findings.map(({ fix: _fix, ...f }) => f)).toEqual([
       {
         subject: "node-exporter tcp/9100",
         expected: "served by prometheus-node",
