@@ -56,7 +56,7 @@ export interface ResultRecord extends ResultIdentity {
    * be asked anything), "broken" (the spec itself threw), "left-out" (it needs facts this run's
    * filter left out: a node or a probe it did not gather; skipped with what was not judged).
    */
-  kind?: "planned" | "not-hostable" | "no-node" | "unreachable" | "broken" | "left-out";
+  kind?: "planned" | "not-hostable" | "no-node" | "unreachable" | "broken" | "left-out" | "opted-out";
   /** The failure message (node, invariant, expected, actual) or the reason of a skip. */
   message?: string;
   findings?: ResultFinding[];
