@@ -30,7 +30,7 @@ export interface ResultMeta extends ResultIdentity {
    * How the result was reached beyond pass/fail: planned item, host limit, unreachable node,
    * facts the run's filter left out, a failure a waiver accepts ("waived": reported status waived).
    */
-  kind?: "planned" | "not-hostable" | "no-node" | "unreachable" | "left-out" | "waived";
+  kind?: "planned" | "not-hostable" | "no-node" | "unreachable" | "left-out" | "opted-out" | "waived";
   /** The waiver that met a failure (helpers/waivers): in force ("active") or expired. */
   waiver?: { owner: string; justification: string; expires: string; state: "active" | "expired"; at: string };
   findings?: Array<{ subject: string; expected: string; actual: string }>;

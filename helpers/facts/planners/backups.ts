@@ -5,10 +5,12 @@
 //   throwaway database.
 // - restic (the off-site/immutable target, §2.4 planned): the newest snapshot and, when declared,
 //   `restic check`; both read-only (--no-lock --no-cache).
-// The restore tests write (a scratch copy; a scratch database created and dropped), so they run on
-// the fixture lab, and on live nodes only when the operator opts in with HLC_ALLOW_WRITE_PROBES=1
-// (HLC_ALLOW_WRITE_PROBES=0 turns them off on the lab too): the same switch as the shares' write
-// probes. Otherwise their probe only records why it did not run.
+// The Vaultwarden restore test is read-only (checked in place: helpers/probes/backups.ts), so it
+// runs on every run. The Nextcloud dump's restore writes (a scratch database created and dropped
+// in the node's MariaDB), so it runs on the fixture lab, and on live nodes only when the operator
+// opts in with HLC_ALLOW_WRITE_PROBES=1 (HLC_ALLOW_WRITE_PROBES=0 turns it off on the lab too): the
+// same switch as the shares' write probes. Otherwise its probe only records why it did not run,
+// and DATA-012 is SKIPPED with that reason (never passed).
 import type { NextcloudDumpDecl } from "../../inventory/sections/backups.ts";
 import { backupListing, restoreTest } from "../../probes/backups.ts";
 import { nextcloudDump, nextcloudRestore } from "../../probes/nextcloud-dump.ts";
@@ -16,16 +18,9 @@ import { resticCheck, resticSnapshots } from "../../probes/restic.ts";
 import { writeProbesAllowed } from "./shares.ts";
 import type { Planner } from "./types.ts";
 
-export const RESTORE_OFF_LIVE = "write probes are off on live nodes: opt in with HLC_ALLOW_WRITE_PROBES=1 to restore-test the newest backup (it copies the backup to a scratch folder, removed again)";
-export const RESTORE_OFF = "write probes are off (HLC_ALLOW_WRITE_PROBES=0): the newest backup was not restore-tested";
 export const DUMP_RESTORE_OFF_LIVE =
   "write probes are off on live nodes: opt in with HLC_ALLOW_WRITE_PROBES=1 to restore-test the newest Nextcloud dump (it creates a scratch database in MariaDB on the node, dropped again)";
 export const DUMP_RESTORE_OFF = "write probes are off (HLC_ALLOW_WRITE_PROBES=0): the newest Nextcloud dump was not restore-tested";
-
-export function restoreProbe(dir: string, env: NodeJS.ProcessEnv = process.env) {
-  const writes = writeProbesAllowed(env);
-  return restoreTest(dir, writes, writes ? "" : env.HLC_ALLOW_WRITE_PROBES === "0" ? RESTORE_OFF : RESTORE_OFF_LIVE);
-}
 
 export function dumpRestoreProbe(nc: NextcloudDumpDecl, env: NodeJS.ProcessEnv = process.env) {
   const writes = writeProbesAllowed(env);
@@ -43,7 +38,7 @@ export const backupsPlanner: Planner = (node) => {
   const nc = b.nextcloud;
   const r = b.restic;
   return [
-    ...(vw ? [backupListing(vw.dir), ...(vw.restoreTest ? [restoreProbe(vw.dir)] : [])] : []),
+    ...(vw ? [backupListing(vw.dir), ...(vw.restoreTest ? [restoreTest(vw.dir)] : [])] : []),
     ...(nc ? [nextcloudDump(nc.dir, nc.pattern), ...(nc.restoreTest ? [dumpRestoreProbe(nc)] : [])] : []),
     ...(r ? [resticSnapshots(r), ...(r.check ? [resticCheck(r)] : [])] : []),
   ];
