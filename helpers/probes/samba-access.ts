@@ -10,7 +10,9 @@
 //
 // What runs, and why it is safe (captures in fixtures/captured/samba/):
 // - Every identity: `ls` at the share root, and `get` of one existing file to /dev/null.
-// - Read-only identity: `put` of a new probe file and `mkdir` of a new probe folder (must be
+// - Read-only identity, only when write probes are on (the lab; live nodes with
+//   HLC_ALLOW_WRITE_PROBES=1; without them it attempts nothing that could write, and SHARE-001
+//   judges it from the effective config): `put` of a new probe file and `mkdir` of a new probe folder (must be
 //   denied; whatever an identity still manages to create is removed at once, as root), `rename`
 //   of the sampled file to its own name (the open for DELETE access a rename needs; when allowed
 //   it changes nothing), and `rmdir` of the sampled file's folder (a real delete attempt that
@@ -147,7 +149,9 @@ export function sambaAccess(plan: AccessPlan): Probe<AccessMatrix> {
       const S = shQuote(s.name);
       block.push(
         `p=$(testparm -s --section-name=${S} --parameter-name=path 2>/dev/null); p=\${p%/}`,
-        `[ -n "$p" ] && printf '%s\\n' "$p" >>"$T/p.${g}"`,
+        // Only a run that writes notes the share's path for the cleanup: without write probes
+        // nothing under a share is ever removed (nor attempted: issue 21).
+        ...(plan.writes ? [`[ -n "$p" ] && printf '%s\\n' "$p" >>"$T/p.${g}"`] : []),
         `f=$(sample "$p" | head -n 1)`,
         `note ${S} - share path "$p"`,
         `note ${S} - share sample "$f"`,
@@ -163,7 +167,12 @@ export function sambaAccess(plan: AccessPlan): Probe<AccessMatrix> {
         if (id.expect === "none") continue;
         block.push(`if [ -n "$f" ]; then smb ${S} ${I} read "get ${smbArg("$f")} /dev/null"; else note ${S} ${I} read skipped 'no file under the share to read'; fi`);
         const name = `$N-${++k}`;
-        if (id.expect === "ro") {
+        if (id.expect === "ro" && !plan.writes) {
+          // Read-only by construction (issue 21): without write probes a read-only identity
+          // attempts no put, mkdir, rename or delete; SHARE-001 judges it from Samba's effective
+          // configuration (samba-config, samba-shares) instead, and says so.
+          block.push(`note ${S} ${I} write skipped ${shQuote(plan.writesOff ?? "write probes are off")}`);
+        } else if (id.expect === "ro") {
           block.push(
             `smb ${S} ${I} put "put ${smbArg("$T/probe")} ${smbArg(name)}"; made ${S} ${I} put "${name}"`,
             `smb ${S} ${I} mkdir "mkdir ${smbArg(`${name}.d`)}"; made ${S} ${I} mkdir "${name}.d"`,
