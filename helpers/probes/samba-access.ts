@@ -220,11 +220,15 @@ export function sambaGuest(host: string, nonce: string): Probe<AccessMatrix> {
     ...prelude(nonce, host),
     `W='not-a-secret-${nonce}'`,
     `shares=$(testparm -s 2>/dev/null | sed -n 's/^\\[\\(.*\\)\\]$/\\1/p') || exit 1`,
-    `printf '%s\\n' "$shares" | while IFS= read -r s; do`,
+    // Shares SMB_PARALLEL at a time (each share's two logins in order), each block's lines
+    // buffered in a private temp dir and printed in order: on a busy storage node the guest
+    // probe then costs two smbclient sessions per wave, not two per share one after another.
+    `T=$(mktemp -d /tmp/hlc-smbg.XXXXXX) || exit 1; trap 'rm -rf -- "$T"' EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM`,
+    `printf '%s\\n' "$shares" | { i=0; while IFS= read -r s; do`,
     `  [ -z "$s" ] || [ "$s" = global ] && continue`,
-    `  smb "$s" - anonymous 'ls'`,
-    `  smb "$s" '${unknown}' unknown-user 'ls'`,
-    `done`,
+    `  i=$((i+1)); ( trap - EXIT HUP INT TERM; smb "$s" - anonymous 'ls'; smb "$s" '${unknown}' unknown-user 'ls' ) >"$T/$i" 2>&1 </dev/null &`,
+    `  [ $((i % ${SMB_PARALLEL})) -eq 0 ] && wait`,
+    `done; wait; n=1; while [ -e "$T/$n" ]; do cat "$T/$n"; n=$((n+1)); done; }`,
     `exit 0`,
   ];
   return { name: SAMBA_GUEST, command: lines.join("\n"), parse: (o) => parseSmbSteps(SAMBA_GUEST, nonce, o), slow: true };
