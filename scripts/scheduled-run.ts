@@ -6,7 +6,8 @@
 //
 // 1. every output of the run goes under <runs>/<UTC time>/ (results.json, run-stats.json, the
 //    Allure results, the report, homelab_conformance.prom, output.log);
-// 2. <runs>/latest points at it; runs beyond --keep (newest first) are removed;
+// 2. once the run wrote its results.json and metrics (never before): <runs>/latest points at it,
+//    and runs beyond --keep (newest first) are removed;
 // 3. the run's .prom is copied into the textfile directory atomically (temp file there + rename).
 // Exit 0 when the run produced its results and metrics, whatever they say (a drift pages through
 // the metrics, not through a failed unit); 2 when it could not (then the metrics age and
@@ -100,7 +101,18 @@ export function deliverMetrics(prom: string, textfileDir: string): string {
   return target;
 }
 
-export async function scheduledRun(o: ScheduledOptions, log: (line: string) => void = console.log): Promise<number> {
+/** The two processes of a run (the suite, then the report), replaceable in tests. */
+export interface RunSteps {
+  suite(env: Record<string, string>, vitestArgs: string[], output: NodeJS.WritableStream): Promise<{ exitCode?: number }>;
+  report(env: Record<string, string>): Promise<{ exitCode?: number; all?: string }>;
+}
+
+const realSteps: RunSteps = {
+  suite: runWithLog,
+  report: (env) => execa(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "helpers/report/render.ts")], { cwd: ROOT, env, reject: false, all: true }),
+};
+
+export async function scheduledRun(o: ScheduledOptions, log: (line: string) => void = console.log, steps: RunSteps = realSteps): Promise<number> {
   const inventory = resolve(o.inventory);
   const runsDir = resolve(o.runsDir);
   mkdirSync(runsDir, { recursive: true });
@@ -127,23 +139,25 @@ export async function scheduledRun(o: ScheduledOptions, log: (line: string) => v
   };
   log(`conformance run ${name}: inventory ${inventory}, outputs in ${run}`);
   const output = createWriteStream(join(run, "output.log"));
-  const suite = await runWithLog(env, o.vitestArgs, output);
+  const suite = await steps.suite(env, o.vitestArgs, output);
   // The HTML report is for a person: `homelab-conformance report --results <run>/allure-results`
   // renders it when one wants it; a scheduled run renders it only with --report.
   const report = o.report
-    ? await execa(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "helpers/report/render.ts")], { cwd: ROOT, env, reject: false, all: true })
-    : { exitCode: 0, all: `report: not rendered (a scheduled run; homelab-conformance report --results ${join(run, "allure-results")} --out ${join(run, "conformance-report.html")})\n` };
+    ? await steps.report(env)
+    : { exitCode: 0, all: `report: not rendered (a scheduled run; homelab-conformance report --results ${join(run, "allure-results")} --out ${join(run, "conformance-report.html")})
+` };
   output.write(report.all ?? "");
-  output.end();
+  await new Promise<void>((done) => output.end(done));
 
-  pointLatest(runsDir, name);
-  for (const old of runsToPrune(readdirSync(runsDir), o.keep, name)) rmSync(join(runsDir, old), { recursive: true, force: true });
-
+  // `latest` and the retention move only after a run that wrote its results (issue 21): a run
+  // that wrote none leaves the last good run as `latest` and every earlier run in place.
   const prom = join(run, PROM_NAME);
   if (!existsSync(join(run, "results.json")) || !existsSync(prom)) {
-    log(`conformance run ${name} produced no results (suite exit ${suite.exitCode}); see ${join(run, "output.log")}. The metrics are not replaced: they age until HomelabConformanceRunStale fires.`);
+    log(`conformance run ${name} produced no results (suite exit ${suite.exitCode}); see ${join(run, "output.log")}. \`latest\` still names the last run that did, nothing was pruned, and the metrics are not replaced: they age until HomelabConformanceRunStale fires.`);
     return 2;
   }
+  pointLatest(runsDir, name);
+  for (const old of runsToPrune(readdirSync(runsDir), o.keep, name)) rmSync(join(runsDir, old), { recursive: true, force: true });
   if (report.exitCode !== 0) log(`conformance run ${name}: the report could not be written (see output.log); results and metrics are written`);
   if (o.textfileDir) log(`metrics: ${deliverMetrics(prom, resolve(o.textfileDir))}`);
   log(`conformance run ${name} done: ${suite.exitCode === 0 ? "nothing failed" : "failures found (see the report)"}; ${join(runsDir, "latest")} -> ${name}`);

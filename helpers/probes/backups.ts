@@ -1,13 +1,11 @@
 // Vaultwarden backups (§2.3, §6). Two probes per backup folder:
 // - `vaultwarden-backups`: read-only listing of the backup folders and their files (find -printf),
 //   with the node's clock, so the age of the newest backup is judged against the node's time.
-// - `vaultwarden-restore`: the restore test of the newest backup. It copies the backup to a scratch
-//   folder (mktemp -d, removed on exit), runs `sqlite3 … 'PRAGMA integrity_check'` on the copy and
-//   parses both keys with `openssl pkey -noout`. The live data and the backup itself are never
-//   opened for writing, but the scratch copy is a write: it runs only when the planner allows write
-//   probes (restoreProbe below, given the run's write switch); otherwise the command only says why it did not run.
-// Key material never reaches the output: `openssl pkey -noout` prints nothing on success and only
-// its error lines otherwise. Captures in fixtures/captured/backups/.
+// - `vaultwarden-restore`: the restore test of the newest backup, in place and read-only (see
+//   restoreTest below): SQLite's integrity check on the database opened read-only and immutable,
+//   both keys parsed by openssl. It writes nothing, so it runs on every run, live nodes included.
+// Key material never reaches the output: `openssl … -noout` prints nothing of the key, only
+// `RSA key ok` or its error lines. Captures in fixtures/captured/backups/.
 import { shQuote } from "../transport/shell.ts";
 import { ProbeParseError, type Probe, type ProbeOutput, type WriteSwitch } from "./types.ts";
 
@@ -92,55 +90,70 @@ export interface RestoreStep {
   detail: string;
 }
 
-export type RestoreTest =
-  | { ran: false; reason: string }
-  | { ran: true; backup?: string; copy?: RestoreStep; integrity?: RestoreStep; key?: RestoreStep; pubkey?: RestoreStep };
+export interface RestoreTest {
+  /** The newest backup folder's name; undefined when there is none. */
+  backup?: string;
+  files?: RestoreStep;
+  integrity?: RestoreStep;
+  key?: RestoreStep;
+  pubkey?: RestoreStep;
+}
 
-export function restoreTest(dir: string, writes: boolean, reason = ""): Probe<RestoreTest> {
+/**
+ * An SQLite URI for a path (https://www.sqlite.org/uri.html §3.1: "%HH" escapes in the path; "?"
+ * starts the query and "#" the fragment, so both, and "%" itself, are escaped).
+ */
+export function sqliteUri(path: string): string {
+  return `file:${path.replace(/[%?#]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`)}`;
+}
+
+/**
+ * The restore test of the newest backup, IN PLACE and read-only (issue 21): nothing is copied,
+ * created or locked on the node, so it runs on every run, live nodes included.
+ * - The database is opened as an SQLite URI `file:…?mode=ro&immutable=1`: `mode=ro` opens it
+ *   read-only, `immutable=1` tells SQLite the file cannot change, so it takes no lock and writes no
+ *   journal or -shm file beside it (https://www.sqlite.org/uri.html §3.3 "immutable"). The sqlite3
+ *   shell recognises URI filenames: its main() calls sqlite3_config(SQLITE_CONFIG_URI, 1)
+ *   (shell.c), checked on Debian 12's sqlite3 3.40 (a missing file under mode=ro is an error, never
+ *   created). `PRAGMA integrity_check` reads every page and prints `ok` only for a sound file.
+ * - The private key is checked with `openssl rsa -check -noout` (parses it and verifies the RSA
+ *   key's consistency, printing only `RSA key ok`); the public key parsed by
+ *   `openssl pkey -pubin -noout`. Neither prints key material.
+ */
+export function restoreTest(dir: string): Probe<RestoreTest> {
   const d = shQuote(dir);
+  const u = shQuote(sqliteUri(dir.replace(/\/+$/, "")));
   const step = (label: string, cmd: string) =>
     `out=$(${cmd} 2>&1); rc=$?; printf '%s %s %s\\n' ${label} "$rc" "$(printf '%s' "$out" | head -n 5 | tr '\\n' '|')"`;
-  const command = writes
-    ? [
-        `d=${d}; umask 077`,
-        `newest=$(ls -1 "$d" 2>/dev/null | grep -E '^[0-9]{8}T[0-9]{6}Z$' | sort | tail -n 1)`,
-        `if [ -z "$newest" ]; then echo 'backup -'; exit 0; fi`,
-        `echo "backup $newest"`,
-        `s=$(mktemp -d) || exit 1`,
-        `trap 'rm -rf "$s"' EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM`,
-        step("copy", `cp "$d/$newest/db.sqlite3" "$d/$newest/rsa_key.pem" "$d/$newest/rsa_key.pub.pem" "$s/"`),
-        step("integrity", `sqlite3 "$s/db.sqlite3" 'PRAGMA integrity_check;'`),
-        step("key", `openssl pkey -in "$s/rsa_key.pem" -noout`),
-        step("pubkey", `openssl pkey -pubin -in "$s/rsa_key.pub.pem" -noout`),
-      ].join("\n")
-    : `echo ${shQuote(`not run: ${reason}`)}`;
+  const command = [
+    `d=${d}; u=${u}`,
+    `newest=$(ls -1 "$d" 2>/dev/null | grep -E '^[0-9]{8}T[0-9]{6}Z$' | sort | tail -n 1)`,
+    `if [ -z "$newest" ]; then echo 'backup -'; exit 0; fi`,
+    `echo "backup $newest"; b="$d/$newest"`,
+    step("files", `for f in db.sqlite3 rsa_key.pem rsa_key.pub.pem; do [ -f "$b/$f" ] && [ -r "$b/$f" ] || { echo "missing or unreadable: $f"; exit 1; }; done`),
+    // The backup folder's name matches [0-9TZ] only: nothing in it needs URI escaping.
+    step("integrity", `sqlite3 "$u/$newest/db.sqlite3?mode=ro&immutable=1" 'PRAGMA integrity_check;'`),
+    step("key", `openssl rsa -check -noout -in "$b/rsa_key.pem"`),
+    step("pubkey", `openssl pkey -pubin -in "$b/rsa_key.pub.pem" -noout`),
+  ].join("\n");
   return { name: RESTORE, command, parse: parseRestore, slow: true };
 }
 
 export function parseRestore({ stdout, stderr, code }: ProbeOutput): RestoreTest {
   const lines = stdout.split("\n").filter((l) => l !== "");
-  if (lines[0]?.startsWith("not run: ")) return { ran: false, reason: lines[0].slice("not run: ".length) };
   if (code !== 0) throw new ProbeParseError(RESTORE, `exited ${code}: ${stderr.trim()}`);
   const b = /^backup (\S+)$/.exec(lines[0] ?? "");
   if (!b) throw new ProbeParseError(RESTORE, `first line is not "backup <name>": ${JSON.stringify(lines[0])}`);
-  const out: RestoreTest & { ran: true } = { ran: true, ...(b[1] === "-" ? {} : { backup: b[1] }) };
+  const out: RestoreTest = b[1] === "-" ? {} : { backup: b[1] };
   for (const line of lines.slice(1)) {
-    const m = /^(copy|integrity|key|pubkey) (\d+) ?(.*)$/.exec(line);
+    const m = /^(files|integrity|key|pubkey) (\d+) ?(.*)$/.exec(line);
     if (!m) throw new ProbeParseError(RESTORE, `unexpected line ${JSON.stringify(line)}`);
     const rc = Number(m[2]);
     const detail = m[3]!.replace(/\|$/, "");
     const ok = m[1] === "integrity" ? rc === 0 && detail === "ok" : rc === 0;
-    out[m[1] as "copy" | "integrity" | "key" | "pubkey"] = { ok, code: rc, detail };
+    out[m[1] as "files" | "integrity" | "key" | "pubkey"] = { ok, code: rc, detail };
   }
   if (out.backup && !out.pubkey) throw new ProbeParseError(RESTORE, "the restore test stopped before its last step");
   return out;
 }
 
-
-export const RESTORE_OFF_LIVE = "write probes are off on live nodes: opt in with HLC_ALLOW_WRITE_PROBES=1 to restore-test the newest backup (it copies the backup to a scratch folder, removed again)";
-export const RESTORE_OFF = "write probes are off (HLC_ALLOW_WRITE_PROBES=0): the newest backup was not restore-tested";
-
-/** The restore test as this run may run it: it writes a scratch copy, so only where writes are allowed. */
-export function restoreProbe(dir: string, writes: WriteSwitch): Probe<RestoreTest> {
-  return restoreTest(dir, writes.allowed, writes.allowed ? "" : writes.optedOut ? RESTORE_OFF : RESTORE_OFF_LIVE);
-}

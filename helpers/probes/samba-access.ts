@@ -10,7 +10,9 @@
 //
 // What runs, and why it is safe (captures in fixtures/captured/samba/):
 // - Every identity: `ls` at the share root, and `get` of one existing file to /dev/null.
-// - Read-only identity: `put` of a new probe file and `mkdir` of a new probe folder (must be
+// - Read-only identity, only when write probes are on (the lab; live nodes with
+//   HLC_ALLOW_WRITE_PROBES=1; without them it attempts nothing that could write, and SHARE-001
+//   judges it from the effective config): `put` of a new probe file and `mkdir` of a new probe folder (must be
 //   denied; whatever an identity still manages to create is removed at once, as root), `rename`
 //   of the sampled file to its own name (the open for DELETE access a rename needs; when allowed
 //   it changes nothing), and `rmdir` of the sampled file's folder (a real delete attempt that
@@ -148,7 +150,9 @@ export function sambaAccess(plan: AccessPlan): Probe<AccessMatrix> {
       const S = shQuote(s.name);
       block.push(
         `p=$(testparm -s --section-name=${S} --parameter-name=path 2>/dev/null); p=\${p%/}`,
-        `[ -n "$p" ] && printf '%s\\n' "$p" >>"$T/p.${g}"`,
+        // Only a run that writes notes the share's path for the cleanup: without write probes
+        // nothing under a share is ever removed (nor attempted: issue 21).
+        ...(plan.writes ? [`[ -n "$p" ] && printf '%s\\n' "$p" >>"$T/p.${g}"`] : []),
         `f=$(sample "$p" | head -n 1)`,
         `note ${S} - share path "$p"`,
         `note ${S} - share sample "$f"`,
@@ -164,7 +168,12 @@ export function sambaAccess(plan: AccessPlan): Probe<AccessMatrix> {
         if (id.expect === "none") continue;
         block.push(`if [ -n "$f" ]; then smb ${S} ${I} read "get ${smbArg("$f")} /dev/null"; else note ${S} ${I} read skipped 'no file under the share to read'; fi`);
         const name = `$N-${++k}`;
-        if (id.expect === "ro") {
+        if (id.expect === "ro" && !plan.writes) {
+          // Read-only by construction (issue 21): without write probes a read-only identity
+          // attempts no put, mkdir, rename or delete; SHARE-001 judges it from Samba's effective
+          // configuration (samba-config, samba-shares) instead, and says so.
+          block.push(`note ${S} ${I} write skipped ${shQuote(plan.writesOff ?? "write probes are off")}`);
+        } else if (id.expect === "ro") {
           block.push(
             `smb ${S} ${I} put "put ${smbArg("$T/probe")} ${smbArg(name)}"; made ${S} ${I} put "${name}"`,
             `smb ${S} ${I} mkdir "mkdir ${smbArg(`${name}.d`)}"; made ${S} ${I} mkdir "${name}.d"`,
@@ -212,11 +221,15 @@ export function sambaGuest(host: string, nonce: string): Probe<AccessMatrix> {
     ...prelude(nonce, host),
     `W='not-a-secret-${nonce}'`,
     `shares=$(testparm -s 2>/dev/null | sed -n 's/^\\[\\(.*\\)\\]$/\\1/p') || exit 1`,
-    `printf '%s\\n' "$shares" | while IFS= read -r s; do`,
+    // Shares SMB_PARALLEL at a time (each share's two logins in order), each block's lines
+    // buffered in a private temp dir and printed in order: on a busy storage node the guest
+    // probe then costs two smbclient sessions per wave, not two per share one after another.
+    `T=$(mktemp -d /tmp/hlc-smbg.XXXXXX) || exit 1; trap 'rm -rf -- "$T"' EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM`,
+    `printf '%s\\n' "$shares" | { i=0; while IFS= read -r s; do`,
     `  [ -z "$s" ] || [ "$s" = global ] && continue`,
-    `  smb "$s" - anonymous 'ls'`,
-    `  smb "$s" '${unknown}' unknown-user 'ls'`,
-    `done`,
+    `  i=$((i+1)); ( trap - EXIT HUP INT TERM; smb "$s" - anonymous 'ls'; smb "$s" '${unknown}' unknown-user 'ls' ) >"$T/$i" 2>&1 </dev/null &`,
+    `  [ $((i % ${SMB_PARALLEL})) -eq 0 ] && wait`,
+    `done; wait; n=1; while [ -e "$T/$n" ]; do cat "$T/$n"; n=$((n+1)); done; }`,
     `exit 0`,
   ];
   return { name: SAMBA_GUEST, command: lines.join("\n"), parse: (o) => parseSmbSteps(SAMBA_GUEST, nonce, o), slow: true };

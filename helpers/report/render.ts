@@ -16,7 +16,7 @@
 //                       Allure results; `npm run report` renders them later)
 import { PACKAGE_ROOT } from "../paths.ts";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -102,6 +102,45 @@ export async function showSkipReasons(resultsDir: string): Promise<number> {
   return patched;
 }
 
+/**
+ * Copy the run history for Allure, keeping only the lines that parse as JSON objects: a line cut
+ * by a killed writer (or any other damage) is dropped, with a warning, instead of breaking the report.
+ */
+export async function stageHistory(from: string, to: string): Promise<{ kept: number; dropped: number }> {
+  if (!existsSync(from)) return { kept: 0, dropped: 0 };
+  const lines = (await readFile(from, "utf8")).split("\n").filter((l) => l.trim() !== "");
+  const kept = lines.filter((l) => {
+    try {
+      const v: unknown = JSON.parse(l);
+      return typeof v === "object" && v !== null && !Array.isArray(v);
+    } catch {
+      return false;
+    }
+  });
+  if (kept.length < lines.length) console.error(`report: ${lines.length - kept.length} damaged line(s) of ${from} dropped (a run killed while writing it?)`);
+  await writeFile(to, kept.map((l) => `${l}\n`).join(""));
+  return { kept: kept.length, dropped: lines.length - kept.length };
+}
+
+/** Write a file so that a reader sees the old or the new content, never half: a temp file beside it, flushed, renamed. */
+export async function replaceAtomically(file: string, data: string | Buffer): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const fh = await open(tmp, "w");
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
 export async function renderReport(options: RenderOptions = {}): Promise<RenderResult> {
   const started = performance.now();
   const resultsDir = resolve(options.resultsDir ?? DEFAULT_RESULTS_DIR);
@@ -116,7 +155,16 @@ export async function renderReport(options: RenderOptions = {}): Promise<RenderR
   try {
     const output = join(staging, "out");
     const env: Record<string, string> = { FORCE_COLOR: "0" };
-    if (options.historyPath) env.HLC_ALLURE_HISTORY = resolve(options.historyPath);
+    // Allure rewrites its history file in place (@allurereport/core dist/history.js appendHistory:
+    // it copies the kept entries to offset 0 of the same file, appends the new line, then
+    // truncates), and refuses to generate when any line does not parse (readHistory:
+    // JSON.parse per line). A run killed mid-write would break every later report. So Allure only
+    // ever sees a private copy, with torn lines dropped, and the copy replaces the real file
+    // whole (written beside it, then renamed) once the report was generated.
+    const history = resolve(options.historyPath ?? process.env.HLC_ALLURE_HISTORY ?? join(REPO_ROOT, "reports", "history.jsonl"));
+    const stagedHistory = join(staging, "history.jsonl");
+    await stageHistory(history, stagedHistory);
+    env.HLC_ALLURE_HISTORY = stagedHistory;
     const t0 = performance.now();
     // cwd is the staging dir, not the repo: Allure's local "CI detector" shells out to
     // `git remote get-url origin` / `git rev-parse` in its cwd, and we keep the repo's remote
@@ -141,6 +189,7 @@ export async function renderReport(options: RenderOptions = {}): Promise<RenderR
     const { html, removed } = makeOffline(await readFile(index, "utf8"));
     await mkdir(dirname(outFile), { recursive: true });
     await writeFile(outFile, html);
+    if (existsSync(stagedHistory)) await replaceAtomically(history, await readFile(stagedHistory));
     return { outFile, bytes: Buffer.byteLength(html), removed, resultFiles, generateMs, totalMs: performance.now() - started };
   } finally {
     await rm(staging, { recursive: true, force: true });

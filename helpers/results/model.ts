@@ -24,9 +24,10 @@ export type ResultStatus = "passed" | "failed" | "skipped" | "waived";
  * Why, beyond the status: "planned" (an item of the document not declared yet), "not-hostable"
  * (the machine hosting the lab cannot exhibit it), "no-node", "unreachable" (the node could not
  * be asked anything), "broken" (the spec itself threw), "left-out" (it needs facts this run's
- * filter left out: a node it did not gather; skipped with what was not judged).
+ * filter left out: a node it did not gather; skipped with what was not judged), "opted-out" (a test
+ * the run did not opt in to, e.g. a restore that writes on a live node: skipped, never passed).
  */
-export type ResultKind = "planned" | "not-hostable" | "no-node" | "unreachable" | "broken" | "left-out";
+export type ResultKind = "planned" | "not-hostable" | "no-node" | "unreachable" | "broken" | "left-out" | "opted-out";
 
 export interface ResultWaiver {
   owner: string;

@@ -14,6 +14,21 @@ export type { CheckContext, InvariantDef } from "./invariant.ts";
 
 export class FactUnavailable extends Error {}
 
+/**
+ * Thrown by a check for a test it did not run (issue 21: a test that did not run is never a pass):
+ * the result is SKIPPED with the reason. "opted-out": the run did not opt in to what the test needs
+ * (e.g. write probes on a live node); "not-hostable": the machine running the suite cannot host it
+ * (e.g. no container engine for a restore).
+ */
+export class NotRun extends Error {
+  constructor(
+    message: string,
+    readonly kind: "opted-out" | "not-hostable" = "opted-out",
+  ) {
+    super(message);
+  }
+}
+
 export type Verdict =
   | { status: "passed"; evidence: Evidence[] }
   | {
@@ -31,7 +46,7 @@ export type Verdict =
    * (helpers/spec/limits.ts). "left-out": the result needs facts of a node the run's filter left
    * out (helpers/spec/scope.ts), and what it could judge conforms.
    */
-  | { status: "skipped"; reason: "not-hostable" | "left-out"; message: string; excused: Finding[]; evidence: Evidence[] };
+  | { status: "skipped"; reason: "not-hostable" | "left-out" | "opted-out"; message: string; excused: Finding[]; evidence: Evidence[] };
 
 /** Everything but the node's own facts that a verdict may depend on. */
 export interface World {
@@ -83,11 +98,13 @@ export function evaluate(meta: InvariantMeta, def: InvariantDef, node: NodeDecl,
   }
   // No pass (nor skip) on a fact it requires that was gathered but cannot be read, even where the
   // check did not look (issue 15: a garbled fact must not leave a verdict standing on the rest).
-  // Findings the check made stand as they are: they say more.
+  // Findings the check made stand as they are: they say more. Nor on a required fact that was never
+  // gathered (issue 21: a fact that was not read never passes).
   if (checked && partitionFindings(checked, limits, meta.id, node.name).judged.length === 0) {
-    const garbled = required.find((p) => facts.facts[p.name]?.ok === false);
+    const garbled = required.find((p) => facts.facts[p.name]?.ok !== true);
     if (garbled) {
-      thrown = new FactUnavailable(`fact "${garbled.name}" could not be read on ${node.name}: ${facts.facts[garbled.name]!.error}`);
+      const rec = facts.facts[garbled.name];
+      thrown = new FactUnavailable(rec ? `fact "${garbled.name}" could not be read on ${node.name}: ${rec.error}` : `fact "${garbled.name}" was not gathered on ${node.name}`);
       checked = undefined;
     }
   }
@@ -110,6 +127,8 @@ export function evaluate(meta: InvariantMeta, def: InvariantDef, node: NodeDecl,
     return withPlaybook(meta, def, ctx, facts, { status: "failed", message: formatFailure(meta, node.name, findings) + note, findings, evidence, wanted: [], diagnostics: [] });
   }
   const e = thrown as Error;
+  // A test the check did not run: skipped with why, never passed (and never a failure of the node).
+  if (e instanceof NotRun) return { status: "skipped", reason: e.kind, message: `${meta.id} [${node.name}] not run: ${e.message}`, excused: [], evidence };
   const message = `${meta.id} [${node.name}] ${meta.title}: cannot judge: ${e?.message}`;
   if (e instanceof FactUnavailable && notJudged) {
     return { status: "skipped", reason: "left-out", message: `${meta.id} [${node.name}] ${notJudged} (run without the filter to judge it)`, excused: [], evidence };

@@ -11,19 +11,26 @@ import {
   type AccessMatrix,
   type SmbStep,
 } from "../../helpers/probes/samba-access.ts";
-import { configAccess, sambaConfig } from "../../helpers/probes/samba-config.ts";
+import { configAccess, hasShare, sambaConfig } from "../../helpers/probes/samba-config.ts";
+import { sambaShares, servedShares } from "../../helpers/probes/samba-shares.ts";
 import { accessPlan, sambaAccess } from "../../helpers/probes/samba-access.ts";
-import { invariant, optional, type CheckContext, type Optional } from "../../helpers/spec/invariant.ts";
+import { invariant, optional, type CheckContext, type Scene } from "../../helpers/spec/invariant.ts";
+import type { NodeDecl } from "../../helpers/inventory/types.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
 const EXPECTED = { ro: "read-only", rw: "read-write", none: "refused at the tree connect (not declared on this share)" } as const;
+
+// The live matrix, Samba's effective config and every source of its shares; the accounts only
+// sharpen a message (group members of `@group` lists), so they may be missing.
+const readsOf = (node: NodeDecl, { options }: Scene) => ({ access: sambaAccess(accessPlan(node.shares!, options.nonce, options.writes)), sambaConfig, sambaShares, accounts: optional(accounts) });
+type Ctx = CheckContext<ReturnType<typeof readsOf>>;
 
 export default invariant(
   {
     id: "SHARE-001",
     title: "Each identity can do exactly what it is declared for on each share",
     must:
-      "On every declared share, probed live with smbclient on the storage node: an identity declared `ro` MUST list and read, and MUST be refused (NT_STATUS_ACCESS_DENIED) when it creates a file, creates a folder, renames or deletes; an identity declared `rw` MUST list, read, and create, rename and delete a probe file of its own; every other declared identity MUST be refused at the tree connect. A step that was not tried (no file to read or rename, no folder to remove, a probe stopped early) is not judged and fails the result with that reason, never passes. The write probes of `rw` identities change the share (a uniquely named file, removed again): they run on the lab, and on live nodes only with HLC_ALLOW_WRITE_PROBES=1; without it `rw` access is judged from the effective config, and the evidence says so.",
+      "On every declared share, probed live with smbclient on the storage node: an identity declared `ro` MUST list and read, and MUST be refused (NT_STATUS_ACCESS_DENIED) when it creates a file, creates a folder, renames or deletes; an identity declared `rw` MUST list, read, and create, rename and delete a probe file of its own; every other declared identity MUST be refused at the tree connect. The write attempts (the `ro` identities' refused ones, and the `rw` identities' probe file, removed again) run on the lab, and on live nodes only with HLC_ALLOW_WRITE_PROBES=1; without it no identity attempts any write, mkdir, rename or delete, and write access of `ro` and `rw` identities alike is judged from Samba's effective configuration (`testparm -s`: read only, write list, read list, valid/invalid/admin users; usershares from `net usershare`), and the evidence says so.",
     fix: (f, node) => /read-only/.test(f.expected) ? `on ${node.name}: in smb.conf, [${share(f)}] read list = ${identity(f)} and ${identity(f)} out of write list; then smbcontrol smbd reload-config` : /read-write/.test(f.expected) ? `on ${node.name}: in smb.conf, [${share(f)}] write list = ${identity(f)} (and valid users), and the share path writable by its force user; then smbcontrol smbd reload-config` : `on ${node.name}: in smb.conf, [${share(f)}] valid users = only the declared identities (not ${identity(f)}); then smbcontrol smbd reload-config`,
     section: "§0, §5.3",
     family: "shares",
@@ -32,7 +39,7 @@ export default invariant(
   },
   {
     appliesTo: (node) => (node.shares?.exports.length ?? 0) > 0,
-    reads: (node, { options }) => ({ access: sambaAccess(accessPlan(node.shares!, options.nonce, options.writes)), sambaConfig, accounts: optional(accounts) }),
+    reads: readsOf,
     check(ctx) {
       const decl = ctx.node.shares!;
       const matrix = ctx.facts.access;
@@ -51,7 +58,7 @@ export default invariant(
 );
 
 /** What is wrong with one (share, identity); empty when it behaves as declared. */
-function judge(ctx: CheckContext<{ sambaConfig: typeof sambaConfig; accounts: Optional<Accounts> }>, decl: SharesDecl, share: ShareDecl, identity: string, expect: "ro" | "rw" | "none", m: AccessMatrix): string[] {
+function judge(ctx: Ctx, decl: SharesDecl, share: ShareDecl, identity: string, expect: "ro" | "rw" | "none", m: AccessMatrix): string[] {
   const skipped = findNote(m, share.name, identity, "all", "skipped");
   if (skipped !== undefined) return [`not probed: ${skipped}`];
   const list = findStep(m, share.name, identity, "list");
@@ -75,6 +82,14 @@ function judge(ctx: CheckContext<{ sambaConfig: typeof sambaConfig; accounts: Op
   else if (!read.ok) out.push(`cannot read ${sample}: ${describeFailure(read, "get")}`);
 
   if (expect === "ro") {
+    // Without write probes (a live run that did not opt in) nothing that could write was attempted:
+    // the identity's write access is judged from Samba's effective configuration.
+    const off = findNote(m, share.name, identity, "write", "skipped");
+    if (off !== undefined) {
+      const v = effectiveAccess(ctx, share.name, identity);
+      if (v.access === "rw") out.push(`the effective config lets ${identity} write (${v.because}); ${off}`);
+      return out;
+    }
     const dir = sample.includes("/") ? sample.slice(0, sample.lastIndexOf("/")) : "";
     const attempts: Array<[string, string]> = [
       ["put", "put"],
@@ -119,6 +134,33 @@ function judge(ctx: CheckContext<{ sambaConfig: typeof sambaConfig; accounts: Op
   }
   if (findNote(m, share.name, identity, "write", "left") === "yes") out.push(`probe file left behind under ${share.path}: could not be removed`);
   return out;
+}
+
+/**
+ * What Samba's effective configuration gives an identity on a share: the share's parameters as
+ * testparm shows them (read only, write list, read list, valid/invalid/admin users: configAccess),
+ * or, for a share only a usershare defines (testparm does not show those), its ACL as `net usershare`
+ * keeps it: entries `name:R` (read), `name:F` (full: write), `name:D` (deny), `Everyone` for all
+ * (net(8), "usershare add ... acl"). Both facts are declared, so an unreadable one fails the check.
+ */
+function effectiveAccess(ctx: Ctx, share: string, identity: string): { access: "ro" | "rw" | "none"; because: string } {
+  const cfg = ctx.facts.sambaConfig;
+  const src = ctx.facts.sambaShares;
+  if (!hasShare(cfg, share)) {
+    const u = servedShares(cfg, src).find((x) => x.name.toLowerCase() === share.toLowerCase() && x.source.startsWith("a usershare"));
+    const us = u && src.usershares.shares.find((x) => x.name.toLowerCase() === share.toLowerCase());
+    if (us) {
+      const entries = us.acl.split(",").map((e) => e.trim()).filter(Boolean).map((e) => {
+        const at = e.lastIndexOf(":");
+        return { who: e.slice(0, at).replace(/^.*\\/, "").toLowerCase(), right: e.slice(at + 1).toUpperCase() };
+      });
+      const mine = entries.filter((e) => e.who === identity.toLowerCase() || e.who === "everyone");
+      if (mine.some((e) => e.right === "D")) return { access: "none", because: `usershare acl ${us.acl} denies it` };
+      if (mine.some((e) => e.right === "F")) return { access: "rw", because: `usershare acl ${us.acl} gives full control` };
+      return { access: mine.length ? "ro" : "none", because: `usershare acl ${us.acl}` };
+    }
+  }
+  return configAccess(cfg, share, identity, ctx.facts.accounts);
 }
 
 /** How an allowed write attempt of a read-only identity reads. */

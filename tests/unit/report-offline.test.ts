@@ -216,6 +216,25 @@ describe("renderReport (real Allure CLI)", () => {
     expect((await readFile(join(dir, "history.jsonl"), "utf8")).trim().split("\n")).toHaveLength(1);
   });
 
+  it("a history file torn by a killed run does not break later reports, and is replaced whole (issue 21)", async () => {
+    const hist = join(dir, "torn-history.jsonl");
+    const first = join(dir, "first");
+    await renderReport({ resultsDir: results(), outFile: join(first, "r.html"), historyPath: hist });
+    const good = (await readFile(hist, "utf8")).trim();
+    expect(good.split("\n")).toHaveLength(1);
+    // What a run killed in the middle of rewriting it leaves: the good line, then half of the next.
+    await writeFile(hist, `${good}\n${good.slice(0, Math.floor(good.length / 2))}`);
+    const again = join(dir, "again");
+    const r = await renderReport({ resultsDir: results(), outFile: join(again, "r.html"), historyPath: hist });
+    expect(r.bytes).toBeGreaterThan(0);
+    const lines = (await readFile(hist, "utf8")).trim().split("\n");
+    // The torn line is dropped, the good one kept, the new report's line added; every line parses.
+    expect(lines).toHaveLength(2);
+    for (const l of lines) expect(() => JSON.parse(l)).not.toThrow();
+    // Written beside it and renamed into place: no temp file is left next to the history.
+    expect((await readdir(dir)).filter((f) => f.startsWith("torn-history.jsonl") && f !== "torn-history.jsonl")).toEqual([]);
+  });
+
   it("rejects a missing or empty results dir with a clear message", async () => {
     await expect(renderReport({ resultsDir: join(dir, "nope"), outFile: join(dir, "x.html") })).rejects.toThrow(ReportError);
     await expect(renderReport({ resultsDir: join(dir, "nope"), outFile: join(dir, "x.html") })).rejects.toThrow(/does not exist/);

@@ -5,7 +5,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { deliverMetrics, parseArgs, pointLatest, runName, runsToPrune, RUN_NAME } from "../../scripts/scheduled-run.ts";
+import { deliverMetrics, parseArgs, pointLatest, runName, runsToPrune, RUN_NAME, scheduledRun, type RunSteps } from "../../scripts/scheduled-run.ts";
 
 describe("scheduled run", () => {
   it("a run folder is named by its UTC start time, sortable and without colons", () => {
@@ -58,5 +58,35 @@ describe("scheduled run", () => {
     expect(() => parseArgs(["--inventory", "i", "--stale-after", "tomorrow"], {})).toThrow(/HLC_STALE_AFTER: expected seconds or a duration/);
     expect(() => parseArgs(["--inventory", "i", "--bogus"], {})).toThrow("unknown option --bogus");
     expect(() => parseArgs(["--inventory"], {})).toThrow("--inventory needs a value");
+  });
+
+  it("`latest` and the retention move only after a run that wrote its results (issue 21)", async () => {
+    const runs = mkdtempSync(join(tmpdir(), "hlc-runs-"));
+    for (const n of ["20261201T040000Z", "20261202T040000Z"]) {
+      mkdirSync(join(runs, n));
+      writeFileSync(join(runs, n, "results.json"), "{}");
+    }
+    pointLatest(runs, "20261202T040000Z");
+    const o = { inventory: "/etc/hlc/inv.yaml", runsDir: runs, keep: 1, vitestArgs: [] };
+    const lines: string[] = [];
+    // A run killed before it wrote anything (the suite died, the machine ran out of disk, ...).
+    const nothing: RunSteps = { suite: async () => ({ exitCode: 137 }), report: async () => ({ exitCode: 1, all: "no results" }) };
+    expect(await scheduledRun(o, (l) => lines.push(l), nothing)).toBe(2);
+    expect(readlinkSync(join(runs, "latest"))).toBe("20261202T040000Z");
+    expect(readdirSync(runs).filter((n) => RUN_NAME.test(n)).sort().slice(0, 2)).toEqual(["20261201T040000Z", "20261202T040000Z"]);
+    expect(lines.join("\n")).toContain("`latest` still names the last run that did, nothing was pruned");
+    // A run that wrote its results: `latest` moves to it, and only then the old runs go.
+    const writes: RunSteps = {
+      suite: async (env) => {
+        writeFileSync(env.HLC_RESULTS_JSON!, "{}");
+        writeFileSync(env.HLC_METRICS_PROM!, "homelab_conformance_run_errors 0\n");
+        return { exitCode: 0 };
+      },
+      report: async () => ({ exitCode: 0, all: "" }),
+    };
+    expect(await scheduledRun(o, () => {}, writes)).toBe(0);
+    const now = readlinkSync(join(runs, "latest"));
+    expect(now > "20261202T040000Z").toBe(true);
+    expect(readdirSync(runs).filter((n) => RUN_NAME.test(n))).toEqual([now]);
   });
 });

@@ -209,9 +209,14 @@ describe("DATA-011 / DATA-012 on lxc210's declaration", () => {
     expect(m).toMatch(/imports without error into scratch database hlc_restore_\S+; actual the import failed \(exit 1: ERROR 1064 \(42000\) at line 124: You have an error in your SQL syntax\)/);
     expect(m).toContain("3 table(s) restored, missing oc_users");
   });
-  it("DATA-012 fails a refused dump, and judges nothing when not run", () => {
+  it("DATA-012 fails a refused dump", () => {
     expect(msg(judge("DATA-012", lxc210, f(ok, parseRestore(out(nc("restore-refused-databases.txt"))))))).toContain("restoring it would write the live database");
-    expect(judge("DATA-012", lxc210, f(ok, { ran: false, reason: DUMP_RESTORE_OFF_LIVE })).status).toBe("passed");
+  });
+  it("DATA-012 not run (write probes off on a live node) is SKIPPED with the reason, never passed (issue 21)", () => {
+    const v = judge("DATA-012", lxc210, f(ok, { ran: false, reason: DUMP_RESTORE_OFF_LIVE }));
+    expect(v.status).toBe("skipped");
+    expect(v).toMatchObject({ reason: "opted-out" });
+    expect(msg(v)).toBe(`DATA-012 [lxc210] not run: ${DUMP_RESTORE_OFF_LIVE}`);
   });
 });
 

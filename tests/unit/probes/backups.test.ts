@@ -4,13 +4,11 @@ import { readFileSync } from "node:fs";
 import { dump } from "js-yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { backupsDeclared } from "../../../fixtures/lab/declared/backups.ts";
-import { RESTORE_OFF, RESTORE_OFF_LIVE, restoreProbe } from "../../../helpers/probes/backups.ts";
-import { writeSwitch } from "../../../helpers/run/options.ts";
 import { planOf } from "../catalog-support.ts";
 import type { NodeFacts } from "../../../helpers/facts/types.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
 import type { NodeDecl } from "../../../helpers/inventory/types.ts";
-import { backupListing, parseListing, parseRestore, restoreTest, stampTime, type BackupListing, type RestoreTest } from "../../../helpers/probes/backups.ts";
+import { backupListing, parseListing, parseRestore, restoreTest, sqliteUri, stampTime, type BackupListing, type RestoreTest } from "../../../helpers/probes/backups.ts";
 import { ProbeParseError, type ProbeOutput } from "../../../helpers/probes/types.ts";
 import { evaluate, type Verdict } from "../../../helpers/spec/evaluate.ts";
 import { declared } from "../catalog-support.ts";
@@ -49,12 +47,12 @@ describe("backupListing (find -printf on the vaultwarden image)", () => {
   });
 });
 
-describe("restoreTest (sqlite3 3.40 + OpenSSL 3.0 on the vaultwarden image)", () => {
+describe("restoreTest: in place, read-only (sqlite3 3.40 + OpenSSL 3.0, Debian 12)", () => {
   it("a good backup restores", () => {
-    expect(parseRestore(out(read("restore-ok.txt")))).toMatchObject({ ran: true, copy: { ok: true }, integrity: { ok: true, detail: "ok" }, key: { ok: true }, pubkey: { ok: true } });
+    expect(parseRestore(out(read("restore-ok.txt")))).toMatchObject({ files: { ok: true }, integrity: { ok: true, detail: "ok" }, key: { ok: true, detail: "RSA key ok" }, pubkey: { ok: true } });
   });
   it("a corrupt database fails the integrity check with sqlite's message", () => {
-    const r = parseRestore(out(read("restore-corrupt-db.txt"))) as RestoreTest & { ran: true };
+    const r = parseRestore(out(read("restore-corrupt-db.txt")));
     expect(r.integrity).toMatchObject({ ok: false, code: 11 });
     expect(r.integrity!.detail).toContain("btreeInitPage() returns error code 11");
     expect(r.key!.ok).toBe(true);
@@ -64,27 +62,28 @@ describe("restoreTest (sqlite3 3.40 + OpenSSL 3.0 on the vaultwarden image)", ()
     expect(parseRestore(out(text))).toMatchObject({ key: { ok: false, code: 1 }, integrity: { ok: true } });
     expect(read("restore-ok.txt") + text).not.toMatch(/BEGIN|PRIVATE KEY|MII/);
   });
-  it("no backup, and not run", () => {
-    expect(parseRestore(out(read("restore-no-backup.txt")))).toEqual({ ran: true });
-    expect(parseRestore(out(read("restore-not-run.txt")))).toEqual({ ran: false, reason: RESTORE_OFF_LIVE });
+  it("a missing file, and no backup", () => {
+    expect(parseRestore(out(read("restore-missing-file.txt")))).toMatchObject({ files: { ok: false, detail: "missing or unreadable: rsa_key.pub.pem" }, pubkey: { ok: false } });
+    expect(parseRestore(out(read("restore-no-backup.txt")))).toEqual({});
   });
   it("refuses a test that stopped early", () => {
-    expect(() => parseRestore(out("backup 20261125T030000Z\ncopy 0 \n"))).toThrow(/stopped before/);
+    expect(() => parseRestore(out("backup 20261125T030000Z\nfiles 0 \n"))).toThrow(/stopped before/);
     expect(() => parseRestore(out("what\n"))).toThrow(ProbeParseError);
   });
-  it("works on a scratch copy removed on exit, never on the backup or the live data", () => {
-    const cmd = restoreTest(DIR, true).command;
-    expect(cmd).toContain("mktemp -d");
-    expect(cmd).toContain(`trap 'rm -rf "$s"' EXIT`);
-    expect(cmd).toContain(`sqlite3 "$s/db.sqlite3"`);
-    expect(cmd).not.toContain("/opt/vaultwarden");
-    expect(restoreTest(DIR, false, "why").command).toBe("echo 'not run: why'");
+  it("opens the database read-only and immutable, copies, creates and removes nothing (issue 21)", () => {
+    const cmd = restoreTest(DIR).command;
+    expect(cmd).toContain(`u=file:/var/backups/vaultwarden`);
+    expect(cmd).toContain(`sqlite3 "$u/$newest/db.sqlite3?mode=ro&immutable=1" 'PRAGMA integrity_check;'`);
+    expect(cmd).toContain(`openssl rsa -check -noout -in "$b/rsa_key.pem"`);
+    expect(cmd).toContain(`openssl pkey -pubin -in "$b/rsa_key.pub.pem" -noout`);
+    expect(cmd).not.toMatch(/\b(cp|mv|rm|mktemp|touch|tee|dd|install)\b|>\s*"?\$|\.backup|VACUUM/);
+    expect(restoreTest("/srv/my backups").command).toContain("d='/srv/my backups'; u='file:/srv/my backups'");
   });
-  it("runs on the lab, and on live nodes only with HLC_ALLOW_WRITE_PROBES=1", () => {
-    expect(restoreProbe(DIR, writeSwitch("lab", undefined)).command).toContain("mktemp");
-    expect(restoreProbe(DIR, writeSwitch("live", undefined)).command).toBe(`echo '${"not run: " + RESTORE_OFF_LIVE}'`);
-    expect(restoreProbe(DIR, writeSwitch("live", "1")).command).toContain("mktemp");
-    expect(restoreProbe(DIR, writeSwitch("lab", "0")).command).toContain(RESTORE_OFF.slice(0, 20));
+  it("escapes what an SQLite URI path cannot carry as is", () => {
+    expect(sqliteUri("/srv/a%b?c#d/")).toBe("file:/srv/a%25b%3fc%23d/");
+  });
+  it("is planned on every run, live nodes included, without an opt-in", () => {
+    expect(planOf("lxc230", { file: "", version: 1, nodes: [lxc230] }, false).find((p) => p.name === "vaultwarden-restore")!.command).toBe(restoreTest(DIR).command);
   });
 });
 
@@ -132,12 +131,16 @@ describe("DATA-007 / DATA-008 on the lab's declaration", () => {
     noKey.backups.at(-1)!.files = noKey.backups.at(-1)!.files.filter((f) => f.name !== "rsa_key.pem");
     expect(msg(judge("DATA-007", facts(noKey, ok)))).toContain("rsa_key.pem missing");
   });
-  it("DATA-008 fails a corrupt database and a broken key", () => {
+  it("DATA-008 fails a corrupt database, a broken key and a missing file", () => {
     const v = judge("DATA-008", facts(fresh, parseRestore(out(read("restore-corrupt-db.txt")))));
-    expect(msg(v)).toMatch(/db\.sqlite3: expected PRAGMA integrity_check prints ok; actual the copy fails its integrity check \(exit 11: .*btreeInitPage/);
-    expect(msg(judge("DATA-008", facts(fresh, parseRestore(out(read("restore-bad-key.txt"))))))).toContain("rsa_key.pem: expected a private key openssl can parse; actual does not parse (exit 1");
+    expect(msg(v)).toMatch(/db\.sqlite3: expected PRAGMA integrity_check prints ok; actual fails its integrity check \(exit 11: .*btreeInitPage/);
+    expect(msg(judge("DATA-008", facts(fresh, parseRestore(out(read("restore-bad-key.txt"))))))).toContain("rsa_key.pem: expected an RSA private key `openssl rsa -check` accepts; actual does not parse (exit 1");
+    expect(msg(judge("DATA-008", facts(fresh, parseRestore(out(read("restore-missing-file.txt"))))))).toContain("expected db.sqlite3, rsa_key.pem and rsa_key.pub.pem, readable; actual exit 1: missing or unreadable: rsa_key.pub.pem");
   });
-  it("DATA-008 judges nothing when the restore test was not run (the evidence says why)", () => {
-    expect(judge("DATA-008", facts(fresh, parseRestore(out(read("restore-not-run.txt"))))).status).toBe("passed");
+  it("DATA-008 never passes on a restore test it has no answer of (issue 21)", () => {
+    const d = declared.find((x) => x.meta.id === "DATA-008")!;
+    const f = facts(fresh, parseRestore(out(read("restore-ok.txt"))));
+    delete f.facts["vaultwarden-restore"];
+    expect(evaluate(d.meta, d.def, lxc230, f).status).toBe("failed");
   });
 });

@@ -84,8 +84,18 @@ describe("samba-access probe: the script", () => {
     const off = sambaAccess(plan({ writes: false, writesOff: "write probes are off" })).command;
     expect(off).not.toMatch(/smb nextcloud nextcloud (put|rename|delete)/);
     expect(off).toContain("note nextcloud nextcloud write skipped 'write probes are off'");
-    // Read-only identities' attempts are harmless when denied: they run either way.
-    expect(off).toContain("smb media jellyfin put");
+  });
+
+  it("without write probes, no identity attempts a put, mkdir, rename or delete, and nothing under a share is removed (issue 21)", () => {
+    const off = sambaAccess(plan({ writes: false, writesOff: "write probes are off" })).command;
+    // Every smbclient command of the matrix: only ls and get remain.
+    const ops = [...off.matchAll(/^\s*(?:if .*then )?smb \S+ \S+ (\w+) ["'](\w+)/gm)].map((m) => `${m[1]}:${m[2]}`);
+    expect(new Set(ops)).toEqual(new Set(["list:ls", "read:get"]));
+    expect(off).not.toMatch(/smb \S+ \S+ (put|mkdir|rename|delete)/);
+    expect(off).toContain("note media jellyfin write skipped 'write probes are off'");
+    // No share path is noted for the cleanup, so its rm never reaches a share; made() is never called.
+    expect(off).not.toContain('>>"$T/p.');
+    expect(off).not.toMatch(/; made /);
   });
 
   it("lets the guest probe look at every share of the effective config, declared or not", () => {
