@@ -9,6 +9,8 @@ import { mountsProblems } from "./sections/mounts.ts";
 import { proxmoxProblems } from "./sections/proxmox.ts";
 import { reachabilityProblems } from "./sections/reachability.ts";
 import { rebootProblems } from "./sections/reboot.ts";
+import { capacityProblems } from "./sections/capacity.ts";
+import { unitsProblems } from "./sections/units.ts";
 import { sharesProblems } from "./sections/shares.ts";
 import { storageProblems } from "./sections/storage.ts";
 import { closest } from "./suggest.ts";
@@ -76,6 +78,8 @@ export function semanticProblems(data: unknown, source: SourceMap): Problem[] {
   containersProblems(nodes, at, lineOf);
   reachabilityProblems(nodes, at);
   rebootProblems(nodes, at);
+  capacityProblems(nodes, at, lineOf);
+  unitsProblems(nodes, at, lineOf);
 
   for (const cycle of jumpCycles(nodes, firstIndex)) {
     const first = cycle[0]!;

@@ -2,6 +2,7 @@
 // section of the document; every field here has a matching entry in schema.ts.
 
 import type { BackupsDecl } from "./sections/backups.ts";
+import type { CapacityDecl } from "./sections/capacity.ts";
 import type { ContainersDecl } from "./sections/containers.ts";
 import type { IdentitiesDecl } from "./sections/identities.ts";
 import type { MountsDecl } from "./sections/mounts.ts";
@@ -10,6 +11,7 @@ import type { ReachabilityDecl } from "./sections/reachability.ts";
 import type { RebootDecl } from "./sections/reboot.ts";
 import type { SharesDecl } from "./sections/shares.ts";
 import type { StorageDecl } from "./sections/storage.ts";
+import type { UnitsDecl } from "./sections/units.ts";
 
 export type Layer = 0 | 1 | 2 | 3 | 4;
 export type Role = "hypervisor" | "storage" | "compute" | "monitoring" | "service";
@@ -81,6 +83,8 @@ export interface NodeDecl {
   identities?: IdentitiesDecl;
   reachability?: ReachabilityDecl;
   reboot?: RebootDecl;
+  capacity?: CapacityDecl;
+  units?: UnitsDecl;
 }
 
 export interface Inventory {

@@ -1,6 +1,7 @@
 // One planner per section of the document; the probe plan of a node is their union.
 import { backupsPlanner } from "./backups.ts";
 import { containersPlanner } from "./containers.ts";
+import { healthPlanner } from "./health.ts";
 import { identitiesPlanner } from "./identities.ts";
 import { identityConsumersPlanner } from "./identity-consumers.ts";
 import { mountsPlanner } from "./mounts.ts";
@@ -10,4 +11,4 @@ import { sharesPlanner } from "./shares.ts";
 import { storagePlanner } from "./storage.ts";
 import type { Planner } from "./types.ts";
 
-export const PLANNERS: Planner[] = [proxmoxPlanner, storagePlanner, sharesPlanner, mountsPlanner, containersPlanner, backupsPlanner, identitiesPlanner, identityConsumersPlanner, reachabilityPlanner];
+export const PLANNERS: Planner[] = [proxmoxPlanner, storagePlanner, sharesPlanner, mountsPlanner, containersPlanner, backupsPlanner, identitiesPlanner, identityConsumersPlanner, reachabilityPlanner, healthPlanner];

@@ -1,0 +1,25 @@
+// Probes of issue 22's invariants (capacity, disk errors, what boots, key metrics, the SnapRAID
+// schedule's failure notification), each built from what the node declares. Kept in one planner
+// so that the "one invariant owns what it reads" change (#20) can move each into its spec.
+import type { NodeDecl } from "../../inventory/types.ts";
+import { capacity, type CapacityFact } from "../../probes/capacity.ts";
+import type { Probe } from "../../probes/types.ts";
+import type { Planner } from "./types.ts";
+
+/** DATA-020's probe for a node: its real filesystems, plus what its capacity and storage sections name. */
+export function capacityProbe(node: NodeDecl): Probe<CapacityFact> {
+  const st = node.storage;
+  return capacity({
+    declared: node.capacity?.filesystems.map((f) => f.path) ?? [],
+    ...(st?.mergerfs ? { pool: st.mergerfs.mountpoint, branches: st.mergerfs.branches } : {}),
+    ...(st?.snapraid ? { snapraidConf: st.snapraid.config } : {}),
+  });
+}
+
+/** As the lab's vm102 gets it (for the catalogue; facts are keyed by name). */
+export const exampleCapacity = capacity({ pool: "/mnt/mergerfs", branches: ["/mnt/disk1", "/mnt/disk2", "/mnt/disk3"], snapraidConf: "/etc/snapraid.conf" });
+
+export const healthPlanner: Planner = (node) => {
+  const probes: Probe<unknown>[] = [capacityProbe(node)];
+  return probes;
+};
