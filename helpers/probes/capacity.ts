@@ -73,20 +73,29 @@ export interface CapacityPaths {
   snapraidConf?: string;
 }
 
-export function capacity(paths: CapacityPaths = {}): Probe<CapacityFact> {
+/**
+ * Shell that prints one "ROLE PATH" line per path the inventory names: declared filesystems, the
+ * MergerFS pool and branches, and the data directories and parity files of snapraid.conf, read
+ * as SnapRAID's own config reader takes them (`parity FILE[,FILE]…`, `N-parity`, `z-parity`,
+ * `data NAME DIR`, the older `disk NAME DIR`: the rest of the line is the path; a further file
+ * of a split parity level is tagged parity+).
+ */
+export function namedPaths(paths: CapacityPaths): string {
   const lines: string[] = [];
   for (const p of paths.declared ?? []) lines.push(`declared ${p}`);
   if (paths.pool) lines.push(`pool ${paths.pool}`);
   for (const p of paths.branches ?? []) lines.push(`branch ${p}`);
   const fixed = lines.length ? `printf '%s\\n' ${lines.map(shQuote).join(" ")}; ` : "";
-  // SnapRAID's own config reader (snapraid cmdline/config: `parity FILE[,FILE]…`, `N-parity`,
-  // `z-parity`, `data NAME DIR`, the older `disk NAME DIR`): the rest of the line is the path.
   const conf = paths.snapraidConf
     ? `if [ -r ${shQuote(paths.snapraidConf)} ]; then awk '$1 ~ /^([1-6]-|z-)?parity$/ { sub(/^[ \\t]*[^ \\t]+[ \\t]+/, ""); n = split($0, f, ","); for (i = 1; i <= n; i++) { p = f[i]; sub(/^[ \\t]+/, "", p); sub(/[ \\t]+$/, "", p); print (i == 1 ? "parity " : "parity+ ") p } } $1 == "data" || $1 == "disk" { sub(/^[ \\t]*[^ \\t]+[ \\t]+[^ \\t]+[ \\t]+/, ""); sub(/[ \\t]+$/, ""); print "data " $0 }' ${shQuote(paths.snapraidConf)}; fi; `
     : "";
+  return `${fixed}${conf}`;
+}
+
+export function capacity(paths: CapacityPaths = {}): Probe<CapacityFact> {
   const skip = ` ${NOT_REAL.join(" ")} `;
   const select =
-    `sel=$( { findmnt -rn -o TARGET,FSTYPE,FSROOT | awk -v skip=${shQuote(skip)} '$1 == "/" { print "root /"; next } $3 == "/" && index(skip, " " $2 " ") == 0 { print "mounted " $1 }'; ${fixed}${conf}} )`;
+    `sel=$( { findmnt -rn -o TARGET,FSTYPE,FSROOT | awk -v skip=${shQuote(skip)} '$1 == "/" { print "root /"; next } $3 == "/" && index(skip, " " $2 " ") == 0 { print "mounted " $1 }'; ${namedPaths(paths)}} )`;
   // A parity path names a file: df of it works once the file exists; its directory always does.
   const each =
     `printf '%s\\n' "$sel" | while IFS= read -r line; do [ -n "$line" ] || continue; role=\${line%% *}; p=\${line#* }; echo "${MARK} $role $p"; ` +

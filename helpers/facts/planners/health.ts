@@ -3,6 +3,7 @@
 // so that the "one invariant owns what it reads" change (#20) can move each into its spec.
 import type { NodeDecl } from "../../inventory/types.ts";
 import { capacity, type CapacityFact } from "../../probes/capacity.ts";
+import { diskState, type DiskStateFact } from "../../probes/disk-state.ts";
 import type { Probe } from "../../probes/types.ts";
 import type { Planner } from "./types.ts";
 
@@ -20,6 +21,22 @@ export function capacityProbe(node: NodeDecl): Probe<CapacityFact> {
 export const exampleCapacity = capacity({ pool: "/mnt/mergerfs", branches: ["/mnt/disk1", "/mnt/disk2", "/mnt/disk3"], snapraidConf: "/etc/snapraid.conf" });
 
 export const healthPlanner: Planner = (node) => {
-  const probes: Probe<unknown>[] = [capacityProbe(node)];
+  const probes: Probe<unknown>[] = [capacityProbe(node), diskStateProbe(node)];
   return probes;
 };
+
+/** The array paths the storage section names (shared by DATA-020 and DATA-021). */
+function arrayPaths(node: NodeDecl) {
+  const st = node.storage;
+  return {
+    ...(st?.mergerfs ? { pool: st.mergerfs.mountpoint, branches: st.mergerfs.branches } : {}),
+    ...(st?.snapraid ? { snapraidConf: st.snapraid.config } : {}),
+  };
+}
+
+/** DATA-021's probe: the root filesystem and the array's paths as mounted now, ext4 error counters, the kernel's disk errors. */
+export function diskStateProbe(node: NodeDecl): Probe<DiskStateFact> {
+  return diskState({ declared: node.capacity?.filesystems.map((f) => f.path) ?? [], ...arrayPaths(node) });
+}
+
+export const exampleDiskState = diskState({ pool: "/mnt/mergerfs", branches: ["/mnt/disk1", "/mnt/disk2", "/mnt/disk3"], snapraidConf: "/etc/snapraid.conf" });
