@@ -5,6 +5,11 @@ import type { NodeDecl } from "../../inventory/types.ts";
 import { capacity, type CapacityFact } from "../../probes/capacity.ts";
 import { diskState, type DiskStateFact } from "../../probes/disk-state.ts";
 import type { Probe } from "../../probes/types.ts";
+import { onFailure, type NotifiedJob } from "../../probes/onfailure.ts";
+import type { SystemdFact } from "../../probes/systemd.ts";
+import { scheduleTimers } from "./storage.ts";
+import { keyMetrics } from "../../probes/key-metrics.ts";
+import { bootUnits, type BootUnitsFact } from "../../probes/boot-units.ts";
 import type { Planner } from "./types.ts";
 
 /** DATA-020's probe for a node: its real filesystems, plus what its capacity and storage sections name. */
@@ -22,6 +27,9 @@ export const exampleCapacity = capacity({ pool: "/mnt/mergerfs", branches: ["/mn
 
 export const healthPlanner: Planner = (node) => {
   const probes: Probe<unknown>[] = [capacityProbe(node), diskStateProbe(node)];
+  if (node.units?.length) probes.push(bootUnitsProbe(node));
+  if (node.storage?.snapraid && scheduleTimers(node.storage.snapraid).length) probes.push(onFailureProbe(node));
+  if (node.prometheus) probes.push(keyMetrics(node.prometheus.url, node.prometheus.nodeLabel));
   return probes;
 };
 
@@ -40,3 +48,17 @@ export function diskStateProbe(node: NodeDecl): Probe<DiskStateFact> {
 }
 
 export const exampleDiskState = diskState({ pool: "/mnt/mergerfs", branches: ["/mnt/disk1", "/mnt/disk2", "/mnt/disk3"], snapraidConf: "/etc/snapraid.conf" });
+
+/** BOOT-010's probe: the declared units' state and dependencies. */
+export function bootUnitsProbe(node: NodeDecl): Probe<BootUnitsFact> {
+  return bootUnits(node.units!);
+}
+
+export const exampleBootUnits = bootUnits([{ name: "smbd.service", mounts: ["/mnt/mergerfs"] }, { name: "prometheus-node-exporter.service", mounts: [] }]);
+
+/** DATA-022's probe: the declared SnapRAID timers' services and their OnFailure= handlers. */
+export function onFailureProbe(node: NodeDecl): Probe<SystemdFact<NotifiedJob[]>> {
+  return onFailure(scheduleTimers(node.storage!.snapraid!));
+}
+
+export const exampleOnFailure = onFailure(["snapraid-sync.timer", "snapraid-scrub.timer"]);

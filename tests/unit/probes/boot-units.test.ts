@@ -1,0 +1,48 @@
+// BOOT-010 and its probe on REAL output: systemd-escape 252 (Debian 12) for the mount unit names
+// (fixtures/captured/boot/systemd-escape-path.tsv, made on this machine), and `systemctl show` of
+// the lab's vm102 (systemd 252) before and after the drift smbd-disabled
+// (fixtures/captured/boot/vm102-*.txt).
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parseInventory } from "../../../helpers/inventory/load.ts";
+import type { NodeDecl } from "../../../helpers/inventory/types.ts";
+import { bootUnits, mountUnitName, startsAtBoot } from "../../../helpers/probes/boot-units.ts";
+import { evaluate } from "../../../helpers/spec/evaluate.ts";
+import { declared, registryMode, type Declared } from "../../../helpers/spec/registry.ts";
+import { factsOf, inventoryProblems } from "../support.ts";
+
+const dir = new URL("../../../fixtures/captured/boot/", import.meta.url);
+const read = (f: string) => readFileSync(new URL(f, dir), "utf8");
+
+describe("mount unit names", () => {
+  it("escape paths exactly as systemd-escape --path does", () => {
+    const rows = read("systemd-escape-path.tsv").trim().split("\n").map((l) => l.split("\t") as [string, string]);
+    expect(rows.length).toBe(7);
+    for (const [path, unit] of rows) expect(mountUnitName(path)).toBe(unit);
+    expect(mountUnitName("/mnt/media", "automount")).toBe("mnt-media.automount");
+  });
+});
+
+describe("starts at boot", () => {
+  it("by UnitFileState, as systemctl is-enabled documents it", () => {
+    expect(startsAtBoot({ UnitFileState: "enabled", WantedBy: "multi-user.target" })).toEqual({ yes: true, how: "enabled (wanted by multi-user.target)" });
+    expect(startsAtBoot({ UnitFileState: "generated" }).yes).toBe(true);
+    expect(startsAtBoot({ UnitFileState: "static", WantedBy: "" })).toMatchObject({ yes: false });
+    expect(startsAtBoot({ UnitFileState: "static", RequiredBy: "smbd.service" })).toMatchObject({ yes: true });
+    expect(startsAtBoot({ UnitFileState: "enabled-runtime" })).toMatchObject({ yes: false, why: expect.stringMatching(/gone after a reboot/) });
+    expect(startsAtBoot({ Id: "smbd.service", UnitFileState: "disabled" })).toEqual({ yes: false, why: "disabled: not started at boot (systemctl enable smbd.service)" });
+    expect(startsAtBoot({ UnitFileState: "masked" })).toMatchObject({ yes: false });
+  });
+});
+
+describe("units in the inventory", () => {
+  const inv = (y: string) => parseInventory(`version: 1\nnodes:\n  - name: vm102\n    role: storage\n    layer: 1\n    ssh: { host: h, agent: true }\n    units:\n${y}`, "/srv/inv.yaml");
+  it("a name without suffix is a .service; mounts lose a trailing slash; a unit once", () => {
+    expect(inv("      - { name: smbd, mounts: [/mnt/mergerfs/] }\n      - { name: snapraid-sync.timer }\n").nodes[0]!.units).toEqual([
+      { name: "smbd.service", mounts: ["/mnt/mergerfs"] },
+      { name: "snapraid-sync.timer", mounts: [] },
+    ]);
+    expect(inventoryProblems(() => inv("      - { name: smbd }\n      - { name: smbd.service }\n"))).toMatch(/units\[1\]/);
+    expect(inventoryProblems(() => inv("      - { name: 'smbd; rm -rf /' }\n"))).toMatch(/systemd unit name/);
+  });
+});
