@@ -121,7 +121,7 @@ describe("the CLI's filters and arguments", () => {
     const rows = applicability(catalog, inv);
     expect(rows).toHaveLength(catalog.length);
     expect(rows.find((r) => r.d.meta.id === "MON-001")!.applies).toEqual(["lxc200"]);
-    expect(specFilesFor(rows, scope({ nodes: ["lxc200"], families: ["monitoring"] }))).toEqual(["specs/monitoring/targets-up.spec.ts"]);
+    expect(specFilesFor(rows, scope({ nodes: ["lxc200"], families: ["monitoring"] }))).toEqual(["specs/monitoring/key-metrics.spec.ts", "specs/monitoring/targets-up.spec.ts"]);
     expect(specFilesFor(rows, scope({ nodes: ["pve"], families: ["monitoring"] }))).toEqual([]);
   });
 });
