@@ -1,6 +1,6 @@
 // Which of the document's key metrics (§1 "Key Metrics (Minimum Set)") Prometheus holds now, per
 // node (MON-002): one instant query on the monitoring node, `count by (<nodeLabel>, __name__)` of
-// one series family per metric of the minimum set, as node-exporter 1.5 (Debian's
+// one series family per metric of the minimum set (see keyMetricsQuery), as node-exporter 1.5 (Debian's
 // prometheus-node-exporter) names them. An instant query returns only series with a sample in the
 // last 5 minutes that is not a staleness marker (Prometheus querying basics, "Staleness"): a family
 // an exporter stopped exporting disappears at the next scrape.
@@ -30,9 +30,18 @@ export const KEY_METRICS: KeyMetric[] = [
   { what: "interface errors", metric: "node_network_receive_errs_total", collector: "netdev" },
 ];
 
-/** The PromQL: one `count by (label, __name__)` per family, joined with `or`. */
+/**
+ * The PromQL: per family, `count by (label)` of its series, tagged with the family's name in a
+ * label `family` (label_replace), joined with `or`. Not `count by (label, __name__)`: a binary
+ * operator such as `or` matches label sets WITHOUT the metric name (Prometheus "Operators",
+ * vector matching), so every family after the first would match the first one's {node} and be
+ * dropped — the lab's real answer to that query held node_load1 only
+ * (fixtures/captured/probes/prometheus-key-metrics-lab-by-name.json).
+ */
 export function keyMetricsQuery(label: string): string {
-  return KEY_METRICS.map((k) => `count by (${label}, __name__) (${k.metric}{${[`${label}!=""`, ...(k.matcher ? [k.matcher] : [])].join(", ")}})`).join(" or ");
+  return KEY_METRICS.map(
+    (k) => `label_replace(count by (${label}) (${k.metric}{${[`${label}!=""`, ...(k.matcher ? [k.matcher] : [])].join(", ")}}), "family", "${k.metric}", "", "")`,
+  ).join(" or ");
 }
 
 /** node → the series names present now, with their series counts. */
@@ -65,7 +74,7 @@ export function parseKeyMetrics(label: string, stdout: string, stderr: string, c
   for (const raw of body.data.result) {
     const r = raw as { metric?: Record<string, string>; value?: [number, string] };
     const node = r.metric?.[label];
-    const name = r.metric?.__name__;
+    const name = r.metric?.family;
     const count = Number(r.value?.[1]);
     if (typeof node !== "string" || typeof name !== "string" || !Number.isFinite(count)) {
       throw new ProbeParseError(KEY_METRICS_PROBE, `malformed sample: ${JSON.stringify(raw).slice(0, 160)}`);
