@@ -46,3 +46,31 @@ describe("units in the inventory", () => {
     expect(inventoryProblems(() => inv("      - { name: 'smbd; rm -rf /' }\n"))).toMatch(/systemd unit name/);
   });
 });
+
+describe("BOOT-010 on the lab's captured systemctl show (vm102, systemd 252)", () => {
+  let spec: Declared;
+  beforeAll(async () => {
+    registryMode.catalogOnly = true;
+    await import("../../../specs/boot/services-at-boot.spec.ts");
+    spec = declared.find((d) => d.meta.id === "BOOT-010")!;
+  });
+  const decl = [{ name: "smbd.service", mounts: ["/mnt/mergerfs"] }, { name: "ssh.service", mounts: [] as string[] }, { name: "nosuch.service", mounts: [] as string[] }];
+  const node = (units: typeof decl) => ({ name: "vm102", role: "storage", layer: 1, services: [], ssh: {}, units }) as unknown as NodeDecl;
+  const judge = (units: typeof decl, stdout: string) =>
+    evaluate(spec.meta, spec.def, node(units), factsOf("vm102", [[bootUnits(units), { stdout, stderr: "", code: 0 }]])) as { status: string; message?: string };
+  const captured = read("lab-vm102-units.stdout.txt");
+
+  it("smbd enabled, active and after mnt-mergerfs.mount, ssh enabled and active pass; a unit that does not exist fails", () => {
+    expect(judge(decl, captured).message!.split("\n").slice(1)).toEqual(["  - unit nosuch.service: expected installed; actual not found (no unit file: the package is missing or the name is wrong)"]);
+    expect(judge(decl.slice(0, 2), captured.split("\n\nId=nosuch")[0]! + "\n").status).toBe("passed");
+  });
+
+  it("smbd disabled (the drift smbd-disabled) and not ordered after a mount it uses fail", () => {
+    const disabled = captured.split("\n\nId=ssh")[0]!.replace("UnitFileState=enabled", "UnitFileState=disabled") + "\n";
+    const v = judge([{ name: "smbd.service", mounts: ["/mnt/mergerfs", "/mnt/other"] }], disabled);
+    expect(v.message!.split("\n").slice(1)).toEqual([
+      "  - unit smbd.service: expected started by systemd at boot (enabled); actual disabled: not started at boot (systemctl enable smbd.service)",
+      "  - unit smbd.service uses /mnt/other: expected ordered after mnt-other.mount (RequiresMountsFor=/mnt/other, or After= on the mount unit); actual not ordered after it (After: mnt-mergerfs.mount): at boot it may start on the empty mount point",
+    ]);
+  });
+});

@@ -120,3 +120,23 @@ describe("capacity in the inventory", () => {
     expect(problems("      ignore: [{ path: /srv }]\n")).toMatch(/reason/);
   });
 });
+
+describe("the lab's vm102 (captured): tmpfs disks, MergerFS pool, overlay root", () => {
+  it("every array path is read; nothing is near full: DATA-020 passes", async () => {
+    const f = parseCapacity(ok(read("lab-vm102.stdout.txt")));
+    expect(f.entries.map((e) => `${e.role} ${e.path} -> ${e.fs?.fstype} ${e.fs?.target}`)).toEqual([
+      "root / -> overlay /",
+      "mounted /mnt/mergerfs -> fuse.mergerfs /mnt/mergerfs",
+      "pool /mnt/mergerfs -> fuse.mergerfs /mnt/mergerfs",
+      "branch /mnt/disk1 -> tmpfs /mnt/disk1",
+      "branch /mnt/disk2 -> tmpfs /mnt/disk2",
+      "branch /mnt/disk3 -> tmpfs /mnt/disk3",
+      "parity /mnt/parity/snapraid.parity -> tmpfs /mnt/parity",
+      "data /mnt/disk1/ -> tmpfs /mnt/disk1",
+      "data /mnt/disk2/ -> tmpfs /mnt/disk2",
+      "data /mnt/disk3/ -> tmpfs /mnt/disk3",
+    ]);
+    const { judgeCapacity } = await import("../../../specs/data/capacity.spec.ts");
+    expect(judgeCapacity({ name: "vm102" } as NodeDecl, f)).toEqual([]);
+  });
+});

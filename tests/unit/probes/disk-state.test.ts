@@ -84,3 +84,24 @@ describe("DATA-021 on the captures", () => {
     expect((evaluate(spec.meta, spec.def, node, factsOf("vm102", [[diskState({}), ok(clean)]])) as { status: string }).status).toBe("passed");
   });
 });
+
+describe("the lab's vm102 (captured): tmpfs disks, no ext4 of its own, dmesg refused", () => {
+  it("reads every array path's mount, keeps the refusal as the kernel log's reason, and passes", async () => {
+    const f = parseDiskState(ok(read("lab-vm102.stdout.txt")));
+    expect(f.entries.map((e) => `${e.role} ${e.mount?.target} ${e.mount?.fstype}`)).toEqual([
+      "root / overlay",
+      "pool /mnt/mergerfs fuse.mergerfs",
+      "branch /mnt/disk1 tmpfs",
+      "branch /mnt/disk2 tmpfs",
+      "branch /mnt/disk3 tmpfs",
+      "parity /mnt/parity tmpfs",
+      "data /mnt/disk1 tmpfs",
+      "data /mnt/disk2 tmpfs",
+      "data /mnt/disk3 tmpfs",
+    ]);
+    expect(f.ext4).toEqual([{ device: "vda", majMin: "254:0", errors: 0, firstErrorTime: 0, lastErrorTime: 0 }]);
+    expect(f.kernel).toEqual({ readable: false, reason: "dmesg: read kernel buffer failed: Operation not permitted" });
+    const { judgeDiskState } = await import("../../../specs/data/disk-errors.spec.ts");
+    expect(judgeDiskState(f)).toEqual([]);
+  });
+});
