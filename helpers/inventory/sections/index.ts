@@ -1,5 +1,6 @@
 // Every optional node section, in the order editors list them.
 import { backupsSection } from "./backups.ts";
+import { capacitySection } from "./capacity.ts";
 import { containersSection } from "./containers.ts";
 import { identitiesSection } from "./identities.ts";
 import { mountsSection } from "./mounts.ts";
@@ -9,5 +10,6 @@ import { rebootSection } from "./reboot.ts";
 import { sharesSection } from "./shares.ts";
 import { storageSection } from "./storage.ts";
 import type { Section } from "./types.ts";
+import { unitsSection } from "./units.ts";
 
-export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection] as Section[];
+export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, capacitySection, unitsSection] as Section[];
