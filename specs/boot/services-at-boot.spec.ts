@@ -42,6 +42,13 @@ export default invariant(
     section: "§3.1, §3.3",
     family: "boot",
     severity: "critical",
+    fix: (f, node) => {
+      const unit = f.subject.split(" ")[0];
+      if (/ordered after/.test(f.expected)) return `on ${node.name}: systemctl edit ${unit} and add [Unit] RequiresMountsFor=${f.subject.split(" uses ")[1] ?? "<mount path>"}; then systemctl daemon-reload`;
+      if (f.expected === "installed") return `on ${node.name}: install the package that ships ${unit} (or correct its name under units: in the inventory)`;
+      if (f.expected === "loaded") return `on ${node.name}: systemctl unmask ${unit} && systemctl daemon-reload`;
+      return `on ${node.name}: systemctl enable --now ${unit}`;
+    },
   },
   {
     appliesTo: (node) => (node.units?.length ?? 0) > 0,

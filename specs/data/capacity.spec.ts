@@ -111,6 +111,7 @@ export default invariant(
     section: "§6, §1, §2.1, §4.2",
     family: "data",
     severity: "critical",
+    fix: (f, node) => /parity/i.test(f.subject) ? `on ${node.name}: move the parity to a disk at least as large as the largest data disk (snapraid.conf parity line), then snapraid sync` : /inodes/.test(f.expected) ? `on ${node.name}: find the directory with the most small files (find ${f.subject.match(/\/\S*/)?.[0] ?? "/"} -xdev -type f | cut -d/ -f2-3 | sort | uniq -c | sort -n | tail) and remove or archive them, or raise the threshold under capacity: with a reason` : /readable/.test(f.expected) ? `on ${node.name}: df -P ${f.subject.split(" ")[0]} must answer; check the mount (findmnt -T ${f.subject.split(" ")[0]})` : `on ${node.name}: free space on ${f.subject.match(/\/\S*/)?.[0] ?? "the filesystem"} (du -xh --max-depth=2 ${f.subject.match(/\/\S*/)?.[0] ?? "/"} | sort -h | tail), or add a disk; raise the threshold under capacity: only with a reason`,
   },
   {
     appliesTo: () => true,

@@ -61,6 +61,7 @@ export default invariant(
     section: "§4.1, §4.2, §4.3, §3.1",
     family: "data",
     severity: "critical",
+    fix: (f, node) => /read-write/.test(f.expected) ? `on ${node.name}: §4.1 first: smartctl -a on the disk and journalctl -k for the cause; then fsck the filesystem (unmounted) and mount -o remount,rw ${f.subject.split(" ")[0]}` : /errors_count/.test(f.expected) ? `on ${node.name}: §4.1: smartctl -a on the disk; unmount and e2fsck -f ${f.subject.match(/\/dev\/\S+/)?.[0] ?? "<device>"}, a clean fsck resets the error count` : /kernel/.test(f.subject) ? `on ${node.name}: journalctl -k -b | grep -iE 'i/o error|ext4-fs error' names the device; check it with smartctl -a and replace a failing disk (§4.1)` : `on ${node.name}: findmnt -T ${f.subject.split(" ")[0]} must answer; check the mount`,
     playbook: "§4.1 Disk failure",
   },
   {

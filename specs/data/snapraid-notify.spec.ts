@@ -34,6 +34,7 @@ export default invariant(
     section: "§7, §2.1",
     family: "data",
     severity: "normal",
+    fix: (f, node) => `on ${node.name}: systemctl edit ${f.subject.split(" ")[0]} and add [Unit] OnFailure=<notifier>@%n.service (a unit that mails or posts to your webhook); then systemctl daemon-reload`,
   },
   {
     appliesTo: (node) => node.storage?.snapraid !== undefined && scheduleTimers(node.storage.snapraid).length > 0,

@@ -32,6 +32,7 @@ export default invariant(
     section: "§1, §3.1",
     family: "monitoring",
     severity: "normal",
+    fix: (f, node) => `on the node named in ${f.subject.split(" ")[0]}: run prometheus-node-exporter with its default collectors (loadavg, meminfo, vmstat, filesystem, cpu, diskstats, netdev; ${f.actual}), and on ${node.name} a scrape job for it carrying the node's label`,
   },
   {
     appliesTo: (node) => node.prometheus !== undefined,
