@@ -185,7 +185,7 @@ export async function run(args: CliArgs, where: { root: string; caller: string }
     optIns.hostLimits = resolve(hostLimits);
     process.env.HLC_HOST_LIMITS = optIns.hostLimits;
   }
-  console.log(optInLines(optIns, lab || isLabInventory(inventory, ROOT) ? "lab" : "live"));
+  console.log(optInLines(optIns, lab ? "lab" : "live"));
 
   // Where the outputs go: --output-dir, else the HLC_* output paths (documented fallbacks), else reports/.
   // An installed command writes where it is run (./reports), not into its package.

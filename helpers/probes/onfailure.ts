@@ -28,7 +28,17 @@ export function onFailure(timers: string[]): Probe<SystemdFact<NotifiedJob[]>> {
         `for x in $(systemctl show --no-pager -p OnFailure --value -- "$s"); do echo "${MARK} handler $x $(systemctl show --no-pager -p LoadState --value -- "$x") $(systemctl show --no-pager -p FragmentPath --value -- "$x")"; done`,
     )
     .join("; ");
-  return { name: NAME, command: `if [ -d /run/systemd/system ]; then ${each}; else echo '${NO_SYSTEMD_MARKER}'; fi`, parse: (o) => parseOnFailure(o) };
+  return {
+    name: NAME,
+    command: `if [ -d /run/systemd/system ]; then ${each}; else echo '${NO_SYSTEMD_MARKER}'; fi`,
+    parse: (o) => {
+      const f = parseOnFailure(o);
+      // Every asked timer answers with its job line: an answer without one is not an answer.
+      const missing = f.systemd ? timers.filter((t) => !f.units.some((j) => j.timer === t)) : [];
+      if (missing.length) throw new ProbeParseError(NAME, `no answer for ${missing.join(", ")}`);
+      return f;
+    },
+  };
 }
 
 export function parseOnFailure({ stdout, stderr, code }: ProbeOutput): SystemdFact<NotifiedJob[]> {

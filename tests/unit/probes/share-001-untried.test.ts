@@ -11,6 +11,7 @@ import { parseInventory } from "../../../helpers/inventory/load.ts";
 import { accounts } from "../../../helpers/probes/accounts.ts";
 import { parseSmbSteps, SAMBA_ACCESS } from "../../../helpers/probes/samba-access.ts";
 import { sambaConfig } from "../../../helpers/probes/samba-config.ts";
+import { sambaShares } from "../../../helpers/probes/samba-shares.ts";
 import { evaluate } from "../../../helpers/spec/evaluate.ts";
 import { declared } from "../catalog-support.ts";
 
@@ -25,9 +26,10 @@ function judge(access: string) {
   const rec = (name: string, stdout: string, value: unknown) => [name, { ok: true, value, evidence: { probe: name, command: "…", stdout, stderr: "", code: 0 } }] as const;
   const t = read("testparm-conformant.txt");
   const a = read("accounts-storage.txt");
+  const sh = read("shares-conformant.txt");
   const facts: NodeFacts = {
     node: "vm102", reachable: true, roundTrips: 1, gatherMs: 1,
-    facts: Object.fromEntries([rec(sambaConfig.name, t, sambaConfig.parse(out(t))), rec(accounts.name, a, accounts.parse(out(a))), rec(SAMBA_ACCESS, access, parseSmbSteps(SAMBA_ACCESS, "d9279ab3", out(access)))]),
+    facts: Object.fromEntries([rec(sambaConfig.name, t, sambaConfig.parse(out(t))), rec(accounts.name, a, accounts.parse(out(a))), rec(sambaShares.name, sh, sambaShares.parse(out(sh))), rec(SAMBA_ACCESS, access, parseSmbSteps(SAMBA_ACCESS, "d9279ab3", out(access)))]),
   };
   const d = declared.find((x) => x.meta.id === "SHARE-001")!;
   return evaluate(d.meta, d.def, vm102, facts);
