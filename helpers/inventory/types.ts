@@ -5,9 +5,11 @@ import type { BackupsDecl } from "./sections/backups.ts";
 import type { ContainersDecl } from "./sections/containers.ts";
 import type { IdentitiesDecl } from "./sections/identities.ts";
 import type { MountsDecl } from "./sections/mounts.ts";
+import type { NextcloudDecl } from "./sections/nextcloud.ts";
 import type { ProxmoxDecl } from "./sections/proxmox.ts";
 import type { ReachabilityDecl } from "./sections/reachability.ts";
 import type { RebootDecl } from "./sections/reboot.ts";
+import type { RouterDecl } from "./sections/router.ts";
 import type { SharesDecl } from "./sections/shares.ts";
 import type { StorageDecl } from "./sections/storage.ts";
 
@@ -81,6 +83,8 @@ export interface NodeDecl {
   identities?: IdentitiesDecl;
   reachability?: ReachabilityDecl;
   reboot?: RebootDecl;
+  router?: RouterDecl;
+  nextcloud?: NextcloudDecl;
 }
 
 export interface Inventory {

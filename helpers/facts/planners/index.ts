@@ -6,8 +6,10 @@ import { identityConsumersPlanner } from "./identity-consumers.ts";
 import { mountsPlanner } from "./mounts.ts";
 import { proxmoxPlanner } from "./proxmox.ts";
 import { reachabilityPlanner } from "./reachability.ts";
+import { routerPlanner } from "./router.ts";
+import { nextcloudPlanner } from "./nextcloud.ts";
 import { sharesPlanner } from "./shares.ts";
 import { storagePlanner } from "./storage.ts";
 import type { Planner } from "./types.ts";
 
-export const PLANNERS: Planner[] = [proxmoxPlanner, storagePlanner, sharesPlanner, mountsPlanner, containersPlanner, backupsPlanner, identitiesPlanner, identityConsumersPlanner, reachabilityPlanner];
+export const PLANNERS: Planner[] = [proxmoxPlanner, storagePlanner, sharesPlanner, mountsPlanner, containersPlanner, backupsPlanner, identitiesPlanner, identityConsumersPlanner, reachabilityPlanner, routerPlanner, nextcloudPlanner];

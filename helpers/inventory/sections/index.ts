@@ -3,11 +3,13 @@ import { backupsSection } from "./backups.ts";
 import { containersSection } from "./containers.ts";
 import { identitiesSection } from "./identities.ts";
 import { mountsSection } from "./mounts.ts";
+import { nextcloudSection } from "./nextcloud.ts";
 import { proxmoxSection } from "./proxmox.ts";
 import { reachabilitySection } from "./reachability.ts";
 import { rebootSection } from "./reboot.ts";
+import { routerSection } from "./router.ts";
 import { sharesSection } from "./shares.ts";
 import { storageSection } from "./storage.ts";
 import type { Section } from "./types.ts";
 
-export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection] as Section[];
+export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, routerSection, nextcloudSection] as Section[];
