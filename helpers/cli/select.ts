@@ -8,7 +8,7 @@ import { setRunContext } from "../spec/run-context.ts";
 import { selectsInvariant, selectsNode, type RunScope } from "../spec/scope.ts";
 import { UsageError } from "./args.ts";
 
-export const FAMILIES = ["exposure", "shares", "boot", "containers", "data", "identity", "monitoring"] as const;
+export const FAMILIES = ["exposure", "shares", "boot", "containers", "data", "identity", "monitoring", "gpu"] as const;
 
 export interface Applicability {
   d: Declared;

@@ -3,6 +3,7 @@
 
 import type { BackupsDecl } from "./sections/backups.ts";
 import type { ContainersDecl } from "./sections/containers.ts";
+import type { GpuDecl } from "./sections/gpu.ts";
 import type { IdentitiesDecl } from "./sections/identities.ts";
 import type { MountsDecl } from "./sections/mounts.ts";
 import type { NextcloudDecl } from "./sections/nextcloud.ts";
@@ -85,6 +86,7 @@ export interface NodeDecl {
   reboot?: RebootDecl;
   router?: RouterDecl;
   nextcloud?: NextcloudDecl;
+  gpu?: GpuDecl;
 }
 
 export interface Inventory {

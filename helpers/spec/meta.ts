@@ -1,7 +1,7 @@
 // The stable identity of an invariant, as in Kubernetes conformance: an ID that never changes,
 // a title that reads like the operations document, its MUST statement and the section it enforces.
 
-export type Family = "exposure" | "shares" | "boot" | "containers" | "data" | "identity" | "monitoring";
+export type Family = "exposure" | "shares" | "boot" | "containers" | "data" | "identity" | "monitoring" | "gpu";
 export type Severity = "blocker" | "critical" | "normal" | "minor" | "trivial";
 
 export interface InvariantMeta {

@@ -8,8 +8,9 @@ import { proxmoxPlanner } from "./proxmox.ts";
 import { reachabilityPlanner } from "./reachability.ts";
 import { routerPlanner } from "./router.ts";
 import { nextcloudPlanner } from "./nextcloud.ts";
+import { gpuPlanner } from "./gpu.ts";
 import { sharesPlanner } from "./shares.ts";
 import { storagePlanner } from "./storage.ts";
 import type { Planner } from "./types.ts";
 
-export const PLANNERS: Planner[] = [proxmoxPlanner, storagePlanner, sharesPlanner, mountsPlanner, containersPlanner, backupsPlanner, identitiesPlanner, identityConsumersPlanner, reachabilityPlanner, routerPlanner, nextcloudPlanner];
+export const PLANNERS: Planner[] = [proxmoxPlanner, storagePlanner, sharesPlanner, mountsPlanner, containersPlanner, backupsPlanner, identitiesPlanner, identityConsumersPlanner, reachabilityPlanner, routerPlanner, nextcloudPlanner, gpuPlanner];

@@ -1,6 +1,7 @@
 // Every optional node section, in the order editors list them.
 import { backupsSection } from "./backups.ts";
 import { containersSection } from "./containers.ts";
+import { gpuSection } from "./gpu.ts";
 import { identitiesSection } from "./identities.ts";
 import { mountsSection } from "./mounts.ts";
 import { nextcloudSection } from "./nextcloud.ts";
@@ -12,4 +13,4 @@ import { sharesSection } from "./shares.ts";
 import { storageSection } from "./storage.ts";
 import type { Section } from "./types.ts";
 
-export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, routerSection, nextcloudSection] as Section[];
+export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, routerSection, nextcloudSection, gpuSection] as Section[];
