@@ -13,6 +13,7 @@ import type { RebootDecl } from "./sections/reboot.ts";
 import type { RouterDecl } from "./sections/router.ts";
 import type { SharesDecl } from "./sections/shares.ts";
 import type { StorageDecl } from "./sections/storage.ts";
+import type { TailnetDecl } from "./sections/tailnet.ts";
 
 export type Layer = 0 | 1 | 2 | 3 | 4;
 export type Role = "hypervisor" | "storage" | "compute" | "monitoring" | "service";
@@ -87,6 +88,7 @@ export interface NodeDecl {
   router?: RouterDecl;
   nextcloud?: NextcloudDecl;
   gpu?: GpuDecl;
+  tailnet?: TailnetDecl;
 }
 
 export interface Inventory {

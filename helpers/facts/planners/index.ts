@@ -9,8 +9,9 @@ import { reachabilityPlanner } from "./reachability.ts";
 import { routerPlanner } from "./router.ts";
 import { nextcloudPlanner } from "./nextcloud.ts";
 import { gpuPlanner } from "./gpu.ts";
+import { tailnetPlanner } from "./tailnet.ts";
 import { sharesPlanner } from "./shares.ts";
 import { storagePlanner } from "./storage.ts";
 import type { Planner } from "./types.ts";
 
-export const PLANNERS: Planner[] = [proxmoxPlanner, storagePlanner, sharesPlanner, mountsPlanner, containersPlanner, backupsPlanner, identitiesPlanner, identityConsumersPlanner, reachabilityPlanner, routerPlanner, nextcloudPlanner, gpuPlanner];
+export const PLANNERS: Planner[] = [proxmoxPlanner, storagePlanner, sharesPlanner, mountsPlanner, containersPlanner, backupsPlanner, identitiesPlanner, identityConsumersPlanner, reachabilityPlanner, routerPlanner, nextcloudPlanner, gpuPlanner, tailnetPlanner];

@@ -11,6 +11,7 @@ import { rebootSection } from "./reboot.ts";
 import { routerSection } from "./router.ts";
 import { sharesSection } from "./shares.ts";
 import { storageSection } from "./storage.ts";
+import { tailnetSection } from "./tailnet.ts";
 import type { Section } from "./types.ts";
 
-export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, routerSection, nextcloudSection, gpuSection] as Section[];
+export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, routerSection, nextcloudSection, gpuSection, tailnetSection] as Section[];
