@@ -42,7 +42,7 @@ export function gpuPassthrough(targets: readonly PassthroughTarget[]): Probe<Pas
     .map((t) => {
       const dev = shQuote(t.device);
       return [
-        `out=$(qm config ${t.vmid} 2>&1); rc=$?; echo "guest ${t.vmid} $rc"`,
+        `out=$(qm config ${shQuote(String(t.vmid))} 2>&1); rc=$?; echo "guest ${Number(t.vmid)} $rc"`,
         `if [ $rc -ne 0 ]; then printf '%s\\n' "$out" | head -n 3 | sed 's/^/err /'; else printf '%s\\n' "$out" | grep -E '^hostpci[0-9]+: ' | sed 's/^/conf /'; fi`,
         `echo "device ${t.device.replace(/[^0-9a-fA-F:.]/g, "")}"`,
         `if command -v lspci >/dev/null 2>&1; then lspci -nnk -D -s ${dev} 2>/dev/null | grep -v '^lspci: ' | sed 's/^/pci /'; else echo nolspci; fi`,
