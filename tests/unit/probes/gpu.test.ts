@@ -90,3 +90,11 @@ describe("GPU-001 The GPU is passed through to its VM and bound to vfio-pci on t
     expect(msg(judge("guest 100 2\nerr Configuration file 'nodes/pve/qemu-server/100.conf' does not exist\ndevice 0000:01:00\nnolspci\n"))).toMatch(/qm config exited 2: Configuration file .*lspci is not installed/s);
   });
 });
+
+describe("GPU-001 on the lab's capture after drift gpu-host-driver (pve stand-ins)", () => {
+  it("fails exactly the VGA function the host driver took", () => {
+    const m = msg(judge(cap("probe-pve-gpu-host-driver.txt")));
+    expect(m).toContain("function 0000:01:00.0: expected bound to vfio-pci on the host; actual bound to nvidia");
+    expect(m).not.toContain("function 0000:01:00.1");
+  });
+});

@@ -91,3 +91,10 @@ describe("DATA-030 Nextcloud's data directory is the declared network mount", ()
     expect(msg(judge({ ...d, exists: false }))).toContain("does not exist");
   });
 });
+
+describe("DATA-030 on the lab's lxc210 (real smbfuse mount of //vm102/nextcloud)", () => {
+  it("passes with the share mounted; fails when the mount failed at boot (seen on this machine under load)", () => {
+    expect(judge(parse("lab-lxc210-conformant.txt")).status).toBe("passed");
+    expect(msg(judge(parse("lab-lxc210-mount-failed-at-boot.txt")))).toContain("/mnt/nextcloud is held by / (overlay overlay), not by a mount at /mnt/nextcloud");
+  });
+});

@@ -102,3 +102,20 @@ describe("EXPOSE-007 The router forwards no port into the homelab", () => {
     expect(msg(judge(node("vm100"), { ...r, end: { code: 606, text: "Action not authorized" } }))).toContain("the listing stopped at entry 0 with 606 (Action not authorized)");
   });
 });
+
+describe("router-mappings runs in the quick batch, after listening-sockets", () => {
+  it("is not slow (a slow probe runs beside ss, which would list upnpc's SSDP socket on 0.0.0.0)", async () => {
+    const { probePlan } = await import("../../../helpers/facts/plan.ts");
+    expect(routerMappings().slow).toBeFalsy();
+    const plan = probePlan(node("vm100"), inv).map((p) => p.name);
+    expect(plan.indexOf("listening-sockets")).toBeLessThan(plan.indexOf("router-mappings"));
+  });
+});
+
+describe("EXPOSE-007 on the lab's capture after drift upnp-mapping (vm100, real miniupnpd)", () => {
+  it("fails the mapping Jellyfin asked for", () => {
+    const r = parse("lab-vm100-upnp-mapping.txt");
+    expect(r.mappings).toMatchObject([{ proto: "tcp", externalPort: 8096, internalPort: 8096, description: "Jellyfin" }]);
+    expect(msg(judge(node("vm100"), r))).toMatch(/mapping tcp\/8096: .*forwards its public port tcp\/8096 to 10\.213\.\d+\.\d+:8096 \('Jellyfin'/);
+  });
+});
