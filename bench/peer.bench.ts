@@ -123,9 +123,8 @@ async function main(): Promise<void> {
     writeFileSync(join(OUT, "run.json"), JSON.stringify({ nodes: inv.nodes.length, load: before, rounds: full.map((r) => ({ wallMs: r.wallMs, phases: r.phases, counts: r.counts })), medianWallMs: median(full.map((r) => r.wallMs)) }, null, 2) + "\n");
 
     // 2. The same checks, side by side.
-    const pattern = `^(${PEER_CHECKS.join("|")}) `;
     const subset = (r: RunOnce) => r.results.filter((x) => (PEER_CHECKS as readonly string[]).includes(x.id) && x.status !== "skipped");
-    const warm = await conformanceOnce(inventoryFile, { report: false, args: ["-t", pattern] });
+    const warm = await conformanceOnce(inventoryFile, { report: false, args: ["--invariant", PEER_CHECKS.join(",")] });
     const expectFile = resolve(OUT, "peer-expect.json");
     mkdirSync(dir, { recursive: true });
     const sshConfig = writeSshConfig(inv, dir);
@@ -144,7 +143,7 @@ async function main(): Promise<void> {
       let t: PeerRun | undefined;
       for (const side of order) {
         if (side === "engine") e = await subsetOnce(inventoryFile);
-        else if (side === "cli") p = await conformanceOnce(inventoryFile, { report: false, args: ["-t", pattern] });
+        else if (side === "cli") p = await conformanceOnce(inventoryFile, { report: false, args: ["--invariant", PEER_CHECKS.join(",")] });
         else t = await testinfraOnce(expectFile, sshConfig, sshNodes, workers);
       }
       const mine = subset(p!);
@@ -177,7 +176,7 @@ async function main(): Promise<void> {
       invariants: PEER_CHECKS,
       nodes: sshNodes.length,
       project: "tsx bench/subset-run.ts <lab> <the invariants>: the project's engine gathering only the probes those invariants read, judging every (invariant, node) pair",
-      project_cli: "npm run conformance -- --inventory <lab> -t <the invariants> (HLC_REPORT=0): every node's whole gather (all 40 invariants' probes), the subset judged, results.json and Allure results written",
+      project_cli: "homelab-conformance --inventory <lab> --invariant <the invariants> --no-report: the CLI a user runs, gathering only what those invariants read, results.json and Allure results written",
       testinfra: `${PY} -m pytest -n ${workers} bench/peer (testinfra ssh backend, ControlMaster per node, from cold each round)`,
       load: { before, after },
       pairs,

@@ -5,6 +5,7 @@
 // The units are deploy/systemd/homelab-conformance.{service,timer} with this checkout's paths and
 // the options filled in. --root DIR writes them under DIR (DIR/etc/systemd/system) and changes
 // nothing else: no user, no systemctl (what it would run is printed), so it can be tried and tested.
+import { PACKAGE_ROOT } from "../helpers/paths.ts";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
@@ -13,7 +14,7 @@ import { loadInventory } from "../helpers/inventory/load.ts";
 import { parseDuration } from "../helpers/inventory/sections/storage.ts";
 import { PROM_NAME } from "./scheduled-run.ts";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = PACKAGE_ROOT;
 const SHIPPED = join(ROOT, "deploy", "systemd");
 export const UNIT = "homelab-conformance";
 export const DEFAULT_USER = "homelab-conformance";
@@ -39,14 +40,17 @@ export class ScheduleError extends Error {}
 // systemd reads %, $, quotes, backslashes and spaces in these values specially: refuse them rather
 // than guess at escaping (a path like that is unusual for a service).
 const SAFE_PATH = /^\/[A-Za-z0-9._@+\/-]*$/;
-// ProtectHome=yes hides these from the service.
-const HIDDEN = ["/home", "/root", "/run/user"];
+// ProtectHome=yes hides these from the service; PrivateTmp=yes gives it its own empty /tmp and
+// /var/tmp (systemd.exec(5), PrivateTmp=: "sets up a new file system namespace for the executed
+// processes and mounts private /tmp/ and /var/tmp/ directories inside it"), so a checkout or an
+// inventory there is not what the service would see.
+const HIDDEN = ["/home", "/root", "/run/user", "/tmp", "/var/tmp"];
 
 function checkPath(what: string, p: string): string {
   if (!isAbsolute(p)) throw new ScheduleError(`${what}: ${p} must be an absolute path`);
   if (!SAFE_PATH.test(p)) throw new ScheduleError(`${what}: ${p} has a character systemd would read specially (space, %, $, quote, backslash); use a plain path`);
   const hidden = HIDDEN.find((h) => p === h || p.startsWith(h + "/"));
-  if (hidden) throw new ScheduleError(`${what}: ${p} is under ${hidden}, which the service cannot see (ProtectHome=yes); put it elsewhere, e.g. /etc/homelab-conformance/ or /opt/`);
+  if (hidden) throw new ScheduleError(`${what}: ${p} is under ${hidden}, which the service cannot see (${hidden.endsWith("tmp") ? "PrivateTmp=yes: it gets its own empty " + hidden : "ProtectHome=yes"}); put it elsewhere, e.g. /etc/homelab-conformance/ or /opt/`);
   return p;
 }
 
@@ -197,18 +201,28 @@ export function uninstall(root: string, log: (l: string) => void = console.log, 
   log(`Kept: the user, its SSH key and the runs under the runs folder (remove them by hand if you want them gone).`);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const [verb, ...rest] = process.argv.slice(2);
+/** `homelab-conformance schedule install|uninstall ...` (and `npm run schedule -- ...`); returns the exit code. */
+export function scheduleMain(argv: string[], cwd = process.cwd()): number {
+  const [verb, ...rest] = argv;
   try {
-    if (verb === "install") install(parseInstall(rest));
+    if (verb === "install") install(parseInstall(rest, cwd));
     else if (verb === "uninstall") {
       const i = rest.indexOf("--root");
       const extra = rest.filter((_, k) => k !== i && k !== i + 1);
       if (extra.length) throw new ScheduleError(`uninstall takes only --root DIR, got ${extra.join(" ")}`);
-      uninstall(resolve(i >= 0 ? rest[i + 1] ?? "" : "/"));
-    } else throw new ScheduleError(`usage: npm run schedule -- install --inventory FILE --textfile-dir DIR [...] | uninstall [--root DIR]`);
+      uninstall(resolve(cwd, i >= 0 ? rest[i + 1] ?? "" : "/"));
+    } else throw new ScheduleError(`usage: homelab-conformance schedule install --inventory FILE --textfile-dir DIR [...] | uninstall [--root DIR] (schedule --help for every option)`);
+    return 0;
   } catch (e) {
     console.error(`schedule: ${(e as Error).message}`);
-    process.exit(2);
+    return 2;
   }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const argv = process.argv.slice(2);
+  if (argv.includes("--help") || argv.includes("-h")) {
+    const { SUBCOMMAND_HELP } = await import("../helpers/cli/subcommands.ts");
+    process.stdout.write(SUBCOMMAND_HELP.schedule);
+  } else process.exit(scheduleMain(argv));
 }

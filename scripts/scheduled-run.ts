@@ -11,6 +11,7 @@
 // Exit 0 when the run produced its results and metrics, whatever they say (a drift pages through
 // the metrics, not through a failed unit); 2 when it could not (then the metrics age and
 // HomelabConformanceRunStale fires).
+import { PACKAGE_ROOT } from "../helpers/paths.ts";
 import { execa } from "execa";
 import { chmodSync, copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -18,7 +19,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { hostLimitsBeside } from "../fixtures/lab/run-suite.ts";
 import { staleAfterFromEnv } from "../helpers/report/metrics.ts";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = PACKAGE_ROOT;
 export const PROM_NAME = "homelab_conformance.prom";
 /** A run folder's name: the UTC start time, sortable, no colons (20261203T041502Z). */
 export const RUN_NAME = /^\d{8}T\d{6}Z(-\d+)?$/;
@@ -30,6 +31,8 @@ export interface ScheduledOptions {
   keep: number;
   staleAfter?: string;
   hostLimits?: string;
+  /** Render the HTML report too (--report): off by default, no one reads it at 04:00. */
+  report?: boolean;
   vitestArgs: string[];
 }
 
@@ -60,6 +63,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     else if (a === "--keep") keep = value();
     else if (a === "--stale-after") o.staleAfter = value();
     else if (a === "--host-limits") o.hostLimits = value();
+    else if (a === "--report") o.report = true;
     else if (a === "--") o.vitestArgs.push(...argv.slice(i + 1)), (i = argv.length);
     else throw new Error(`unknown option ${a} (see the head of scripts/scheduled-run.ts)`);
   }
@@ -124,7 +128,11 @@ export async function scheduledRun(o: ScheduledOptions, log: (line: string) => v
   log(`conformance run ${name}: inventory ${inventory}, outputs in ${run}`);
   const output = createWriteStream(join(run, "output.log"));
   const suite = await runWithLog(env, o.vitestArgs, output);
-  const report = await execa(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "helpers/report/render.ts")], { cwd: ROOT, env, reject: false, all: true });
+  // The HTML report is for a person: `homelab-conformance report --results <run>/allure-results`
+  // renders it when one wants it; a scheduled run renders it only with --report.
+  const report = o.report
+    ? await execa(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "helpers/report/render.ts")], { cwd: ROOT, env, reject: false, all: true })
+    : { exitCode: 0, all: `report: not rendered (a scheduled run; homelab-conformance report --results ${join(run, "allure-results")} --out ${join(run, "conformance-report.html")})\n` };
   output.write(report.all ?? "");
   output.end();
 

@@ -21,6 +21,13 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# The compiled suite (dist/, what bin/homelab-conformance.js runs): built when missing or older
+# than a source file (tsc is incremental).
+if [ ! -f dist/.tsbuildinfo ] || [ -n "$(find helpers specs scripts fixtures/lab bench tsconfig.json tsconfig.build.json -newer dist/.tsbuildinfo -name '*.ts' -o -newer dist/.tsbuildinfo -name '*.json' 2>/dev/null | head -1)" ]; then
+  say "compiling the suite to dist/ (npm run build)"
+  npm run --silent build
+fi
+
 command -v ssh-keygen >/dev/null || { say "installing openssh-client"; apt_install openssh-client; }
 
 # Live runs (--no-docker) need nothing more than Node and the npm dependencies.

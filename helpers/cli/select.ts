@@ -1,10 +1,9 @@
 // What a run selects, decided from the catalogue and the inventory alone (nothing connects):
 // `--list`'s table, the filters' validation, and the spec files vitest is given.
-import { relative, resolve } from "node:path";
 import type { Inventory, NodeDecl } from "../inventory/types.ts";
 import { closest } from "../inventory/suggest.ts";
-import type { Declared } from "../spec/registry.ts";
-import { setRunContext } from "../spec/run-context.ts";
+import type { Declared } from "../spec/catalog.ts";
+import { DEFAULT_OPTIONS } from "../spec/evaluate.ts";
 import { selectsInvariant, selectsNode, type RunScope } from "../spec/scope.ts";
 import { UsageError } from "./args.ts";
 
@@ -19,27 +18,23 @@ export interface Applicability {
 
 /** Which nodes of `inventory` each invariant speaks about (appliesTo reads the inventory only). */
 export function applicability(catalog: Declared[], inventory: Inventory): Applicability[] {
-  setRunContext({ inventory, facts: { inventoryFile: inventory.file, startedAt: "", durationMs: 0, connections: [], nodes: {} }, target: "live" });
-  try {
-    return catalog.map((d) => {
-      const safe = (f: (n: NodeDecl) => unknown, n: NodeDecl) => {
-        try {
-          return f(n);
-        } catch {
-          return undefined;
-        }
-      };
-      const applies = inventory.nodes.filter((n) => safe((x) => d.def.appliesTo(x), n) === true).map((n) => n.name);
-      const planned = inventory.nodes.flatMap((n) => {
-        if (applies.includes(n.name) || !d.def.planned) return [];
-        const reason = safe((x) => d.def.planned!(x), n);
-        return typeof reason === "string" ? [{ node: n.name, reason }] : [];
-      });
-      return { d, applies, planned };
+  const scene = { inventory, options: { ...DEFAULT_OPTIONS, writes: { allowed: true as const } } };
+  return catalog.map((d) => {
+    const safe = (f: (n: NodeDecl) => unknown, n: NodeDecl) => {
+      try {
+        return f(n);
+      } catch {
+        return undefined;
+      }
+    };
+    const applies = inventory.nodes.filter((n) => safe((x) => d.def.appliesTo(x, scene), n) === true).map((n) => n.name);
+    const planned = inventory.nodes.flatMap((n) => {
+      if (applies.includes(n.name) || !d.def.planned) return [];
+      const reason = safe((x) => d.def.planned!(x, scene), n);
+      return typeof reason === "string" ? [{ node: n.name, reason }] : [];
     });
-  } finally {
-    setRunContext(undefined);
-  }
+    return { d, applies, planned };
+  });
 }
 
 export function renderList(rows: Applicability[], inventoryLabel: string): string {
@@ -71,10 +66,7 @@ const hint = (w: string, c: readonly string[]) => {
   return m ? ` (did you mean '${m}'?)` : "";
 };
 
-/** The spec files that register at least one selected result: vitest runs only those. */
-export function specFilesFor(rows: Applicability[], scope: RunScope): string[] {
-  const files = rows
-    .filter(({ d, applies, planned }) => selectsInvariant(scope, d.meta) && (scope.nodes.length === 0 || [...applies, ...planned.map((p) => p.node)].some((n) => selectsNode(scope, n))))
-    .map(({ d }) => relative(process.cwd(), resolve(d.file)));
-  return [...new Set(files)].sort();
+/** Does the filter select at least one result (an applicable or planned node of a selected invariant)? */
+export function selectsAnything(rows: Applicability[], scope: RunScope): boolean {
+  return rows.some(({ d, applies, planned }) => selectsInvariant(scope, d.meta) && (scope.nodes.length === 0 || [...applies, ...planned.map((p) => p.node)].some((n) => selectsNode(scope, n))));
 }

@@ -38,14 +38,18 @@ export function buildBatch(commands: Array<string | BatchCommand>, nonce = rando
     // fd 5: the session's stdout, for the stdout filter; fds 3-5 are closed for the command.
     `exec 5>&1`,
     `hlc_f() { head -c ${cap + 1} | sed -u 's/^/|/'; }`,
+    // A probe's own time on the node, from /proc/uptime (centiseconds) read with the shell's
+    // \`read\` builtin: no process started for it. "-" where /proc/uptime cannot be read.
+    `hlc_cs() { hlc_c=-; { IFS=' ' read -r hlc_u hlc_x </proc/uptime; } 2>/dev/null || return 0; case $hlc_u in [1-9]*.[0-9][0-9]) hlc_c="\${hlc_u%.*}\${hlc_u#*.}";; esac; }`,
   ];
   const parts = cmds.map(({ command, input }, i) => {
     const src = input === undefined ? `</dev/null` : "";
     const feed = input === undefined ? "" : `IFS= read -r hlc_in || hlc_in=''; printf '%s\\n' "$hlc_in" | base64 -d 2>/dev/null | `;
     return (
-      `printf '%s\\n' '${mark} BEGIN ${i}'; printf '%s\\n' '${mark} BEGIN ${i}' >&2\n` +
+      `printf '%s\\n' '${mark} BEGIN ${i}'; printf '%s\\n' '${mark} BEGIN ${i}' >&2; hlc_cs; hlc_t0=$hlc_c\n` +
       `hlc_rc=$( { { { ${feed}( ${command}\n) ${src} 3>&- 4>&- 5>&-; echo $? >&4; } 2>&1 1>&3 3>&- | hlc_f >&2 3>&-; } 3>&1 | hlc_f >&5; } 4>&1 )\n` +
-      `printf '\\n%s %s\\n' '${mark} END ${i}' "$hlc_rc"; printf '\\n%s\\n' '${mark} END ${i}' >&2`
+      `hlc_cs; case "$hlc_t0$hlc_c" in *-*) hlc_ms=-;; *) hlc_ms=$(( (hlc_c - hlc_t0) * 10 ));; esac\n` +
+      `printf '\\n%s %s %s\\n' '${mark} END ${i}' "$hlc_rc" "$hlc_ms"; printf '\\n%s\\n' '${mark} END ${i}' >&2`
     );
   });
   const stdin = cmds
@@ -58,6 +62,8 @@ export function buildBatch(commands: Array<string | BatchCommand>, nonce = rando
 interface Frame {
   body: string;
   code?: number;
+  /** The probe's own time on the node (END's last field), when the node could tell. */
+  nodeMs?: number;
   /** The END marker came. */
   closed: boolean;
   truncated: boolean;
@@ -74,13 +80,14 @@ export class FramingError extends Error {}
  */
 function frames(text: string, mark: string, stream: "stdout" | "stderr", cap: number): Map<number, Frame> {
   const found = new Map<number, Frame>();
-  const re = new RegExp(`^${mark} (BEGIN|END) (\\d+)(?: (\\d+))?$`);
+  // END on stdout: exit status, then the probe's own milliseconds on the node ("-": unknown).
+  const re = new RegExp(`^${mark} (BEGIN|END) (\\d+)(?: (\\d+)(?: (\\d+|-))?)?$`);
   const lines = text.split("\n");
   let open: { i: number; lines: string[] } | undefined;
   let seen = false;
   let next = 0;
   const forged = (why: string) => new FramingError(`the batch's ${stream} framing was broken (${why}): something wrote to the session around the probe filter, so no probe's output can be trusted`);
-  const close = (code: number | undefined, closed: boolean) => {
+  const close = (code: number | undefined, closed: boolean, nodeMs?: number) => {
     const o = open!;
     // The END marker is printed after a newline of its own, so the lines between BEGIN and END
     // are exactly the filtered output split at "\n" (its last piece empty when it ended in one).
@@ -90,7 +97,7 @@ function frames(text: string, mark: string, stream: "stdout" | "stderr", cap: nu
       truncated = true;
       body = Buffer.from(body, "utf8").subarray(0, cap).toString("utf8");
     }
-    found.set(o.i, { body, code, closed, truncated });
+    found.set(o.i, { body, code, closed, truncated, ...(nodeMs !== undefined ? { nodeMs } : {}) });
     open = undefined;
   };
   for (let n = 0; n < lines.length; n++) {
@@ -107,7 +114,7 @@ function frames(text: string, mark: string, stream: "stdout" | "stderr", cap: nu
       } else {
         if (!open || open.i !== i) throw forged(`END ${i} outside its frame`);
         if ((stream === "stdout") !== (m[3] !== undefined)) throw forged(`END ${i} malformed`);
-        close(m[3] === undefined ? undefined : Number(m[3]), true);
+        close(m[3] === undefined ? undefined : Number(m[3]), true, m[4] !== undefined && m[4] !== "-" ? Number(m[4]) : undefined);
       }
       continue;
     }
@@ -144,6 +151,7 @@ export function splitBatch(batch: BatchScript, count: number, stdout: string, st
       stdout: o?.body ?? "",
       stderr: e?.body ?? "",
       code: o?.closed && o.code !== undefined ? o.code : null,
+      ...(o?.nodeMs !== undefined ? { nodeMs: o.nodeMs } : {}),
       ...(truncated.length ? { truncated } : {}),
     });
   }

@@ -1,12 +1,9 @@
 // The gather phase of a conformance run, shared by the vitest globalSetup and the benchmark:
 // load and validate the inventory (before anything connects), then gather every node's facts.
 import type { Inventory } from "../inventory/types.ts";
-import { loadInventory } from "../inventory/load.ts";
-import { backupSecrets } from "../inventory/sections/backups.ts";
-import { shareSecrets } from "../inventory/sections/shares.ts";
+import { SECTIONS } from "../inventory/sections/index.ts";
 import { TransportPool } from "../transport/pool.ts";
 import { diagnoseRun, gatherRun, type GatherScope, type ProbePlan } from "./gather.ts";
-import { probePlan } from "./plan.ts";
 import type { DiagnosticPlan, RunFacts } from "./types.ts";
 
 export interface GatherOptions {
@@ -18,24 +15,23 @@ export interface GatherOptions {
   diagnose?: (inventory: Inventory, facts: RunFacts) => DiagnosticPlan | Promise<DiagnosticPlan>;
   /** Which nodes to gather, and progress (gather.ts). */
   scope?: GatherScope;
-  /** The probes of each node; default: everything the inventory declares (plan.ts). A run's filter narrows it. */
-  plan?: (inventory: Inventory) => ProbePlan;
 }
 
-export async function gatherFromInventory(inventory: Inventory, options: GatherOptions = {}): Promise<RunFacts> {
+/** `plan`: the probes of each node (helpers/run/plan.ts: what the selected invariants read there). */
+export async function gatherFromInventory(inventory: Inventory, plan: ProbePlan, options: GatherOptions = {}): Promise<RunFacts> {
   const pool = new TransportPool(inventory);
   try {
-    return await gatherWithPool(inventory, pool, options);
+    return await gatherWithPool(inventory, pool, plan, options);
   } finally {
     await pool.closeAll();
   }
 }
 
 /** The facts, then (only where something failed) the diagnostics, over the pool's connections. */
-export async function gatherWithPool(inventory: Inventory, pool: TransportPool, options: GatherOptions = {}, plan: ProbePlan = options.plan?.(inventory) ?? probePlan): Promise<RunFacts> {
+export async function gatherWithPool(inventory: Inventory, pool: TransportPool, plan: ProbePlan, options: GatherOptions = {}): Promise<RunFacts> {
   // Known secrets (the SMB passwords the shares section points to, the restic passwords the backups
-  // section lets the suite read) are masked in all evidence.
-  const secrets = [...shareSecrets(inventory), ...backupSecrets(inventory)];
+  // section lets the suite read: each section says which) are masked in all evidence.
+  const secrets = runSecrets(inventory);
   const facts = await gatherRun(inventory, pool, plan, secrets, options.scope);
   if (options.diagnose) {
     const wanted = await options.diagnose(inventory, facts);
@@ -48,7 +44,7 @@ export async function gatherWithPool(inventory: Inventory, pool: TransportPool, 
   return facts;
 }
 
-export async function gatherFromFile(file: string, options: GatherOptions = {}): Promise<{ inventory: Inventory; facts: RunFacts }> {
-  const inventory = loadInventory(file);
-  return { inventory, facts: await gatherFromInventory(inventory, options) };
+/** Every secret the inventory's sections let the suite read (masked in all evidence). */
+export function runSecrets(inventory: Inventory, env: NodeJS.ProcessEnv = process.env): string[] {
+  return SECTIONS.flatMap((section) => section.secrets?.(inventory, env) ?? []);
 }

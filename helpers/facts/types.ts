@@ -15,6 +15,8 @@ export interface FactRecord<T = unknown> {
   /** Why there is no value: the command failed or its output could not be parsed. */
   error?: string;
   evidence: Evidence;
+  /** The probe's own wall time on the node (its batch frame's timestamps), when known. */
+  nodeMs?: number;
 }
 
 /**

@@ -3,13 +3,15 @@
 // directory the suite is started from.
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { loadSshConfig, resolveHost, type SshConfig } from "../transport/ssh-config.ts";
 import { SSH_DEFAULTS } from "./schema.ts";
 import { SECTIONS } from "./sections/index.ts";
 import type { BindScope, Inventory, Layer, NodeDecl, PctSettings, Role, ServiceDecl, SshSettings } from "./types.ts";
 
 /** The file as the schema admits it (before defaults). */
-interface RawSsh extends Partial<Omit<SshSettings, "host">> {
+interface RawSsh extends Partial<Omit<SshSettings, "host" | "proxyJump">> {
   host?: string;
+  configFile?: string;
 }
 interface RawInventory {
   version: 1;
@@ -20,7 +22,7 @@ interface RawInventory {
     layer: Layer;
     description?: string;
     /** Exactly one of ssh and pct (semantic.ts). */
-    ssh?: RawSsh & { host: string };
+    ssh?: RawSsh;
     pct?: PctSettings;
     services?: Array<{ name: string; port: number | "any"; address?: string; proto?: "tcp" | "udp"; scope: BindScope; process?: string }>;
     prometheus?: { url: string; nodeLabel?: string };
@@ -64,18 +66,49 @@ export function normalizeInventory(data: unknown, file: string): Inventory {
   return { file: absFile, version: 1, nodes };
 }
 
-/** Built-in defaults, then defaults.ssh, then the node's own ssh block. */
-function normalizeSsh(own: RawSsh & { host: string }, defaults: RawSsh | undefined, baseDir: string): SshSettings {
-  const merged = { ...SSH_DEFAULTS, ...defaults, ...own };
+/** ssh_config files read once per inventory load. */
+const configs = new Map<string, SshConfig>();
+
+/**
+ * The node's `configHost` entry of ssh_config, as `ssh ALIAS` reads it (helpers/transport/ssh-config.ts):
+ * its values stand between defaults.ssh and the node's own keys, like ssh's command line over its file.
+ */
+function fromSshConfig(own: RawSsh, defaults: RawSsh | undefined, baseDir: string): Partial<SshSettings> {
+  if (!own.configHost) return {};
+  const file = expandPath(own.configFile ?? defaults?.configFile ?? "~/.ssh/config", baseDir);
+  let cfg = configs.get(file);
+  if (!cfg) configs.set(file, (cfg = loadSshConfig(file)));
+  const r = resolveHost(cfg, own.configHost);
   return {
-    host: own.host,
+    host: r.host,
+    port: r.port,
+    user: r.user,
+    ...(r.identityFile ? { identityFile: r.identityFile } : {}),
+    ...(r.knownHosts ? { knownHosts: r.knownHosts } : {}),
+    ...(r.proxyJump.length ? { proxyJump: r.proxyJump } : {}),
+  };
+}
+
+/** Built-in defaults, then defaults.ssh, then the node's ssh_config entry, then the node's own ssh block. */
+function normalizeSsh(own: RawSsh, defaults: RawSsh | undefined, baseDir: string): SshSettings {
+  const fromConfig = fromSshConfig(own, defaults, baseDir);
+  const merged = { ...SSH_DEFAULTS, ...defaults, ...fromConfig, ...own };
+  // Paths from ssh_config are already absolute (ssh expands them against the home directory).
+  const path = (key: "identityFile" | "knownHosts") =>
+    own[key] === undefined && fromConfig[key] !== undefined ? fromConfig[key] : merged[key] !== undefined ? expandPath(merged[key]!, baseDir) : undefined;
+  const identityFile = path("identityFile");
+  const knownHosts = path("knownHosts");
+  return {
+    host: (own.host ?? fromConfig.host)!,
     port: merged.port,
     user: merged.user,
-    ...(merged.identityFile !== undefined ? { identityFile: expandPath(merged.identityFile, baseDir) } : {}),
+    ...(identityFile !== undefined ? { identityFile } : {}),
     agent: merged.agent,
     ...(merged.hostKey !== undefined ? { hostKey: merged.hostKey } : {}),
-    ...(merged.knownHosts !== undefined ? { knownHosts: expandPath(merged.knownHosts, baseDir) } : {}),
+    ...(knownHosts !== undefined ? { knownHosts } : {}),
     ...(merged.jump !== undefined ? { jump: merged.jump } : {}),
+    ...(own.jump === undefined && fromConfig.proxyJump ? { proxyJump: fromConfig.proxyJump } : {}),
+    ...(own.configHost !== undefined ? { configHost: own.configHost } : {}),
     connectTimeoutMs: merged.connectTimeoutMs,
     commandTimeoutMs: merged.commandTimeoutMs,
     maxChannels: merged.maxChannels,

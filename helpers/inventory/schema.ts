@@ -103,13 +103,22 @@ const sharedSshProperties = {
     description: "Run probes through `sudo -n` (for a non-root login user).",
     default: SSH_DEFAULTS.sudo,
   },
+  configFile: {
+    type: "string",
+    minLength: 1,
+    description:
+      "OpenSSH client config read for `configHost` (default ~/.ssh/config). `~` and relative paths are expanded like identityFile.",
+  },
 };
 
 const nodeSsh = {
   type: "object",
   additionalProperties: false,
-  required: ["host"],
-  description: "How to reach the node. Unset settings come from defaults.ssh, then from the built-in defaults.",
+  // `host`, unless the node takes it from an ssh_config Host entry.
+  if: { properties: { configHost: true }, required: ["configHost"] },
+  else: { properties: { host: true }, required: ["host"] },
+  description:
+    "How to reach the node. Unset settings come from the node's ssh_config Host entry (configHost), then defaults.ssh, then the built-in defaults.",
   properties: {
     host: {
       type: "string",
@@ -131,6 +140,14 @@ const nodeSsh = {
       pattern: NODE_NAME_PATTERN,
       patternErrorMessage: NODE_NAME_MESSAGE,
       description: "Name of another node in this inventory to hop through (like ssh -J), e.g. the Proxmox host.",
+    },
+    configHost: {
+      type: "string",
+      minLength: 1,
+      pattern: "^[^\\s*?!]+$",
+      patternErrorMessage: "one Host alias of your ssh_config, without spaces or wildcards",
+      description:
+        "Reach the node as `ssh ALIAS` would: HostName, User, Port, IdentityFile, UserKnownHostsFile and ProxyJump come from this Host entry of the ssh_config (configFile), first obtained value first as ssh_config(5) says. Keys set here in ssh win over it.",
     },
   },
 };

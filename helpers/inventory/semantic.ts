@@ -4,13 +4,7 @@
 import type { Problem } from "./errors.ts";
 import { displayPath, toPointer, type Segment, type SourceMap } from "./positions.ts";
 import { HOST_KEY_TYPES } from "./schema.ts";
-import { containersProblems } from "./sections/containers.ts";
-import { mountsProblems } from "./sections/mounts.ts";
-import { proxmoxProblems } from "./sections/proxmox.ts";
-import { reachabilityProblems } from "./sections/reachability.ts";
-import { rebootProblems } from "./sections/reboot.ts";
-import { sharesProblems } from "./sections/shares.ts";
-import { storageProblems } from "./sections/storage.ts";
+import { SECTIONS } from "./sections/index.ts";
 import { closest } from "./suggest.ts";
 
 type Rec = Record<string, unknown>;
@@ -48,7 +42,8 @@ export function semanticProblems(data: unknown, source: SourceMap): Problem[] {
     const identityFile = ssh.identityFile ?? defaultsSsh.identityFile;
     const agent = ssh.agent ?? defaultsSsh.agent;
     // A non-boolean agent (`agent: yes`) is the schema's to report; guessing here would double it.
-    if (identityFile === undefined && (agent === undefined || agent === false)) {
+    // A node read from ssh_config takes its IdentityFile from there (resolved when it loads).
+    if (identityFile === undefined && (agent === undefined || agent === false) && ssh.configHost === undefined) {
       at(["nodes", i, "ssh"], "must set identityFile or agent: true (here or in defaults.ssh), got neither");
     }
 
@@ -69,13 +64,8 @@ export function semanticProblems(data: unknown, source: SourceMap): Problem[] {
   });
 
   // Each section's own rules, in its file (helpers/inventory/sections).
-  proxmoxProblems(nodes, at, lineOf);
-  storageProblems(nodes, at, lineOf);
-  sharesProblems(nodes, at, lineOf);
-  mountsProblems(nodes, at, lineOf);
-  containersProblems(nodes, at, lineOf);
-  reachabilityProblems(nodes, at);
-  rebootProblems(nodes, at);
+  // Each section checks its own rules (helpers/inventory/sections).
+  for (const section of SECTIONS) section.problems?.(nodes, at, lineOf);
 
   for (const cycle of jumpCycles(nodes, firstIndex)) {
     const first = cycle[0]!;

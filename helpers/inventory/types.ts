@@ -1,19 +1,6 @@
 // What is declared: the homelab as its operations document describes it. Grows section by
 // section of the document; every field here has a matching entry in schema.ts.
 
-import type { BackupsDecl } from "./sections/backups.ts";
-import type { ContainersDecl } from "./sections/containers.ts";
-import type { GpuDecl } from "./sections/gpu.ts";
-import type { IdentitiesDecl } from "./sections/identities.ts";
-import type { MountsDecl } from "./sections/mounts.ts";
-import type { NextcloudDecl } from "./sections/nextcloud.ts";
-import type { ProxmoxDecl } from "./sections/proxmox.ts";
-import type { ReachabilityDecl } from "./sections/reachability.ts";
-import type { RebootDecl } from "./sections/reboot.ts";
-import type { RouterDecl } from "./sections/router.ts";
-import type { SharesDecl } from "./sections/shares.ts";
-import type { StorageDecl } from "./sections/storage.ts";
-import type { TailnetDecl } from "./sections/tailnet.ts";
 
 export type Layer = 0 | 1 | 2 | 3 | 4;
 export type Role = "hypervisor" | "storage" | "compute" | "monitoring" | "service";
@@ -35,6 +22,13 @@ export interface SshSettings {
   knownHosts?: string;
   /** Name of another inventory node to hop through (forwardOut). */
   jump?: string;
+  /**
+   * Hops outside the inventory to go through first (ssh_config ProxyJump), first hop first; the
+   * last one reaches this node. Each hop is one SSH connection of its own, shared in a run.
+   */
+  proxyJump?: SshHopSettings[];
+  /** The ssh_config Host alias the settings were read from, if any (for messages). */
+  configHost?: string;
   connectTimeoutMs: number;
   commandTimeoutMs: number;
   /** Parallel channels on the one connection; kept below sshd's MaxSessions (10). */
@@ -43,6 +37,17 @@ export interface SshSettings {
   acceptNewHostKeys: boolean;
   /** Run probes through `sudo -n` (for a non-root login user). */
   sudo: boolean;
+}
+
+/** One ProxyJump hop, resolved from ssh_config. */
+export interface SshHopSettings {
+  host: string;
+  port: number;
+  user: string;
+  identityFile?: string;
+  knownHosts?: string;
+  /** The alias it was named by. */
+  alias: string;
 }
 
 export interface ServiceDecl {
@@ -75,20 +80,8 @@ export interface NodeDecl {
   services: ServiceDecl[];
   /** This node runs the homelab's Prometheus (§1). */
   prometheus?: { url: string; nodeLabel: string };
-  /** Sections of the document (helpers/inventory/sections), present when the node declares them. */
-  proxmox?: ProxmoxDecl;
-  storage?: StorageDecl;
-  shares?: SharesDecl;
-  mounts?: MountsDecl;
-  containers?: ContainersDecl;
-  backups?: BackupsDecl;
-  identities?: IdentitiesDecl;
-  reachability?: ReachabilityDecl;
-  reboot?: RebootDecl;
-  router?: RouterDecl;
-  nextcloud?: NextcloudDecl;
-  gpu?: GpuDecl;
-  tailnet?: TailnetDecl;
+  // Sections of the document add their own key here (helpers/inventory/sections/*.ts, `declare module`),
+  // present when the node declares them.
 }
 
 export interface Inventory {

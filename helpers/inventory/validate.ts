@@ -11,19 +11,44 @@ import { closest } from "./suggest.ts";
 
 type SchemaNode = Record<string, unknown>;
 
-export function createValidator(schema: AnySchema) {
-  // allowUnionTypes: a service port is an integer or the word `any`.
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+// allowUnionTypes: a service port is an integer or the word `any`.
+export const AJV_OPTIONS = { allErrors: true, verbose: true, strict: true, allowUnionTypes: true } as const;
+
+export function addAnnotationKeywords(ajv: Ajv): void {
   // Editor annotations (VS Code / yaml-language-server); they only feed the messages here.
   ajv.addKeyword("patternErrorMessage");
   ajv.addKeyword("enumDescriptions");
   // What a value of the wrong type should have been, when that says more than the pattern's
   // message (an unquoted file mode is a number to YAML).
   ajv.addKeyword("typeErrorMessage");
+}
+
+export function createValidator(schema: AnySchema) {
+  const ajv = new Ajv(AJV_OPTIONS);
+  addAnnotationKeywords(ajv);
   return ajv.compile(schema);
 }
 
-const validateInventory = createValidator(inventorySchema as unknown as AnySchema);
+type Validate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
+/**
+ * The compiled suite imports the validator scripts/build-validator.ts generated at build time
+ * (Ajv standalone code: the schema's ~0.4 s compile is not paid at every start); from source, or
+ * when the file is missing, Ajv compiles the schema here.
+ */
+async function inventoryValidator(): Promise<Validate> {
+  if (!import.meta.url.endsWith(".ts")) {
+    try {
+      const generated = (await import(new URL("./validator.generated.cjs", import.meta.url).href)) as { default: Validate };
+      return generated.default;
+    } catch {
+      /* not generated: compile below */
+    }
+  }
+  return createValidator(inventorySchema as unknown as AnySchema) as Validate;
+}
+
+const validateInventory = await inventoryValidator();
 
 export function schemaProblems(data: unknown, source: SourceMap): Problem[] {
   if (validateInventory(data)) return [];
@@ -34,7 +59,10 @@ export function translateErrors(errors: readonly ErrorObject[], data: unknown, s
   // A composite's own error only says "must match a schema in anyOf"; its branches say why.
   const relevant = withoutMismatchedBranches(errors);
   const kept = relevant.filter(
-    (e) => !COMPOSITE.has(e.keyword) || !relevant.some((o) => o.schemaPath.startsWith(`${e.schemaPath}/`)),
+    (e) =>
+      !COMPOSITE.has(e.keyword) ||
+      // An `if` error's reasons are under its sibling `then`/`else`, not under `if` itself.
+      !relevant.some((o) => o.schemaPath.startsWith(`${e.schemaPath}/`) || (e.keyword === "if" && /\/(then|else)\//.test(o.schemaPath) && o.schemaPath.startsWith(e.schemaPath.replace(/if$/, "")))),
   );
 
   const problems: Problem[] = [];

@@ -5,11 +5,11 @@
 //   folder (mktemp -d, removed on exit), runs `sqlite3 … 'PRAGMA integrity_check'` on the copy and
 //   parses both keys with `openssl pkey -noout`. The live data and the backup itself are never
 //   opened for writing, but the scratch copy is a write: it runs only when the planner allows write
-//   probes (see helpers/facts/planners/backups.ts); otherwise the command only says why it did not run.
+//   probes (restoreProbe below, given the run's write switch); otherwise the command only says why it did not run.
 // Key material never reaches the output: `openssl pkey -noout` prints nothing on success and only
 // its error lines otherwise. Captures in fixtures/captured/backups/.
 import { shQuote } from "../transport/shell.ts";
-import { ProbeParseError, type Probe, type ProbeOutput } from "./types.ts";
+import { ProbeParseError, type Probe, type ProbeOutput, type WriteSwitch } from "./types.ts";
 
 export const BACKUP_NAME = /^\d{8}T\d{6}Z$/;
 
@@ -136,6 +136,11 @@ export function parseRestore({ stdout, stderr, code }: ProbeOutput): RestoreTest
   return out;
 }
 
-/** Same names as the planned probes, for specs (ctx.fact and evidence look probes up by name). */
-export const exampleBackupListing = backupListing("/var/backups/vaultwarden");
-export const exampleRestoreTest = restoreTest("/var/backups/vaultwarden", true);
+
+export const RESTORE_OFF_LIVE = "write probes are off on live nodes: opt in with HLC_ALLOW_WRITE_PROBES=1 to restore-test the newest backup (it copies the backup to a scratch folder, removed again)";
+export const RESTORE_OFF = "write probes are off (HLC_ALLOW_WRITE_PROBES=0): the newest backup was not restore-tested";
+
+/** The restore test as this run may run it: it writes a scratch copy, so only where writes are allowed. */
+export function restoreProbe(dir: string, writes: WriteSwitch): Probe<RestoreTest> {
+  return restoreTest(dir, writes.allowed, writes.allowed ? "" : writes.optedOut ? RESTORE_OFF : RESTORE_OFF_LIVE);
+}

@@ -123,4 +123,3 @@ export function hostpciIds(value: string): { ids: string[]; mapping?: string } {
 /** Does a passed ID cover the declared device (`0000:01:00` covers `0000:01:00.1`, and the reverse)? */
 export const covers = (id: string, device: string) => id === device || device.startsWith(`${id}.`) || id.startsWith(`${device}.`);
 
-export const exampleGpuPassthrough = gpuPassthrough([{ vmid: 100, device: "0000:01:00" }]);

@@ -76,5 +76,3 @@ export function parsePresentation({ stdout, stderr, code }: ProbeOutput): MountP
   return out;
 }
 
-/** The representative probe of the conformance document (facts are keyed by name). */
-export const examplePresentationProbe = mountPresentation(["/mnt/media"]);

@@ -17,6 +17,8 @@
 // /run/systemd/generator), and the credentials files that the fstab line or the unit really
 // names (`credentials=`/`cred=`) are stat'ed as well as the ones the inventory names.
 import { mounts as findmntProbe, splitOptions, type Mount } from "./mounts.ts";
+import { escapePath, type MountsDecl } from "../inventory/sections/mounts.ts";
+import { unitProperties, type SystemdFact, type UnitProps } from "./systemd.ts";
 import { ProbeParseError, type Probe } from "./types.ts";
 
 export interface FstabEntry {
@@ -296,4 +298,26 @@ export function timeSpanSec(v: string): number | undefined {
     pos = re.lastIndex;
   }
   return pos === s.length ? total : undefined;
+}
+
+// StartLimitBurst/StartLimitIntervalUSec: BOOT-007 (a mount unit that systemd's start limit can
+// refuse locks its automount out for good).
+export const MOUNT_UNIT_PROPS = ["Id", "Names", "LoadState", "ActiveState", "SubState", "Result", "Where", "What", "Options", "TimeoutUSec", "StartLimitBurst", "StartLimitIntervalUSec"] as const;
+
+/** fstab + live mounts + credentials files of the declared network mounts (one probe; it triggers the automounts with a read). */
+export function networkMountsProbe(decl: MountsDecl): Probe<NetworkMountsFact> {
+  return networkMounts(
+    decl.map((m) => m.path),
+    [...new Set(decl.map((m) => m.credentials))],
+  );
+}
+
+/** The .automount and .mount unit of every declared mount point, in that order. */
+export function mountUnits(decl: MountsDecl): string[] {
+  return decl.flatMap((m) => [`${escapePath(m.path)}.automount`, `${escapePath(m.path)}.mount`]);
+}
+
+/** unitProperties of the mount points' units under a fixed name (one per node). */
+export function mountUnitsProbe(decl: MountsDecl): Probe<SystemdFact<Record<string, UnitProps>>> {
+  return { ...unitProperties(mountUnits(decl), MOUNT_UNIT_PROPS), name: "network-mount-units" };
 }

@@ -157,4 +157,3 @@ export function effectiveDatadir(d: NextcloudDatadir): DatadirSetting | undefine
   return d.settings.at(-1);
 }
 
-export const exampleNextcloudDatadir = nextcloudDatadir("/var/www/nextcloud/config/config.php");

@@ -10,7 +10,7 @@
 //   database on exit (trap), whatever happened. A dump that names its own database (`USE` /
 //   `CREATE DATABASE`, as `mysqldump --databases` writes) is refused before anything is imported:
 //   it would write the live database. It is a write (a database created and dropped), so it runs
-//   only when the planner allows write probes (helpers/facts/planners/backups.ts); otherwise the
+//   only when the run allows write probes (dumpRestoreProbe below); otherwise the
 //   command only says why it did not run.
 // The client logs in as the SSH user through MariaDB's unix socket (root on Debian), or with the
 // declared defaults file on the node: no credential is ever part of a command or its output.
@@ -18,7 +18,8 @@
 // before MariaDB's `near '…'` excerpt and with quoted literals masked: no row data reaches the
 // evidence. Captures in fixtures/captured/backups/.
 import { shQuote } from "../transport/shell.ts";
-import { ProbeParseError, type Probe, type ProbeOutput } from "./types.ts";
+import type { NextcloudDumpDecl } from "../inventory/sections/backups.ts";
+import { ProbeParseError, type Probe, type ProbeOutput, type WriteSwitch } from "./types.ts";
 
 const DUMP = "nextcloud-dump";
 const RESTORE = "nextcloud-restore";
@@ -215,6 +216,16 @@ export function parseRestore({ stdout, stderr, code }: ProbeOutput): DumpRestore
   return out;
 }
 
-/** Same names as the planned probes, for specs (ctx.fact and evidence look probes up by name). */
-export const exampleNextcloudDump = nextcloudDump("/var/backups/nextcloud", "*.sql.gz");
-export const exampleNextcloudRestore = nextcloudRestore({ dir: "/var/backups/nextcloud", pattern: "*.sql.gz" }, true);
+
+export const DUMP_RESTORE_OFF_LIVE =
+  "write probes are off on live nodes: opt in with HLC_ALLOW_WRITE_PROBES=1 to restore-test the newest Nextcloud dump (it creates a scratch database in MariaDB on the node, dropped again)";
+export const DUMP_RESTORE_OFF = "write probes are off (HLC_ALLOW_WRITE_PROBES=0): the newest Nextcloud dump was not restore-tested";
+
+/** The dump's restore test as this run may run it: it creates a scratch database, so only where writes are allowed. */
+export function dumpRestoreProbe(nc: NextcloudDumpDecl, writes: WriteSwitch): Probe<DumpRestore> {
+  return nextcloudRestore(
+    { dir: nc.dir, pattern: nc.pattern, ...(nc.defaultsFile ? { defaultsFile: nc.defaultsFile } : {}) },
+    writes.allowed,
+    writes.allowed ? "" : writes.optedOut ? DUMP_RESTORE_OFF : DUMP_RESTORE_OFF_LIVE,
+  );
+}

@@ -173,6 +173,3 @@ export function parseCheck({ stdout, stderr, code }: ProbeOutput): ResticCheck {
   return out;
 }
 
-/** Same names as the planned probes, for specs (ctx.fact and evidence look probes up by name). */
-export const exampleResticSnapshots = resticSnapshots({ repository: "/srv/restic", passwordFile: "/etc/restic/password" });
-export const exampleResticCheck = resticCheck({ repository: "/srv/restic", passwordFile: "/etc/restic/password" });

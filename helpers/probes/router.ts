@@ -58,7 +58,7 @@ export function routerMappings(rootDesc?: string): Probe<RouterMappings> {
   // Not `slow`: upnpc holds a UDP socket on 0.0.0.0 (SSDP) while it runs, and a slow probe runs
   // beside the quick batch, where `ss` would list that socket as an undeclared listener (EXPOSE-004
   // failed so on the lab). In the quick batch it runs after listening-sockets, which every plan
-  // puts first (helpers/facts/plan.ts); it costs the batch SSDP's 2 s wait.
+  // puts first (helpers/run/plan.ts); it costs the batch SSDP's 2 s wait.
   return { name: NAME, command, parse: parseRouterMappings };
 }
 
@@ -103,5 +103,3 @@ export function parseRouterMappings({ stdout, stderr, code }: ProbeOutput): Rout
 /** 713 SpecifiedArrayIndexInvalid: GetGenericPortMappingEntry past the last entry, the table's normal end. */
 export const END_OF_TABLE = 713;
 
-/** Same name as the planned probe, for specs (ctx.fact and evidence look probes up by name). */
-export const exampleRouterMappings = routerMappings();

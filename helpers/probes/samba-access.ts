@@ -30,7 +30,8 @@
 // Speed: the shares are probed SMB_PARALLEL at a time (each share's steps in order; shares of
 // one folder together), each block's lines buffered in the temp dir and printed in order.
 import { shQuote } from "../transport/shell.ts";
-import { ProbeParseError, type Probe, type ProbeOutput } from "./types.ts";
+import { declaredAccess, resolvePassword, type SharesDecl } from "../inventory/sections/shares.ts";
+import { ProbeParseError, type Probe, type ProbeOutput, type WriteSwitch } from "./types.ts";
 
 export type Expectation = "ro" | "rw" | "none";
 
@@ -308,21 +309,26 @@ export function describeFailure(r: SmbResult & { rc?: number | null; output?: st
   }
 }
 
-/** The representative probes of the conformance document (specs list them; facts are keyed by name). */
-export const EXAMPLE_NONCE = "NONCE";
-export const exampleAccessProbe = sambaAccess({
-  host: "localhost",
-  nonce: EXAMPLE_NONCE,
-  writes: true,
-  shares: [
-    {
-      name: "media",
-      identities: [
-        { name: "jellyfin", expect: "ro", password: { ok: true, value: "<jellyfin's password, from the inventory's env or file>" } },
-        { name: "nextcloud", expect: "none", password: { ok: true, value: "<nextcloud's password>" } },
-      ],
-    },
-    { name: "nextcloud", identities: [{ name: "nextcloud", expect: "rw", password: { ok: true, value: "<nextcloud's password>" } }] },
-  ],
-});
-export const exampleGuestProbe = sambaGuest("localhost", EXAMPLE_NONCE);
+export const WRITE_PROBES_OFF = "write probes are off on live nodes (set HLC_ALLOW_WRITE_PROBES=1 to run them): read-write access judged from the effective config only";
+const WRITE_PROBES_OPTED_OUT = "write probes are off (HLC_ALLOW_WRITE_PROBES=0): read-write access judged from the effective config only";
+
+/** The access matrix to probe: every declared share × every declared identity (listed or not). */
+export function accessPlan(decl: SharesDecl, nonce: string, writes: WriteSwitch, env: NodeJS.ProcessEnv = process.env): AccessPlan {
+  const passwords = new Map(decl.identities.map((i) => [i.name, resolvePassword(i.password, env)]));
+  const noSource = (name: string) => ({ ok: false as const, why: `${name} is not declared under shares.identities` });
+  return {
+    host: decl.smbHost,
+    nonce,
+    writes: writes.allowed,
+    ...(writes.allowed ? {} : { writesOff: writes.optedOut ? WRITE_PROBES_OPTED_OUT : WRITE_PROBES_OFF }),
+    shares: decl.exports.map((s) => {
+      // Listed identities first (in declaration order), then every other declared identity.
+      const names = [...new Set([...s.rw, ...s.ro, ...decl.identities.map((i) => i.name)])];
+      return {
+        name: s.name,
+        path: s.path,
+        identities: names.map((name) => ({ name, expect: declaredAccess(s, name) ?? "none", password: passwords.get(name) ?? noSource(name) })),
+      };
+    }),
+  };
+}

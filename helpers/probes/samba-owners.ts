@@ -6,6 +6,7 @@
 // Capture: fixtures/captured/samba/owners-*.txt.
 import { shQuote } from "../transport/shell.ts";
 import { ProbeParseError, type Probe, type ProbeOutput } from "./types.ts";
+import type { SharesDecl } from "../inventory/sections/shares.ts";
 
 export interface OwnerSampleDecl {
   share: string;
@@ -99,5 +100,12 @@ export function parseOwners({ stdout, stderr, code }: ProbeOutput): OwnerSample[
   return out;
 }
 
-/** The representative probe of the conformance document (facts are keyed by name). */
-export const exampleOwnersProbe = shareOwners([{ share: "media", path: "/mnt/mergerfs/media", user: "media", group: "media", sample: 1000 }]);
+
+/** The owners of the files of every share that declares a forced owner (before any write probe runs). */
+export function ownersProbe(decl: SharesDecl): Probe<OwnerSample[]> {
+  return shareOwners(
+    decl.exports
+      .filter((s) => s.forceUser !== undefined || s.forceGroup !== undefined)
+      .map((s) => ({ share: s.name, path: s.path, user: s.forceUser, group: s.forceGroup, sample: s.ownerSample })),
+  );
+}

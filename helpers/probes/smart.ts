@@ -11,6 +11,7 @@
 //   <= threshold in the past; bit 6 the device error log has errors; bit 7 the self-test log has errors.
 // Captures (real smartctl JSON): fixtures/captured/smartctl/.
 import { shQuote } from "../transport/shell.ts";
+import type { SmartDecl } from "../inventory/sections/storage.ts";
 import { ProbeParseError, type Probe, type ProbeOutput } from "./types.ts";
 
 export const NO_SMARTCTL_MARKER = "hlc-smart: no smartctl";
@@ -128,4 +129,8 @@ export function parseSmartctlJson(d: SmartDevice, text: string, exitStatus: numb
 
 function obj(v: unknown): Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+export function smartProbe(smart: SmartDecl): Probe<SmartFact> {
+  return smartHealth(smart.devices);
 }

@@ -106,4 +106,3 @@ export function policyGrants(policy: unknown): { grants: PolicyGrant[]; problems
 
 export const grantsPort = (g: PolicyGrant, port: number) => g.ports === "all" || g.ports.some(([a, b]) => port >= a && port <= b);
 
-export const exampleTailnetPolicy = tailnetPolicy("/etc/homelab/tailnet-policy.hujson");

@@ -8,6 +8,7 @@
 // node's clock (`date -u +%s`), so ages are judged against the node's own time.
 // Captures: fixtures/captured/timers/.
 import { NO_SYSTEMD_MARKER, type SystemdFact, type UnitProps } from "./systemd.ts";
+import type { SnapraidDecl } from "../inventory/sections/storage.ts";
 import { ProbeParseError, type Probe, type ProbeOutput } from "./types.ts";
 
 export const TIMER_PROPS = [
@@ -49,7 +50,7 @@ const MARK = { timer: "hlc-timer: ", service: "hlc-service: ", now: "hlc-now: " 
 
 /**
  * The timers and their services. The probe name depends on the timers; a planner that wants a fixed
- * fact key overrides `name` (see helpers/facts/planners/storage.ts).
+ * fact key overrides `name` (see snapraidTimersProbe below).
  */
 export function timerRuns(timers: string[]): Probe<SystemdFact<TimerRuns>> {
   if (timers.length === 0) throw new Error("timerRuns: no timers given");
@@ -139,4 +140,15 @@ export function parseUtcTimestamp(probe: string, value: string | undefined): num
   if (!m) throw new ProbeParseError(probe, `not a UTC timestamp: ${JSON.stringify(value)}`);
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
   return Date.UTC(y, mo - 1, d, h, mi, s) / 1000;
+}
+
+/** The declared SnapRAID sync/scrub timers, in that order. */
+export function scheduleTimers(snapraid: SnapraidDecl): string[] {
+  const s = snapraid.schedule;
+  return s ? [s.sync?.timer, s.scrub?.timer].filter((t): t is string => t !== undefined) : [];
+}
+
+/** timerRuns of the SnapRAID timers under a fixed name (one per node). */
+export function snapraidTimersProbe(timers: string[]): Probe<SystemdFact<TimerRuns>> {
+  return { ...timerRuns([...new Set(timers)]), name: "snapraid-timers" };
 }

@@ -8,6 +8,8 @@ export interface ProbeOutput {
   code: number | null;
   /** Streams the batch cut at its output cap (helpers/facts/batch.ts): the fact is then unreadable. */
   truncated?: Array<"stdout" | "stderr">;
+  /** The command's own wall time on the node, from the batch's frame (helpers/facts/batch.ts). */
+  nodeMs?: number;
 }
 
 export interface Probe<T> {
@@ -44,3 +46,10 @@ export class ProbeParseError extends Error {
     this.name = "ProbeParseError";
   }
 }
+
+/**
+ * Whether this run lets probes change a node (decided once by the run, helpers/run/options.ts):
+ * on the fixture lab by default, on live nodes only when the operator opts in. `optedOut`: the
+ * operator turned them off explicitly (on the lab too).
+ */
+export type WriteSwitch = { allowed: true } | { allowed: false; optedOut: boolean };

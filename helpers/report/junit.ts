@@ -25,7 +25,8 @@ function testcase(r: ResultRecord): string {
   if (r.status === "passed") return `${head}/>`;
   if (r.status === "failed") {
     const findings = (r.findings ?? []).map((f) => `${f.subject}: expected ${f.expected}; actual ${f.actual}`);
-    const summary = findings[0] ?? firstLine(r.message);
+    const fix = r.findings?.find((f) => f.fix)?.fix;
+    const summary = `${findings[0] ?? firstLine(r.message)}${fix ? `; fix: ${fix}` : ""}`;
     const body = `${r.message ?? summary}\n\n${where}${r.kind ? `, ${r.kind}` : ""}`;
     return `${head}>\n      <failure message="${attr(`${r.node ?? "-"}: ${summary}`)}" type="${attr(r.id)}">${xmlText(body)}</failure>\n    </testcase>`;
   }
@@ -42,7 +43,7 @@ export function renderJunit(body: ResultsFile): string {
     const n = (s: string) => rs.filter((r) => r.status === s).length;
     const time = rs.reduce((a, r) => a + (r.durationMs ?? 0), 0);
     return [
-      `  <testsuite name="homelab-conformance.${attr(f)}" tests="${rs.length}" failures="${n("failed")}" errors="0" skipped="${n("skipped") + n("waived")}" time="${secs(time)}" timestamp="${stamp}" hostname="${attr(body.run.target)}">`,
+      `  <testsuite name="homelab-conformance.${attr(f)}" tests="${rs.length}" failures="${n("failed")}" errors="0" skipped="${n("skipped") + n("waived")}" time="${secs(time)}" timestamp="${stamp}" hostname="${attr(body.run.runner ?? "unknown")}">`,
       ...rs.map(testcase),
       `  </testsuite>`,
     ].join("\n");
@@ -50,7 +51,7 @@ export function renderJunit(body: ResultsFile): string {
   if (body.errors.length) {
     suites.push(
       [
-        `  <testsuite name="homelab-conformance.spec-files" tests="${body.errors.length}" failures="0" errors="${body.errors.length}" skipped="0" time="0.000" timestamp="${stamp}" hostname="${attr(body.run.target)}">`,
+        `  <testsuite name="homelab-conformance.spec-files" tests="${body.errors.length}" failures="0" errors="${body.errors.length}" skipped="0" time="0.000" timestamp="${stamp}" hostname="${attr(body.run.runner ?? "unknown")}">`,
         ...body.errors.map((e) => `    <testcase name="${attr(e.file)}" classname="homelab-conformance.spec-files" time="0.000">\n      <error message="${attr(firstLine(e.message))}" type="spec-file">${xmlText(e.message)}</error>\n    </testcase>`),
         `  </testsuite>`,
       ].join("\n"),

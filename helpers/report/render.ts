@@ -14,6 +14,7 @@
 //                       report's first level: new failures, failures, waived, fixed (./lead.ts)
 //   HLC_REPORT=0        do not render (e.g. a scheduled run that only keeps results.json and the
 //                       Allure results; `npm run report` renders them later)
+import { PACKAGE_ROOT } from "../paths.ts";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -27,7 +28,7 @@ import { makeOffline } from "./offline.ts";
 import { readResults } from "./results.ts";
 import { envMark, recordPhases } from "./phases.ts";
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const REPO_ROOT = PACKAGE_ROOT;
 export const DEFAULT_RESULTS_DIR = join(REPO_ROOT, "reports", "allure-results");
 export const DEFAULT_OUT_FILE = join(REPO_ROOT, "reports", "conformance-report.html");
 export const ALLURE_CONFIG = join(REPO_ROOT, "allurerc.mjs");
@@ -146,13 +147,28 @@ export async function renderReport(options: RenderOptions = {}): Promise<RenderR
   }
 }
 
-async function main(): Promise<void> {
-  if (process.env.HLC_REPORT === "0") {
-    console.error("report: not rendered (HLC_REPORT=0); results in reports/results.json and reports/allure-results (npm run report renders them)");
-    return;
+/**
+ * `homelab-conformance report [--results DIR] [--out FILE]` (and `npm run report`): renders the
+ * last run's Allure results into the HTML report. Returns the exit code.
+ */
+export async function reportMain(argv: string[] = [], caller = process.cwd()): Promise<number> {
+  const { strictParse, UsageError } = await import("../cli/args.ts");
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = strictParse(argv, {
+      results: { type: "string", value: "DIR", group: "", help: "" },
+      out: { type: "string", value: "FILE", group: "", help: "" },
+    }));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`homelab-conformance report: ${e.message}`);
+      return 2;
+    }
+    throw e;
   }
-  const resultsDir = process.env.HLC_ALLURE_RESULTS ? resolve(process.env.HLC_ALLURE_RESULTS) : undefined;
-  const outFile = process.env.HLC_REPORT_OUT ? resolve(process.env.HLC_REPORT_OUT) : undefined;
+  const given = (v: unknown, env: string | undefined) => (typeof v === "string" ? resolve(caller, v) : env ? resolve(env) : undefined);
+  const resultsDir = given(values.results, process.env.HLC_ALLURE_RESULTS);
+  const outFile = given(values.out, process.env.HLC_REPORT_OUT);
   try {
     const r = await renderReport({ resultsDir, outFile });
     console.error(
@@ -160,13 +176,22 @@ async function main(): Promise<void> {
         `stripped ${r.removed.length} analytics snippet(s), generated in ${(r.totalMs / 1000).toFixed(1)} s`,
     );
     console.log(r.outFile);
-    // Inside `npm run conformance` (HLC_T0 set): the report is the run's last phase.
+    // Inside a conformance run (HLC_T0 set): the report is the run's last phase.
     if (envMark("HLC_T0")) recordPhases({ reportStart: Math.round(performance.timeOrigin), reportEnd: Date.now() });
+    return 0;
   } catch (err) {
     const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     console.error(`report: ${msg}`);
-    process.exitCode = 1;
+    return 1;
   }
+}
+
+async function main(): Promise<void> {
+  if (process.env.HLC_REPORT === "0") {
+    console.error("report: not rendered (HLC_REPORT=0); results in reports/results.json and reports/allure-results (npm run report renders them)");
+    return;
+  }
+  process.exitCode = await reportMain(process.argv.slice(2));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -5,9 +5,10 @@
 // The same body then becomes the run's Prometheus metrics (helpers/report/metrics.ts;
 // HLC_METRICS_PROM, default reports/homelab_conformance.prom).
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { dirname, relative } from "node:path";
 import type { Reporter, SerializedError, TestModule } from "vitest/node";
-import type { ResultMeta } from "../spec/invariant.ts";
+import type { JudgedResult } from "../results/model.ts";
 import { isFiltered, scopeFromEnv } from "../spec/scope.ts";
 import { runWaivers, WAIVERS_ENV } from "../waivers/env.ts";
 import { waiverOutcomes } from "../waivers/outcomes.ts";
@@ -28,30 +29,12 @@ export default class ResultsReporter implements Reporter {
     const errors: ResultsFile["errors"] = [];
     for (const m of modules) {
       for (const t of m.children.allTests()) {
-        const meta = t.meta().hlc as ResultMeta | undefined;
+        // The verdict travels as data (helpers/report/test-result.ts); vitest's status only mirrors it.
+        const meta = t.meta().hlc as JudgedResult | undefined;
         if (!meta) continue; // not a conformance result
-        const r = t.result();
-        // A waived failure is skipped to vitest (ctx.skip with the waiver) and "waived" here.
-        const status = meta.kind === "waived" ? "waived" : r.state === "passed" ? "passed" : r.state === "failed" ? "failed" : "skipped";
-        const thrown = r.state === "failed" ? r.errors?.[0]?.message : undefined;
-        const note = r.state === "skipped" ? r.note : undefined;
-        const kind = meta.kind === "waived" ? undefined : (meta.kind ?? (r.state === "failed" && !meta.findings?.length && thrown && !meta.message ? "broken" : undefined));
-        results.push({
-          id: meta.id,
-          node: meta.node,
-          title: meta.title,
-          section: meta.section,
-          family: meta.family,
-          severity: meta.severity,
-          layer: meta.layer,
-          status,
-          ...(kind ? { kind } : {}),
-          ...(meta.message ?? thrown ?? note ? { message: (meta.message ?? thrown ?? note)! } : {}),
-          ...(meta.findings?.length ? { findings: meta.findings } : {}),
-          ...(meta.playbook && (status === "failed" || status === "waived") ? { playbook: meta.playbook } : {}),
-          ...(meta.waiver ? { waiver: meta.waiver } : {}),
-          ...(t.diagnostic()?.duration !== undefined ? { durationMs: Math.round(t.diagnostic()!.duration) } : {}),
-        });
+        const { must: _must, target: _target, attachments: _attachments, ...record } = meta;
+        const duration = t.diagnostic()?.duration;
+        results.push({ ...record, ...(duration !== undefined ? { durationMs: Math.round(duration) } : {}) });
       }
       // A spec file that failed as a whole is a failure of the run, never silently dropped.
       const own = m.errors();
@@ -75,10 +58,13 @@ export default class ResultsReporter implements Reporter {
         durationMs: finished.getTime() - new Date(stats?.startedAt ?? this.started).getTime(),
         inventory: process.env.HLC_INVENTORY ?? null,
         target: process.env.HLC_TARGET === "lab" ? "lab" : "live",
+        runner: hostname(),
         // The gather phase read the limits file and counted it in run-stats.json.
         hostLimits: stats?.hostLimits ?? 0,
         ...(isFiltered(scope) ? { scope } : {}),
         ...(process.env[WAIVERS_ENV] ? { waivers: process.env[WAIVERS_ENV] } : {}),
+        // scripts/conformance.ts clears the inherited variables and sets these from its flags only.
+        optIns: optInsFromEnv(),
       },
       counts: countResults(results, errors),
       nodes: (stats?.nodes ?? []).map((n) => ({ node: n.node, reachable: n.reachable, ...(n.error ? { error: n.error } : {}), gatherMs: n.gatherMs, roundTrips: n.roundTrips })),
@@ -94,6 +80,11 @@ export default class ResultsReporter implements Reporter {
     writeDerived(file, body);
     writeRunMetrics(body);
   }
+}
+
+/** The opt-ins the CLI passed (it cleared the inherited ones first: helpers/cli/opt-ins.ts). */
+export function optInsFromEnv(env: NodeJS.ProcessEnv = process.env): NonNullable<ResultsFile["run"]["optIns"]> {
+  return { allowWrites: env.HLC_ALLOW_WRITE_PROBES === "1", acceptNewHostKeys: env.HLC_ACCEPT_NEW_HOSTKEYS === "1", hostLimits: env.HLC_HOST_LIMITS || null };
 }
 
 interface Stats {

@@ -71,8 +71,8 @@ function build(body: ResultsFile, details: boolean, maxRows: number): string {
   }
 
   if (failed.length || body.errors.length) {
-    out.push("", `### Failures (${failed.length + body.errors.length})`, "", `|${b ? " change |" : ""} node | ID | section | finding |`, `|${b ? "---|" : ""}---|---|---|---|`);
-    for (const r of failed.slice(0, maxRows)) out.push(`|${b ? ` ${changeLabel(r)} |` : ""} ${cell(r.node ?? "-")} | ${r.id} | ${cell(r.section)} | ${cell(headline(r))} |`);
+    out.push("", `### Failures (${failed.length + body.errors.length})`, "", `|${b ? " change |" : ""} node | ID | section | finding | fix |`, `|${b ? "---|" : ""}---|---|---|---|---|`);
+    for (const r of failed.slice(0, maxRows)) out.push(`|${b ? ` ${changeLabel(r)} |` : ""} ${cell(r.node ?? "-")} | ${r.id} | ${cell(r.section)} | ${cell(headline(r))} | ${cell(r.findings?.find((f) => f.fix)?.fix ?? "")} |`);
     for (const e of body.errors) out.push(`|${b ? " |" : ""} - | spec file | \`${cell(e.file)}\` | ${cell(e.message.split("\n")[0]!)} |`);
     if (failed.length > maxRows) out.push("", `… and ${failed.length - maxRows} more failures, left out to fit a review comment: see results.json and the HTML report.`);
     out.push("");

@@ -31,9 +31,10 @@ export function headline(r: ResultRecord): string {
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
-export function renderTerminal(body: ResultsFile, options: { tty?: boolean; failOn?: "any" | "new"; width?: number } = {}): string {
+export function renderTerminal(body: ResultsFile, options: { tty?: boolean; failOn?: "any" | "new"; width?: number; quiet?: boolean } = {}): string {
   const c = paint(options.tty ?? false);
-  const width = options.width ?? 120;
+  // Cut to the terminal's width only on a terminal; a log or a pipe gets every line whole.
+  const width = options.tty ? (options.width ?? 120) : Infinity;
   const out: string[] = [];
   const byNode = new Map<string, ResultRecord[]>();
   for (const r of body.results) {
@@ -41,22 +42,36 @@ export function renderTerminal(body: ResultsFile, options: { tty?: boolean; fail
     byNode.set(k, [...(byNode.get(k) ?? []), r]);
   }
   const num = (n: number, colour: (s: string) => string) => (n ? colour(String(n).padStart(6)) : c.dim(String(n).padStart(6)));
-  out.push("", c.bold(`${"layer".padEnd(15)} ${"node".padEnd(10)} ${"passed".padStart(6)} ${"failed".padStart(6)} ${"waived".padStart(6)} ${"skipped".padStart(7)}`));
-  for (const [node, rs] of [...byNode].sort((a, b) => (a[1][0]!.layer ?? 99) - (b[1][0]!.layer ?? 99) || a[0].localeCompare(b[0]))) {
+  if (!options.quiet) out.push("", c.bold(`${"layer".padEnd(15)} ${"node".padEnd(10)} ${"passed".padStart(6)} ${"failed".padStart(6)} ${"waived".padStart(6)} ${"skipped".padStart(7)}`));
+  for (const [node, rs] of options.quiet ? [] : [...byNode].sort((a, b) => (a[1][0]!.layer ?? 99) - (b[1][0]!.layer ?? 99) || a[0].localeCompare(b[0]))) {
     const layer = rs[0]!.layer;
     const n = (s: string) => rs.filter((r) => r.status === s).length;
     const label = layer === null ? "-" : `${layer} ${LAYER_NAMES[layer] ?? ""}`;
     out.push(`${label.padEnd(15)} ${node.padEnd(10)} ${num(n("passed"), c.green)} ${num(n("failed"), c.red)} ${num(n("waived"), c.yellow)} ${num(n("skipped"), c.dim).padStart(7)}`);
   }
 
-  const failed = body.results.filter((r) => r.status === "failed");
+  // An unreachable node is one line, not one failure per check it could not judge.
+  const unreachable = body.nodes.filter((n) => !n.reachable);
+  const down = new Set(unreachable.map((n) => n.node));
+  const failed = body.results.filter((r) => r.status === "failed" && !(r.kind === "unreachable" && r.node && down.has(r.node)));
   const order: Record<string, number> = { "new-failure": 0, "still-failing": 1 };
-  const line = (r: ResultRecord) => `${r.id} ${r.node ?? "-"}: ${headline(r)}`;
+  if (unreachable.length) {
+    out.push("", c.bold(c.red(`Unreachable (${unreachable.length}): nothing on these nodes was judged`)));
+    for (const n of unreachable) {
+      const count = body.results.filter((r) => r.node === n.node && r.kind === "unreachable").length;
+      out.push(`  ${c.red("✗")} ${clip(`${n.node}: ${(n.error ?? "no answer").split("\n")[0]} (${count} checks not judged)`, width - 4)}`);
+    }
+  }
   if (failed.length) {
     out.push("", c.bold(c.red(`Failed (${failed.length})`)));
-    for (const r of [...failed].sort((a, b) => (order[a.change ?? ""] ?? 2) - (order[b.change ?? ""] ?? 2))) {
-      const tag = r.change === "new-failure" ? c.red("NEW  ") : r.change === "still-failing" ? c.dim("still") : "  ✗  ";
-      out.push(`  ${tag} ${clip(line(r), width - 9)}`);
+    for (const r of [...failed].sort((a, b) => (order[a.change ?? ""] ?? 2) - (order[b.change ?? ""] ?? 2) || (a.node ?? "").localeCompare(b.node ?? ""))) {
+      const tag = r.change === "new-failure" ? c.red("NEW") : r.change === "still-failing" ? c.dim("still") : c.red("✗");
+      // One line per failure: node, invariant, expected → actual; then the fix to paste or follow.
+      const f = r.findings?.[0];
+      const what = f ? `${f.subject}: ${f.expected} → ${f.actual}${r.findings!.length > 1 ? ` (+${r.findings!.length - 1} more)` : ""}` : headline(r);
+      out.push(`  ${tag} ${clip(`${(r.node ?? "-").padEnd(8)} ${r.id.padEnd(10)} ${what}`, width - 6)}`);
+      const fix = r.findings?.find((x) => x.fix)?.fix;
+      if (fix) out.push(`      ${c.bold("fix:")} ${fix}`);
     }
   }
   for (const e of body.errors) out.push(`  ${c.red("ERROR")} ${e.file}: ${clip(e.message.split("\n")[0]!, width - 20)}`);
@@ -88,6 +103,11 @@ export function verdictLine(body: ResultsFile, failOn: "any" | "new", c: Paint =
   const k = body.counts;
   const counts = `${k.passed} passed, ${k.failed} failed, ${k.waived ?? 0} waived, ${k.skipped} skipped of ${k.total}`;
   if (k.failed === 0) return c.green(c.bold(`CONFORMANT: ${counts}`));
+  // Only unreachable nodes failed: nothing was found wrong, and their checks were not judged.
+  const down = body.nodes.filter((n) => !n.reachable).length;
+  if (down && body.errors.length === 0 && body.results.every((r) => r.status !== "failed" || r.kind === "unreachable")) {
+    return c.red(c.bold(`NOT JUDGED: ${down} node(s) unreachable, nothing else failed; ${counts}`));
+  }
   if (failOn === "new" && body.baseline) {
     const fresh = new Set(body.baseline.newFailures);
     const n = body.results.filter((r) => r.status === "failed" && fresh.has(resultKey(r))).length + body.errors.length;

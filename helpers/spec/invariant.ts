@@ -1,158 +1,99 @@
-// Registers an invariant as vitest tests: one `it` per (invariant, node), named
-// "<ID> <node>: <title>", labelled for Allure, with the evidence it judged attached.
-import * as allure from "allure-js-commons";
-import { describe, expect, it } from "vitest";
-import { evaluate, type InvariantDef } from "./evaluate.ts";
-import { LAYER_NAMES } from "../inventory/schema.ts";
-import { ID_PATTERN, SKIP_REASON_LABEL, type InvariantMeta } from "./meta.ts";
-import { declare, registersTests } from "./registry.ts";
-import { runContext } from "./run-context.ts";
-import type { ResultIdentity } from "../report/results.ts";
-import { guardLeftOut, scopeFromEnv, selectsInvariant, selectsNode } from "./scope.ts";
-import type { NodeDecl } from "../inventory/types.ts";
-import { runWaivers } from "../waivers/env.ts";
-import { findWaiver, waiverNote } from "../waivers/apply.ts";
+// An invariant of the operations document, declared in one spec file: who it speaks about, what it
+// reads (on its node and, for a cross-node check, on others), and how it judges what it read. As
+// InSpec's resource is one class with its name, description and example, an invariant is one
+// value: `export default invariant(meta, def)`. Declaring registers nothing and reads no global:
+// the catalogue (catalog.ts) collects the spec files' default exports, the run (helpers/run) plans
+// the gather from `reads`/`peers`, judges each (invariant, node) once (evaluate.ts) and hands the
+// verdicts to the reporters.
+import type { DiagnosticRequest } from "../facts/types.ts";
+import type { Inventory, NodeDecl } from "../inventory/types.ts";
+import type { Probe, WriteSwitch } from "../probes/types.ts";
+import type { Finding } from "../results/model.ts";
+import { ID_PATTERN, type InvariantMeta } from "./meta.ts";
 
-/** The spec file calling invariant(), from the stack (for the conformance document). */
-function callerFile(): string {
-  const line = new Error().stack?.split("\n").find((l) => /\.spec\.ts/.test(l)) ?? "";
-  return /(specs\/[^:)]+\.spec\.ts)/.exec(line)?.[1] ?? "specs/";
+/** What a run decides once and every invariant may take into account (never read from the environment). */
+export interface RunOptions {
+  /** "lab" when the suite faces the fixture lab, "live" otherwise; specs do not branch on it. */
+  target: "lab" | "live";
+  /** Probes that change a node (the SMB write matrix, restore tests) run only when allowed. */
+  writes: WriteSwitch;
+  /** Per run, shared by the probes of a node that leave transient files (unique names). */
+  nonce: string;
 }
 
+/** The inventory and the run's options: what `reads` and `peers` are a function of, with the node. */
+export interface Scene {
+  inventory: Inventory;
+  options: RunOptions;
+}
 
-/**
- * What a reporter needs to know of one (invariant, node) result without parsing its title:
- * vitest carries `task.meta` to reporters (helpers/report/results-reporter.ts -> results.json).
- */
-export interface ResultMeta extends ResultIdentity {
-  playbook?: string;
+/** A read whose fact may be missing: the check gets `undefined` instead of failing on it. */
+export interface Optional<T> {
+  readonly optional: Probe<T>;
+}
+export const optional = <T>(probe: Probe<T>): Optional<T> => ({ optional: probe });
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Read = Probe<any> | Optional<any> | undefined;
+/** What an invariant reads on its node, by the name its check uses. */
+export type Reads = Record<string, Read>;
+/** The facts of `R` as the check receives them. */
+export type FactsOf<R extends Reads> = { readonly [K in keyof R]: FactOf<R[K]> };
+// Distributes over a union: a read that may be absent (`cond ? probe : undefined`) may be undefined.
+type FactOf<X> = X extends Probe<infer T> ? T : X extends Optional<infer T> ? T | undefined : undefined;
+
+/** A fact of another node an invariant judges its node by (a vantage's connection attempts, ...). */
+export interface PeerRead {
+  node: string;
+  probe: Probe<unknown>;
+}
+/** A peer's fact, or why there is none: its node was left out by the filter, unreachable, never asked, or its output unreadable. */
+export type PeerFact<T> = { ok: true; value: T } | { ok: false; reason: "left-out" | "unreachable" | "not-gathered" | "unreadable"; why: string };
+
+export interface CheckContext<R extends Reads = Reads> {
+  node: NodeDecl;
+  inventory: Inventory;
+  /** The facts `reads` declared. Reading a required one that is missing or unreadable throws FactUnavailable. */
+  facts: FactsOf<R>;
+  /** A fact `peers` declared on another node; anything else is a bug of the spec (it throws). */
+  peer<T>(node: string, probe: Probe<T>): PeerFact<T>;
+}
+
+export interface InvariantDef<R extends Reads = Reads> {
+  /** Which declared nodes this invariant speaks about. */
+  appliesTo(node: NodeDecl, scene: Scene): boolean;
   /**
-   * How the result was reached beyond pass/fail: planned item, host limit, unreachable node,
-   * facts the run's filter left out, a failure a waiver accepts ("waived": reported status waived).
+   * For a node this invariant does not apply to: the reason it would, once declared (a planned item
+   * of the document). Such a node gets a SKIPPED result carrying the reason, never a pass.
    */
-  kind?: "planned" | "not-hostable" | "no-node" | "unreachable" | "left-out" | "waived";
-  /** The waiver that met a failure (helpers/waivers): in force ("active") or expired. */
-  waiver?: { owner: string; justification: string; expires: string; state: "active" | "expired"; at: string };
-  findings?: Array<{ subject: string; expected: string; actual: string }>;
-  /** The reason of a skip, or the failure's message (also in the test's error). */
-  message?: string;
+  planned?(node: NodeDecl, scene: Scene): string | undefined;
+  /** The probes it judges on its node, by name; their evidence is attached to the result. */
+  reads(node: NodeDecl, scene: Scene): R;
+  /** Facts of other nodes it judges its node by. */
+  peers?(node: NodeDecl, scene: Scene): PeerRead[];
+  check(ctx: CheckContext<R>): Finding[];
+  /**
+   * With `meta.playbook`: what the playbook says to look at on the node when `check` failed
+   * (READ-ONLY commands, see helpers/spec/diagnostics.ts), given its findings (empty when a fact
+   * could not be read). The run gathers them in one extra round trip, only on failure.
+   */
+  diagnose?(ctx: CheckContext<R>, findings: Finding[]): DiagnosticRequest[];
 }
 
-declare module "vitest" {
-  interface TaskMeta {
-    hlc?: ResultMeta;
-  }
+export interface Invariant<R extends Reads = Reads> {
+  readonly kind: "invariant";
+  meta: InvariantMeta;
+  def: InvariantDef<R>;
 }
 
-const resultMeta = (meta: InvariantMeta, node: NodeDecl | undefined, extra: Partial<ResultMeta> = {}): ResultMeta => ({
-  id: meta.id,
-  node: node?.name ?? null,
-  title: meta.title,
-  section: meta.section,
-  family: meta.family,
-  severity: meta.severity,
-  layer: node?.layer ?? null,
-  ...(meta.playbook ? { playbook: meta.playbook } : {}),
-  ...extra,
-});
-
-/** Allure labels of one (invariant, node) result, passed, failed or skipped alike. */
-async function labelResult(meta: InvariantMeta, node: NodeDecl): Promise<void> {
-  const layer = `Layer ${node.layer}: ${LAYER_NAMES[node.layer]}`;
-  await allure.labels(
-    { name: "invariant", value: meta.id },
-    { name: "node", value: node.name },
-    { name: "section", value: meta.section },
-    { name: "family", value: meta.family },
-    { name: "layer", value: layer },
-  );
-  await allure.epic(layer);
-  await allure.feature(meta.family);
-  await allure.story(`${meta.id} ${meta.title}`);
-  await allure.severity(meta.severity);
-  await allure.tag(meta.id);
-  await allure.parameter("node", node.name);
-}
-
-export function invariant(meta: InvariantMeta, def: InvariantDef): void {
+export function invariant<R extends Reads>(meta: InvariantMeta, def: InvariantDef<R>): Invariant<R> {
   if (!ID_PATTERN.test(meta.id)) throw new Error(`invariant id ${meta.id} does not match ${ID_PATTERN}`);
-  declare(meta, def, callerFile());
-  if (!registersTests()) return;
-  // The run's filter (--invariant, --family, --node): what it leaves out is not registered at all.
-  const scope = scopeFromEnv();
-  if (!selectsInvariant(scope, meta)) return;
-  const run = runContext();
-  guardLeftOut(run.facts);
-  const selected = run.inventory.nodes.filter((n) => selectsNode(scope, n.name));
-  const nodes = selected.filter((n) => def.appliesTo(n));
-  const planned = selected.flatMap((n) => {
-    const reason = nodes.includes(n) ? undefined : def.planned?.(n);
-    return reason ? [{ node: n, reason }] : [];
-  });
-  if (nodes.length === 0 && planned.length === 0 && scope.nodes.length > 0) return;
+  return { kind: "invariant", meta, def };
+}
 
-  describe(`${meta.id} ${meta.title}`, () => {
-    for (const { node, reason } of planned) {
-      it(`${meta.id} ${node.name}: ${meta.title}`, async (ctx) => {
-        await labelResult(meta, node);
-        await allure.description(`**${meta.id}** (${meta.section}): ${meta.must}\n\nSkipped on \`${node.name}\`: ${reason}`);
-        const note = `${meta.id} [${node.name}] not checked: ${reason}`;
-        ctx.task.meta.hlc = resultMeta(meta, node, { kind: "planned", message: note });
-        await allure.label(SKIP_REASON_LABEL, note);
-        ctx.skip(note);
-      });
-    }
-    if (nodes.length === 0 && planned.length === 0) {
-      it(`${meta.id} (no node): ${meta.title}`, async (ctx) => {
-        const note = `no node in the inventory declares what ${meta.id} checks`;
-        ctx.task.meta.hlc = resultMeta(meta, undefined, { kind: "no-node", message: note });
-        await allure.label(SKIP_REASON_LABEL, note);
-        ctx.skip(note);
-      });
-      return;
-    }
-    for (const node of nodes) {
-      it(`${meta.id} ${node.name}: ${meta.title}`, async (ctx) => {
-        await labelResult(meta, node);
-        await allure.description(`**${meta.id}** (${meta.section}): ${meta.must}\n\nTarget: ${run.target}, node \`${node.name}\` (${node.role}, ${node.ssh ? node.ssh.host : `pct exec ${node.pct?.vmid} on ${node.pct?.host}`}).`);
+export const isInvariant = (v: unknown): v is Invariant => typeof v === "object" && v !== null && (v as Invariant).kind === "invariant" && "meta" in v && "def" in v;
 
-        const verdict = evaluate(meta, def, node, run.facts.nodes[node.name], run.limits);
-        const reachable = run.facts.nodes[node.name]?.reachable ?? false;
-        // A waiver (HLC_WAIVERS) accepts a failure for a while; expired, the failure stands and says so.
-        const waived = verdict.status === "failed" ? findWaiver(runWaivers(), meta.id, node.name, new Date()) : undefined;
-        if (verdict.status === "failed" && waived) verdict.message += `\n${waiverNote(waived.waiver, waived.state)}`;
-        ctx.task.meta.hlc = resultMeta(meta, node, {
-          ...(verdict.status === "failed" ? { findings: verdict.findings, message: verdict.message, ...(reachable ? {} : { kind: "unreachable" as const }) } : {}),
-          ...(waived ? { ...(waived.state === "active" ? { kind: "waived" as const } : {}), waiver: { owner: waived.waiver.owner, justification: waived.waiver.justification, expires: waived.waiver.expires, state: waived.state, at: `${waived.waiver.file}:${waived.waiver.line}` } } : {}),
-          ...(verdict.status === "skipped" ? { kind: verdict.reason, findings: verdict.excused, message: verdict.message } : {}),
-          ...(verdict.status === "broken" ? { message: verdict.message } : {}),
-        });
-        for (const ev of verdict.evidence) {
-          const body = `$ ${ev.command}\n# exit ${ev.code ?? "killed"}\n${ev.stdout}${ev.stderr ? `\n# stderr\n${ev.stderr}` : ""}`;
-          await allure.attachment(`evidence: ${ev.probe}`, body, "text/plain");
-        }
-        if (verdict.status === "failed") {
-          // The playbook's diagnostics (§4.3-4.5), gathered on this node after it failed.
-          for (const d of verdict.diagnostics) {
-            const body = `$ ${d.command}\n# exit ${d.code ?? "killed"}\n${d.stdout}${d.stderr ? `\n# stderr\n${d.stderr}` : ""}`;
-            await allure.attachment(`diagnostics: ${d.what}`, body, "text/plain");
-          }
-          if (meta.playbook) await allure.label("playbook", meta.playbook);
-          if (waived?.state === "active") {
-            // Reported as waived (results.json status "waived"), never as a pass: skipped with the waiver.
-            await allure.label(SKIP_REASON_LABEL, verdict.message);
-            await allure.label("waived", `until ${waived.waiver.expires} by ${waived.waiver.owner}`);
-            ctx.skip(verdict.message);
-          }
-          expect.fail(verdict.message);
-        }
-        if (verdict.status === "broken") throw new Error(verdict.message);
-        if (verdict.status === "skipped") {
-          await allure.description(`**${meta.id}** (${meta.section}): ${meta.must}\n\nSkipped on \`${node.name}\`: ${verdict.message}`);
-          await allure.label(SKIP_REASON_LABEL, verdict.message);
-          ctx.skip(verdict.message);
-        }
-      });
-    }
-  });
+/** Probes of a Reads record, in declaration order (optional ones unwrapped, absent ones dropped). */
+export function probesOf(reads: Reads): Probe<unknown>[] {
+  return Object.values(reads).flatMap((r) => (r === undefined ? [] : "optional" in r ? [r.optional] : [r]));
 }

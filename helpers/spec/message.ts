@@ -1,18 +1,29 @@
 // How a failed invariant reads: node, invariant, and for each finding what was expected and
 // what was found, so an operator understands it at a glance.
 import type { DiagnosticRecord, DiagnosticRequest } from "../facts/types.ts";
+import type { NodeDecl } from "../inventory/types.ts";
 import type { InvariantMeta } from "./meta.ts";
 
-export interface Finding {
-  /** What is wrong, e.g. "prometheus tcp/9090" or "share media, identity jellyfin". */
-  subject: string;
-  expected: string;
-  actual: string;
+import type { Finding } from "../results/model.ts";
+export type { Finding } from "../results/model.ts";
+
+/** Each finding with its remediation from the invariant's meta.fix (a fix that throws or is empty adds none). */
+export function withFixes(meta: InvariantMeta, node: NodeDecl, findings: Finding[]): Finding[] {
+  if (!meta.fix) return findings;
+  return findings.map((f) => {
+    let fix: string | undefined;
+    try {
+      fix = meta.fix!(f, node).trim();
+    } catch {
+      fix = undefined;
+    }
+    return fix ? { ...f, fix } : f;
+  });
 }
 
 export function formatFailure(meta: InvariantMeta, node: string, findings: Finding[]): string {
   const head = `${meta.id} [${node}] ${meta.title} (${meta.section})`;
-  const lines = findings.map((f) => `  - ${f.subject}: expected ${f.expected}; actual ${f.actual}`);
+  const lines = findings.map((f) => `  - ${f.subject}: expected ${f.expected}; actual ${f.actual}${f.fix ? `\n    fix: ${f.fix}` : ""}`);
   return [head, ...lines].join("\n");
 }
 

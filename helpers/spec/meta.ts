@@ -1,6 +1,9 @@
 // The stable identity of an invariant, as in Kubernetes conformance: an ID that never changes,
 // a title that reads like the operations document, its MUST statement and the section it enforces.
 
+import type { NodeDecl } from "../inventory/types.ts";
+import type { Finding } from "./message.ts";
+
 export type Family = "exposure" | "shares" | "boot" | "containers" | "data" | "identity" | "monitoring" | "gpu";
 export type Severity = "blocker" | "critical" | "normal" | "minor" | "trivial";
 
@@ -21,6 +24,13 @@ export interface InvariantMeta {
    * what of it the suite gathers on the node (attached to the failed result as diagnostics).
    */
   playbook?: string;
+  /**
+   * The remediation of one finding: the line an operator pastes or follows on `node` (the exact
+   * fstab line, smb.conf parameter, `systemctl enable --now X`, `pct set ...`). Shown with the
+   * finding in the terminal, summary.md, junit.xml, the HTML report and docs/CONFORMANCE.md.
+   * Every invariant has one (tests/unit/fixes.test.ts).
+   */
+  fix?: (finding: Finding, node: NodeDecl) => string;
 }
 
 export const ID_PATTERN = /^[A-Z]+-\d{3}$/;

@@ -2,10 +2,9 @@
 // processes through the environment. A filter limits what is registered as tests AND what is
 // gathered: a node left out is never connected to, a probe no selected invariant reads is not run.
 //
-// What a left-out node or probe would have said is never assumed: a result that reads it (a
-// cross-node invariant such as EXPOSE-005, which judges a node by its neighbour's connection
-// attempts) is reported skipped with what could not be judged, not passed (evaluate.ts).
-import type { RunFacts } from "../facts/types.ts";
+// What a left-out node would have said is never assumed: a result that reads it (a cross-node
+// invariant such as EXPOSE-005, which judges a node by its neighbour's connection attempts, through
+// the `peers` it declares) is reported skipped with what could not be judged, not passed (evaluate.ts).
 
 export interface RunScope {
   /** Empty: every one. */
@@ -43,34 +42,4 @@ export function describeScope(s: RunScope): string {
     ...(s.families.length ? [`--family ${s.families.join(",")}`] : []),
     ...(s.nodes.length ? [`--node ${s.nodes.join(",")}`] : []),
   ].join(" ");
-}
-
-// Reads of left-out nodes' facts, recorded while one invariant is evaluated. Specs read other
-// nodes' facts through runContext().facts.nodes; guardLeftOut makes those reads visible.
-let recording: Set<string> | undefined;
-const GUARDED = Symbol("hlc.guarded");
-
-/** Wrap `facts.nodes` so that reading a left-out node is recorded (idempotent). */
-export function guardLeftOut(facts: RunFacts): void {
-  const nodes = facts.nodes as RunFacts["nodes"] & { [GUARDED]?: true };
-  if (nodes[GUARDED] || !Object.values(nodes).some((n) => n.leftOut)) return;
-  facts.nodes = new Proxy(nodes, {
-    get(target, key, receiver) {
-      if (key === GUARDED) return true;
-      const v = Reflect.get(target, key, receiver);
-      if (typeof key === "string" && v && (v as { leftOut?: string }).leftOut) recording?.add(key);
-      return v;
-    },
-  });
-}
-
-/** Start recording reads of left-out nodes; the returned function stops and returns them. */
-export function recordLeftOutReads(): () => string[] {
-  const outer = recording;
-  const mine = new Set<string>();
-  recording = mine;
-  return () => {
-    recording = outer;
-    return [...mine];
-  };
 }

@@ -32,7 +32,9 @@ export class WaiversError extends Error {
   }
 }
 
-const validate = createValidator(WAIVERS_SCHEMA as unknown as AnySchema);
+// Compiled on first use: a run without --waivers does not pay Ajv's compile.
+let compiled: ReturnType<typeof createValidator> | undefined;
+const waiversValidator = () => (compiled ??= createValidator(WAIVERS_SCHEMA as unknown as AnySchema));
 
 export interface WaiverChecks {
   /** Known invariant IDs: an unknown one is an error (IDs are stable, a typo would waive nothing). */
@@ -69,6 +71,7 @@ export function parseWaivers(text: string, file: string, checks: WaiverChecks = 
     path: displayPath(pointerSegments(d.pointer, data)),
     message: `duplicate key '${d.key}', first given at line ${d.first.line}, column ${d.first.column}`,
   }));
+  const validate = waiversValidator();
   if (!validate(data)) problems.push(...translateErrors(validate.errors ?? [], data, source));
   const list = Array.isArray((data as { waivers?: unknown }).waivers) ? ((data as { waivers: unknown[] }).waivers as Array<Record<string, unknown>>) : [];
 

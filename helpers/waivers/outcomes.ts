@@ -1,7 +1,7 @@
 // What each waiver of the file did in a run: waived a failure, met one but expired, matched no
 // failure (stale: the check passes now, or there is no such check), or was not tried because the
 // run's filter left its invariant or node out.
-import type { ResultRecord, WaiverOutcome } from "../report/results.ts";
+import type { ResultRecord, WaiverOutcome } from "../results/model.ts";
 import { selectsNode, type RunScope } from "../spec/scope.ts";
 import type { Waiver } from "./load.ts";
 

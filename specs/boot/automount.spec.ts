@@ -1,18 +1,19 @@
 // §3.2 "Consumers: systemd automount for CIFS; no hard failure on boot if storage is unavailable",
 // §3.3 converge after a reboot with no manual step.
-import { exampleMountUnits, exampleNetworkMounts } from "../../helpers/facts/planners/mounts.ts";
 import { escapePath } from "../../helpers/inventory/sections/mounts.ts";
 import { mountDefinition, timeSpanSec } from "../../helpers/probes/network-mounts.ts";
 import { findUnit } from "../../helpers/probes/systemd.ts";
 import { mountDiagnostics } from "../../helpers/spec/diagnostics.ts";
+import { mountUnitsProbe, networkMountsProbe } from "../../helpers/probes/network-mounts.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
-invariant(
+export default invariant(
   {
     id: "BOOT-004",
     title: "Network mounts are systemd automounts that never block the boot",
     must: "Every network mount of a consumer MUST be a systemd automount: its /etc/fstab line MUST carry `x-systemd.automount`, `_netdev`, `nofail` and an `x-systemd.mount-timeout` no longer than declared — or, defined by explicit unit files instead, an `.automount` unit file MUST arm a `.mount` unit that no target pulls in, ordered after the network (`_netdev`, a network file system type or `After=network-online.target`), with a `TimeoutSec=` no longer than declared — and its `.automount` unit MUST be active.",
+    fix: (f, node) => /options|x-systemd|nofail|_netdev|timeout/.test(`${f.subject} ${f.expected}`) && !/\.automount$/.test(f.subject) ? `on ${node.name}, in /etc/fstab give the ${path(f)} line the options x-systemd.automount,_netdev,nofail,x-systemd.mount-timeout=<declared seconds>s (wanted: ${f.expected}); then: systemctl daemon-reload && systemctl restart remote-fs.target` : `on ${node.name}: systemctl daemon-reload && systemctl enable --now ${unitOf(f) ?? `$(systemd-escape -p --suffix=automount ${path(f)})`} (wanted: ${f.expected})`,
     section: "§3.2, §3.3",
     family: "boot",
     severity: "critical",
@@ -20,11 +21,11 @@ invariant(
   },
   {
     appliesTo: (node) => (node.mounts?.length ?? 0) > 0,
-    probes: [exampleNetworkMounts, exampleMountUnits],
-    check({ node, fact }) {
+    reads: (node) => ({ networkMounts: networkMountsProbe(node.mounts!), units: mountUnitsProbe(node.mounts!) }),
+    check({ node, facts }) {
       const decl = node.mounts!;
-      const nm = fact(exampleNetworkMounts);
-      const units = fact(exampleMountUnits);
+      const nm = facts.networkMounts;
+      const units = facts.units;
       const findings: Finding[] = [];
       for (const m of decl) {
         const subject = `${m.path} (${m.source})`;
@@ -75,3 +76,7 @@ invariant(
     },
   },
 );
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const path = (f: Finding): string => /\/[^\s,;:()]+/.exec(f.subject)?.[0] ?? "<mount point>";
+const unitOf = (f: Finding): string | undefined => /\S+\.(?:automount|mount)\b/.exec(f.subject)?.[0];

@@ -3,11 +3,12 @@ import { failedUnits } from "../../helpers/probes/systemd.ts";
 import { unique, unitDiagnostics } from "../../helpers/spec/diagnostics.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 
-invariant(
+export default invariant(
   {
     id: "BOOT-006",
     title: "No failed systemd units",
     must: "A node MUST have no unit in the failed state (`systemctl --failed` is empty): a failed mount, automount or service is a step the reboot did not converge on.",
+    fix: (f, node) => `on ${node.name}: journalctl -b -u ${f.subject} -n 50 shows why ${f.subject} failed; fix that cause, then: systemctl reset-failed ${f.subject} && systemctl restart ${f.subject}`,
     section: "§3.3, §4.4",
     family: "boot",
     severity: "critical",
@@ -15,9 +16,9 @@ invariant(
   },
   {
     appliesTo: () => true,
-    probes: [failedUnits],
-    check({ fact }) {
-      const f = fact(failedUnits);
+    reads: () => ({ failedUnits }),
+    check({ facts }) {
+      const f = facts.failedUnits;
       // A node without systemd has no units to fail (the evidence says so).
       if (!f.systemd) return [];
       return f.units.map((u) => ({

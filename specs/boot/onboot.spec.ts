@@ -2,20 +2,21 @@
 // manual 'click-to-mount' steps should exist." A guest that does not start with the host is one.
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
-import { hostsDeclaredGuests, GUEST_CONFIGS_EXAMPLE, guestsWithConfigs, guestTitle } from "./guests.ts";
+import { hostsDeclaredGuests, guestReads, guestsWithConfigs, guestTitle } from "./guests.ts";
 
-invariant(
+export default invariant(
   {
     id: "BOOT-001",
     title: "Every guest starts on boot",
     must: "Every guest declared on a Proxmox host (a node with a `proxmox` section, or an entry of the host's `proxmox.guests`) MUST have `onboot: 1` in its config, so that after a reboot of the host the homelab comes back without anyone starting a guest by hand.",
+    fix: (f) => `on the Proxmox host: ${/\bVM\b|qemu/i.test(f.subject) ? "qm" : "pct"} set ${guestId(f)} --onboot 1`,
     section: "§3.3",
     family: "boot",
     severity: "critical",
   },
   {
     appliesTo: hostsDeclaredGuests,
-    probes: [GUEST_CONFIGS_EXAMPLE],
+    reads: guestReads,
     check(ctx) {
       const findings: Finding[] = [];
       for (const { guest, config } of guestsWithConfigs(ctx, findings)) {
@@ -31,3 +32,6 @@ invariant(
     },
   },
 );
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const guestId = (f: Finding): string => /\b(\d{3,})\b/.exec(f.subject)?.[1] ?? "<vmid>";

@@ -13,10 +13,10 @@
 // mount unit (or for every mount unit, `/etc/systemd/system/mount.d/*.conf`) with
 // `[Unit] StartLimitIntervalSec=0` does. Only the `.mount` unit needs it: the `.automount` is
 // started once and fails only because its mount unit was refused.
-import { exampleMountUnits } from "../../helpers/facts/planners/mounts.ts";
 import { escapePath } from "../../helpers/inventory/sections/mounts.ts";
 import { findUnit } from "../../helpers/probes/systemd.ts";
 import { DIAGNOSTIC_TIMEOUT_SEC, mountDiagnostics, type Diagnostic } from "../../helpers/spec/diagnostics.ts";
+import { mountUnitsProbe } from "../../helpers/probes/network-mounts.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 import { shQuote } from "../../helpers/transport/shell.ts";
@@ -34,11 +34,12 @@ const systemctlCat = (unit: string): Diagnostic => ({
   command: `timeout ${DIAGNOSTIC_TIMEOUT_SEC} systemctl cat --no-pager -- ${shQuote(unit)}`,
 });
 
-invariant(
+export default invariant(
   {
     id: "BOOT-007",
     title: "A network mount cannot be locked out by systemd's start limit",
     must: "The `.mount` unit of every network mount of a consumer MUST have systemd's start-rate limit off (`StartLimitIntervalUSec=0` or `StartLimitBurst=0`, from a drop-in with `[Unit] StartLimitIntervalSec=0`: fstab cannot set it), and its `.automount` MUST NOT be failed with `mount-start-limit-hit`: otherwise a few accesses while the storage is off fail the automount for good and the share stays an empty directory after the storage returns, until a manual `systemctl reset-failed`.",
+    fix: (f, node) => { const unit = unitOf(f)?.replace(/\.automount$/, ".mount") ?? `$(systemd-escape -p --suffix=mount ${path(f)})`; return `on ${node.name}: mkdir -p /etc/systemd/system/${unit}.d && printf '[Unit]\\nStartLimitIntervalSec=0\\n' > /etc/systemd/system/${unit}.d/no-start-limit.conf && systemctl daemon-reload && systemctl reset-failed ${unit} ${unit.replace(/\.mount$/, ".automount")}`; },
     section: "§3.2, §3.3",
     family: "boot",
     severity: "critical",
@@ -46,9 +47,9 @@ invariant(
   },
   {
     appliesTo: (node) => (node.mounts?.length ?? 0) > 0,
-    probes: [exampleMountUnits],
-    check({ node, fact }) {
-      const units = fact(exampleMountUnits);
+    reads: (node) => ({ units: mountUnitsProbe(node.mounts!) }),
+    check({ node, facts }) {
+      const units = facts.units;
       const findings: Finding[] = [];
       for (const m of node.mounts!) {
         const mountUnit = `${escapePath(m.path)}.mount`;
@@ -91,3 +92,7 @@ invariant(
     },
   },
 );
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const path = (f: Finding): string => /\/[^\s,;:()]+/.exec(f.subject)?.[0] ?? "<mount point>";
+const unitOf = (f: Finding): string | undefined => /\S+\.(?:automount|mount)\b/.exec(f.subject)?.[0];

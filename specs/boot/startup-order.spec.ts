@@ -6,7 +6,7 @@ import { LAYER_NAMES } from "../../helpers/inventory/schema.ts";
 import type { Layer } from "../../helpers/inventory/types.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
-import { hostsDeclaredGuests, GUEST_CONFIGS_EXAMPLE, guestsWithConfigs, guestTitle, type GuestWithConfig } from "./guests.ts";
+import { hostsDeclaredGuests, guestReads, guestsWithConfigs, guestTitle, type GuestWithConfig } from "./guests.ts";
 
 const order = (g: GuestWithConfig) => g.config.startup?.order ?? Number.POSITIVE_INFINITY;
 const orderText = (g: GuestWithConfig) => (g.config.startup?.order === undefined ? "no startup order" : `order=${g.config.startup.order}`);
@@ -26,19 +26,20 @@ function whyNotAfter(late: GuestWithConfig, early: GuestWithConfig): string {
   return `${orderText(late)}: it starts before ${early.guest.name} (order=${eo})`;
 }
 
-invariant(
+export default invariant(
   {
     id: "BOOT-002",
     title: "Startup order follows the dependency layers",
     must:
       "On a Proxmox host, every declared guest of a lower boot layer (§3.1: 1 storage, 2 compute, 3 services) MUST have a strictly lower `startup: order=` than every guest of a higher layer (guests of one layer may share an order; a guest without an order starts after every ordered one), every guest a later layer depends on MUST have an `up=` delay, and a declared `startup.order` MUST match and a declared `startup.up` MUST be reached.",
+    fix: (f) => `on the Proxmox host: ${/\bVM\b|qemu/i.test(f.subject) ? "qm" : "pct"} set ${guestId(f)} --startup order=<its layer's order>,up=<seconds its dependants wait> (wanted: ${f.expected})`,
     section: "§3.1",
     family: "boot",
     severity: "critical",
   },
   {
     appliesTo: hostsDeclaredGuests,
-    probes: [GUEST_CONFIGS_EXAMPLE],
+    reads: guestReads,
     check(ctx) {
       const findings: Finding[] = [];
       const guests = guestsWithConfigs(ctx, findings);
@@ -88,3 +89,6 @@ invariant(
     },
   },
 );
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const guestId = (f: Finding): string => /\b(\d{3,})\b/.exec(f.subject)?.[1] ?? "<vmid>";

@@ -9,11 +9,12 @@ import type { Finding } from "../../helpers/spec/message.ts";
 
 const PROPAGATES = new Set(["rslave", "rshared", "slave", "shared"]);
 
-invariant(
+export default invariant(
   {
     id: "BOOT-005",
     title: "Container data paths are the declared network mounts",
     must: "A declared container data path MUST resolve, through the container's binds, onto the declared node mountpoint (e.g. the /mnt/media automount), and that mountpoint MUST be in the node's mount table; a bind of a parent directory MUST propagate mounts (rslave/rshared) so the share shows inside.",
+    fix: (f, node) => `on ${node.name}, in the container's compose file bind the declared mount point with mount propagation, e.g. volumes: - <mount point>:<container path>:rslave (wanted: ${f.expected}); then: docker compose up -d`,
     section: "§3.1",
     family: "boot",
     severity: "critical",
@@ -21,10 +22,10 @@ invariant(
   },
   {
     appliesTo: (node) => (node.containers ?? []).some((c) => c.dataPaths.length > 0),
-    probes: [containers, mounts],
-    check({ node, fact }) {
-      const found = fact(containers);
-      const table = fact(mounts);
+    reads: () => ({ containers, mounts }),
+    check({ node, facts }) {
+      const found = facts.containers;
+      const table = facts.mounts;
       const findings: Finding[] = [];
       for (const { decl, c } of declaredContainers(node, found)) {
         for (const dp of decl.dataPaths) {

@@ -5,11 +5,12 @@ import { invariant } from "../../helpers/spec/invariant.ts";
 import { declaredContainers } from "./declared.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
-invariant(
+export default invariant(
   {
     id: "CONT-001",
     title: "Containers have their declared restart policy",
     must: "Every declared container MUST exist and MUST have the restart policy the inventory declares (default `unless-stopped`), so it comes back after a reboot.",
+    fix: (f, node) => `on ${node.name}: docker update --restart ${f.expected.replace(/^.*?(no|always|unless-stopped|on-failure(?::\d+)?)\b.*$/, "$1")} ${name(f)} (and restart: the same in its compose file, so a re-create keeps it)`,
     section: "§3.1",
     family: "containers",
     severity: "critical",
@@ -17,9 +18,9 @@ invariant(
   },
   {
     appliesTo: (node) => (node.containers ?? []).length > 0,
-    probes: [containers],
-    check({ node, fact }) {
-      const found = fact(containers);
+    reads: () => ({ containers }),
+    check({ node, facts }) {
+      const found = facts.containers;
       const findings: Finding[] = [];
       for (const { decl, c } of declaredContainers(node, found)) {
         if (!c) findings.push({ subject: `container ${decl.name}`, expected: `restart policy ${decl.restart}`, actual: "no such container" });
@@ -33,3 +34,6 @@ invariant(
       unique(findings.map((f) => (f.actual === "no such container" ? dockerPsAll : restartHistory(f.subject.replace(/^container /, ""))))),
   },
 );
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const name = (f: Finding): string => /^container (\S+)/.exec(f.subject)?.[1] ?? "<container>";

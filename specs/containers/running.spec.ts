@@ -5,11 +5,12 @@ import { invariant } from "../../helpers/spec/invariant.ts";
 import { declaredContainers } from "./declared.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
-invariant(
+export default invariant(
   {
     id: "CONT-002",
     title: "Containers are running, healthy and not restart-looping",
     must: "Every declared container MUST be running, MUST NOT report `unhealthy` (and MUST have a healthcheck when declared with one; `starting` is tolerated), and its RestartCount MUST NOT exceed the declared maxRestarts (default 3).",
+    fix: (f, node) => /no such container/.test(f.actual) ? `on ${node.name}: docker compose up -d ${name(f)} (in the folder of its compose file)` : /healthcheck/.test(f.expected) ? `on ${node.name}: give ${name(f)} a healthcheck: in its compose file (healthcheck: test: [...]), then docker compose up -d` : `on ${node.name}: docker logs --tail 50 ${name(f)} shows why it stops; fix that cause, then: docker restart ${name(f)}`,
     section: "§4.5",
     family: "containers",
     severity: "critical",
@@ -17,9 +18,9 @@ invariant(
   },
   {
     appliesTo: (node) => (node.containers ?? []).length > 0,
-    probes: [containers],
-    check({ node, fact }) {
-      const found = fact(containers);
+    reads: () => ({ containers }),
+    check({ node, facts }) {
+      const found = facts.containers;
       const findings: Finding[] = [];
       for (const { decl, c } of declaredContainers(node, found)) {
         const subject = `container ${decl.name}`;
@@ -50,3 +51,6 @@ invariant(
     },
   },
 );
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const name = (f: Finding): string => /^container (\S+)/.exec(f.subject)?.[1] ?? "<container>";

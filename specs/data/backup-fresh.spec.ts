@@ -1,7 +1,7 @@
 // §2.3 "Vaultwarden: scheduled backup copy". Judged on the backup folder itself: the newest
 // timestamped backup and its files, against the node's own clock.
 import { VAULTWARDEN_BACKUP_FILES } from "../../helpers/inventory/sections/backups.ts";
-import { exampleBackupListing } from "../../helpers/probes/backups.ts";
+import { backupListing } from "../../helpers/probes/backups.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
@@ -11,21 +11,22 @@ export function ageText(seconds: number): string {
   return h < 48 ? `${h.toFixed(1)} h old` : `${(h / 24).toFixed(1)} days old`;
 }
 
-invariant(
+export default invariant(
   {
     id: "DATA-007",
     title: "The Vaultwarden backup is fresh",
     must: "On every node that declares `backups.vaultwarden`, the newest backup folder (<dir>/<YYYYMMDDTHHMMSSZ>, UTC) MUST be at most `maxAgeHours` old (default 26) by the node's clock, and MUST hold non-empty db.sqlite3, rsa_key.pem and rsa_key.pub.pem.",
+    fix: (f, node) => `on ${node.name}: run the Vaultwarden backup job now and check its timer (systemctl list-timers); the newest backup must hold db.sqlite3, rsa_key.pem and rsa_key.pub.pem (wanted: ${f.expected})`,
     section: "§2.3",
     family: "data",
     severity: "critical",
   },
   {
     appliesTo: (node) => node.backups?.vaultwarden !== undefined,
-    probes: [exampleBackupListing],
+    reads: (node) => ({ listing: backupListing(node.backups!.vaultwarden!.dir) }),
     check(ctx) {
       const decl = ctx.node.backups!.vaultwarden!;
-      const l = ctx.fact(exampleBackupListing);
+      const l = ctx.facts.listing;
       const subject = `Vaultwarden backups in ${decl.dir}`;
       const expected = `a backup at most ${decl.maxAgeHours} h old holding ${VAULTWARDEN_BACKUP_FILES.join(", ")}`;
       if (!l.exists) return [{ subject, expected, actual: `${decl.dir} does not exist` }];

@@ -6,14 +6,15 @@ import { mounts, type Mount } from "../../helpers/probes/mounts.ts";
 import { mountOf, normalizePath } from "../../helpers/probes/snapraid-array.ts";
 import { snapraidConfig } from "../../helpers/probes/snapraid.ts";
 import { findmntT, fuseConf, fuseJournal, mountDiagnostics, unique } from "../../helpers/spec/diagnostics.ts";
-import { invariant } from "../../helpers/spec/invariant.ts";
+import { invariant, optional } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
-invariant(
+export default invariant(
   {
     id: "DATA-006",
     title: "MergerFS pools exactly the declared disks",
     must: "The pool's mountpoint (default /mnt/mergerfs) MUST be a `fuse.mergerfs` mount whose live branches (`user.mergerfs.branches` of its control file) are exactly the declared `branches`, and each branch MUST be a mounted disk. Whether a SnapRAID data disk is mounted is judged once, by DATA-005; this spec checks the mount of branches outside the array.",
+    fix: (f, node) => `on ${node.name}: make the /etc/fstab mergerfs line name exactly the declared branches (wanted: ${f.expected}), mount every branch disk (mount -a), then: umount <pool> && mount <pool>`,
     section: "§2.2, §3.1, §4.3",
     family: "data",
     severity: "critical",
@@ -21,10 +22,10 @@ invariant(
   },
   {
     appliesTo: (node) => node.storage?.mergerfs !== undefined,
-    probes: [mounts, mergerfsBranches()],
-    check({ node, fact }) {
+    reads: (node) => ({ mounts, branches: mergerfsBranches(node.storage!.mergerfs!.mountpoint), snapraidConfig: node.storage?.snapraid ? optional(snapraidConfig(node.storage.snapraid.config)) : undefined }),
+    check({ node, facts }) {
       const pool = node.storage!.mergerfs!;
-      const table = fact(mounts);
+      const table = facts.mounts;
       const mp = normalizePath(pool.mountpoint);
       // Stacked mounts: the last one on the target is what paths under it reach.
       const top: Mount | undefined = table.filter((m) => normalizePath(m.target) === mp).at(-1);
@@ -37,7 +38,7 @@ invariant(
       }
 
       const findings: Finding[] = [];
-      const live = fact(mergerfsBranches(pool.mountpoint));
+      const live = facts.branches;
       const livePaths = live.map((b) => normalizePath(b.path));
       const declared = pool.branches.map(normalizePath);
       const missing = declared.filter((b) => !livePaths.includes(b));
@@ -58,7 +59,7 @@ invariant(
       let arrayDirs: string[] = [];
       if (node.storage?.snapraid) {
         try {
-          arrayDirs = fact(snapraidConfig(node.storage.snapraid.config)).data.map((d) => normalizePath(d.dir));
+          arrayDirs = facts.snapraidConfig!.data.map((d) => normalizePath(d.dir));
         } catch {
           /* conf unreadable: DATA-005 fails on it; judge every branch here */
         }

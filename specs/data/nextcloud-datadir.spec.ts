@@ -2,27 +2,28 @@
 // SHARE-004 judge the mount; this judges that Nextcloud really writes there: its own
 // `datadirectory`, read as Nextcloud reads it (config.php and the *.config.php merged after it),
 // resolved on the node onto the mount that holds it now.
-import { effectiveDatadir, exampleNextcloudDatadir } from "../../helpers/probes/nextcloud-config.ts";
+import { effectiveDatadir, nextcloudDatadir } from "../../helpers/probes/nextcloud-config.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 
 const under = (path: string, dir: string) => path === dir || path.startsWith(dir.endsWith("/") ? dir : `${dir}/`);
 
-invariant(
+export default invariant(
   {
     id: "DATA-030",
     title: "Nextcloud's data directory is the declared network mount",
     must:
       "On every node that declares `nextcloud`, the `datadirectory` Nextcloud uses (config.php, then every `*.config.php` beside it in natural order, the last value winning, as lib/private/Config.php merges them) MUST resolve (realpath) to `nextcloud.dataMount` or below it, and that path MUST be held by the mount mounted at `dataMount` now (findmnt -T), not by the filesystem under an empty mountpoint.",
+    fix: (f, node) => `on ${node.name}: point datadirectory at ${node.nextcloud!.dataMount} in ${node.nextcloud!.config} (and remove overriding *.config.php values), mount the share first, then move the data (occ maintenance:mode --on; rsync; occ files:scan --all) (${f.actual.slice(0, 80)})`,
     section: "§2.3",
     family: "data",
     severity: "critical",
   },
   {
     appliesTo: (node) => node.nextcloud !== undefined,
-    probes: [exampleNextcloudDatadir],
-    check({ node, fact }) {
+    reads: (node) => ({ datadir: nextcloudDatadir(node.nextcloud!.config) }),
+    check({ node, facts }) {
       const decl = node.nextcloud!;
-      const d = fact(exampleNextcloudDatadir);
+      const d = facts.datadir;
       const subject = "Nextcloud datadirectory";
       const expected = `on the network mount ${decl.dataMount}`;
       if (!d.exists) return [{ subject, expected, actual: `${decl.config} does not exist` }];

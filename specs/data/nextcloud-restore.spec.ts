@@ -2,16 +2,18 @@
 // imported into a throwaway database on the node's own MariaDB, its tables are listed, and the
 // throwaway database is dropped again (always). The live database is never touched: a dump that
 // names its database (USE / CREATE DATABASE) is refused before anything is imported.
-import { exampleNextcloudRestore, type SqlStep } from "../../helpers/probes/nextcloud-dump.ts";
+import { type SqlStep } from "../../helpers/probes/nextcloud-dump.ts";
+import { dumpRestoreProbe } from "../../helpers/probes/nextcloud-dump.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
-invariant(
+export default invariant(
   {
     id: "DATA-012",
     title: "The newest Nextcloud dump restores into a throwaway database",
     must:
       "On every node that declares `backups.nextcloud` with `restoreTest` (default true), the newest dump MUST import without error into a uniquely named scratch database (hlc_restore_<time>_<pid>) on the node's MariaDB, which MUST then hold every table of `expectTables` (default oc_users) and at least `minTables` tables, and the scratch database MUST be dropped again. This writes to MariaDB: it runs on the lab, and on live nodes only with HLC_ALLOW_WRITE_PROBES=1; without it the test is not run, nothing is judged, and the evidence says so.",
+    fix: (f, node) => `on ${node.name}: the newest Nextcloud dump does not restore (${f.actual}); take a fresh dump now (mysqldump --single-transaction nextcloud | gzip > <dir>/<name>.sql.gz) and find why the last one is incomplete (disk full, job killed)`,
     section: "§6",
     family: "data",
     severity: "critical",
@@ -19,10 +21,10 @@ invariant(
   },
   {
     appliesTo: (node) => node.backups?.nextcloud?.restoreTest === true,
-    probes: [exampleNextcloudRestore],
+    reads: (node, { options }) => ({ restore: dumpRestoreProbe(node.backups!.nextcloud!, options.writes) }),
     check(ctx) {
       const decl = ctx.node.backups!.nextcloud!;
-      const r = ctx.fact(exampleNextcloudRestore);
+      const r = ctx.facts.restore;
       // Not opted in: nothing was tested, so nothing is claimed; the evidence carries the reason.
       if (!r.ran) return [];
       if (!r.dump) return [{ subject: `Nextcloud database dumps ${decl.dir}/${decl.pattern}`, expected: "a dump to restore", actual: `no file matches ${decl.pattern}` }];

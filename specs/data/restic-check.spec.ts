@@ -1,16 +1,18 @@
 // §2.4 planned "restic + append-only repo": a backup repository that does not pass its own check
 // may not restore. `restic check` (structure: index, packs, snapshots, trees; not --read-data) runs
 // read-only: --no-lock writes no lock file into the repository, --no-cache no cache on the node.
-import { exampleResticCheck, RESTIC_TIMEOUT_SEC } from "../../helpers/probes/restic.ts";
+import { RESTIC_TIMEOUT_SEC } from "../../helpers/probes/restic.ts";
+import { resticCheck } from "../../helpers/probes/restic.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import { RESTIC_PLANNED } from "../../helpers/spec/backup-text.ts";
 
-invariant(
+export default invariant(
   {
     id: "DATA-014",
     title: "The restic repository passes restic check",
     must:
       "On every node that declares `backups.restic` with `check` (default true), `restic check --no-lock --no-cache` with the declared password file MUST exit 0 and report `no errors were found` within 20 s.",
+    fix: (f, node) => `on ${node.name}: restic -r <repository> --password-file <file> check shows the errors; repair with restic repair index && restic repair snapshots --forget, then run restic check again`,
     section: "§2.4",
     family: "data",
     severity: "critical",
@@ -18,10 +20,10 @@ invariant(
   {
     appliesTo: (node) => node.backups?.restic?.check === true,
     planned: (node) => (node.backups && !node.backups.restic ? RESTIC_PLANNED : undefined),
-    probes: [exampleResticCheck],
+    reads: (node) => ({ check: resticCheck(node.backups!.restic!) }),
     check(ctx) {
       const decl = ctx.node.backups!.restic!;
-      const c = ctx.fact(exampleResticCheck);
+      const c = ctx.facts.check;
       const subject = `restic repository ${decl.repository}`;
       const expected = "restic check exits 0: no errors were found";
       if (!c.setup.ok) return [{ subject, expected, actual: `restic not run: ${c.setup.why}` }];

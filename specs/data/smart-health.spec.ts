@@ -1,8 +1,8 @@
 // §1 planned "SMART metrics integration", §6 monthly "Review disk SMART health (once integrated)",
 // §7 "SMART monitoring integration", §4.1/§4.2: a disk that reports itself failing is replaced
 // before it takes data (or parity) with it.
-import { exampleSmart, smartProbe } from "../../helpers/facts/planners/storage.ts";
 import { exitBits, unreadable, type SmartHealth } from "../../helpers/probes/smart.ts";
+import { smartProbe } from "../../helpers/probes/smart.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
@@ -31,11 +31,12 @@ export function judgeDisk(h: SmartHealth): Finding | undefined {
   return undefined;
 }
 
-invariant(
+export default invariant(
   {
     id: "DATA-010",
     title: "Disks report SMART health PASSED",
     must: "Every disk declared under `storage.smart.devices` MUST answer `smartctl -j -H -i [-d TYPE]` (no exit-status bit 0-2: the command parsed, the device opened, the SMART command succeeded) and its `smart_status.passed` MUST be true (exit-status bit 3 \"DISK FAILING\" fails); a failing or unreadable disk fails naming the device and, when known, its model and serial.",
+    fix: (f, node) => `on ${node.name}: smartctl -a ${f.actual.match(/\/dev\/\S+/)?.[0] ?? "<device>"} for the details; replace a failing disk, then restore its data: snapraid -d <disk name> -l fix.log fix`,
     section: "§1, §6, §7, §4.1",
     family: "data",
     severity: "critical",
@@ -46,9 +47,9 @@ invariant(
       node.storage?.snapraid && !node.storage.smart
         ? "planned in §1/§6 (SMART integration): declare storage.smart.devices (the array's disks, on the node that sees them) to check smartctl -H"
         : undefined,
-    probes: [exampleSmart],
-    check({ node, fact }) {
-      const f = fact(smartProbe(node.storage!.smart!));
+    reads: (node) => ({ smart: smartProbe(node.storage!.smart!) }),
+    check({ node, facts }) {
+      const f = facts.smart;
       if (!f.smartctl) return [{ subject: "smartctl", expected: "installed (smartmontools ≥ 7.0)", actual: "not found on the node: no disk's SMART health can be read" }];
       return f.devices.map(judgeDisk).filter((x): x is Finding => x !== undefined);
     },

@@ -17,11 +17,12 @@ function there(st: PathState | undefined, path: string): string {
   return "";
 }
 
-invariant(
+export default invariant(
   {
     id: "DATA-005",
     title: "Every SnapRAID disk is mounted, parity readable, content files in place",
     must: "Every data disk and parity file of snapraid.conf MUST sit on its own mounted filesystem (not the root filesystem, not shared with another disk of the array); every parity file MUST exist and be readable; the content files MUST exist on at least max(2, parity levels + 1) different filesystems, and none may be missing.",
+    fix: (f, node) => /content/.test(f.subject) ? `on ${node.name}: in snapraid.conf add content lines on separate disks (content /mnt/<disk>/snapraid.content) until ${f.expected}, then: snapraid sync` : `on ${node.name}: mount ${path(f) ?? "the disk"} (its /etc/fstab line, then mount -a) so it is its own filesystem (wanted: ${f.expected})`,
     section: "§3.1, §4.1, §4.2",
     family: "data",
     severity: "blocker",
@@ -29,12 +30,12 @@ invariant(
   },
   {
     appliesTo: (node) => node.storage?.snapraid !== undefined,
-    probes: [snapraidConfig(), snapraidPaths(), mounts, snapraidDiff(), snapraidStatus()],
-    check({ node, fact }) {
+    reads: (node) => { const c = node.storage!.snapraid!.config; return { conf: snapraidConfig(c), paths: snapraidPaths(c), mounts, diff: snapraidDiff(c), status: snapraidStatus(c) }; },
+    check({ node, facts }) {
       const decl = node.storage!.snapraid!;
-      const conf = fact(snapraidConfig(decl.config));
-      const paths = fact(snapraidPaths(decl.config));
-      const table = fact(mounts);
+      const conf = facts.conf;
+      const paths = facts.paths;
+      const table = facts.mounts;
       // diff and status only add detail to the messages.
       const optional = <T,>(get: () => T): T | undefined => {
         try {
@@ -43,9 +44,9 @@ invariant(
           return undefined;
         }
       };
-      const diffFact = optional(() => fact(snapraidDiff(decl.config)));
+      const diffFact = optional(() => facts.diff);
       const diff = diffFact?.kind === "diff" ? diffFact : undefined;
-      const statusFact = optional(() => fact(snapraidStatus(decl.config)));
+      const statusFact = optional(() => facts.status);
       const status = statusFact?.kind === "status" ? statusFact : undefined;
       const state = (kind: string, path: string) => paths.find((p) => (kind === "parity" ? p.kind !== "content" && p.kind !== "data" : p.kind === kind) && p.path === path);
 
@@ -120,3 +121,6 @@ invariant(
       ),
   },
 );
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const path = (f: Finding): string => /\/[^\s,;:()]+/.exec(f.subject)?.[0] ?? "<mount point>";

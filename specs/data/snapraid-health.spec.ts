@@ -8,20 +8,21 @@ import type { Finding } from "../../helpers/spec/message.ts";
 const blocks = (b: number[], first?: number, last?: number) =>
   b.length ? `block${b.length > 1 ? "s" : ""} ${b.slice(0, 10).join(", ")}${b.length > 10 ? `, … (${b.length - 10} more)` : ""}` : first !== undefined ? `blocks ${first} to ${last}` : "blocks not listed";
 
-invariant(
+export default invariant(
   {
     id: "DATA-003",
     title: "SnapRAID reports no errors and no unfinished sync",
     must: "`snapraid status` MUST say \"No error detected.\" (any \"DANGER! In the array there are N errors!\" fails, with the count and the blocks) and \"No sync is in progress.\" (an interrupted sync leaves part of the parity stale: \"You have a sync in progress at N%.\").",
+    fix: (f, node) => /sync/i.test(`${f.subject} ${f.actual}`) ? `on ${node.name}: snapraid sync (finishes the interrupted sync)` : `on ${node.name}: snapraid -e fix && snapraid -p bad scrub (repairs the blocks with errors, then re-checks them)`,
     section: "§1, §2.1, §4.1, §4.2",
     family: "data",
     severity: "blocker",
   },
   {
     appliesTo: (node) => node.storage?.snapraid !== undefined,
-    probes: [snapraidStatus()],
-    check({ node, fact }) {
-      const status = fact(snapraidStatus(node.storage!.snapraid!.config));
+    reads: (node) => ({ status: snapraidStatus(node.storage!.snapraid!.config) }),
+    check({ node, facts }) {
+      const status = facts.status;
       if (status.kind === "busy") {
         return [{ subject: "SnapRAID array", expected: "`snapraid status` to answer", actual: `SnapRAID is in use (${status.message}): a sync, scrub or fix is running now; re-run when it ends` }];
       }

@@ -2,17 +2,17 @@
 // what must have parity has it. Judged from what SnapRAID itself reports (`snapraid list` on a
 // sample of the files under each declared path, on every data disk), with the rule of
 // snapraid.conf that leaves a file out named from SnapRAID's own filter order.
-import { exampleSnapraidProtect } from "../../helpers/facts/planners/storage.ts";
 import { filterVerdict, protectPath, snapraidProtect } from "../../helpers/probes/snapraid-protect.ts";
 import { snapraidConfig, snapraidDiff } from "../../helpers/probes/snapraid.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
-invariant(
+export default invariant(
   {
     id: "DATA-015",
     title: "SnapRAID protects every declared path",
     must: "Every path declared under `storage.snapraid.protect` MUST be inside the array: it MUST exist on a SnapRAID data disk, no file under it may sit on a MergerFS branch that is no SnapRAID data disk, and every sampled file under it (up to 200 per disk) MUST be listed by `snapraid list` (under parity since the last sync) or be waiting for the next sync in `snapraid diff`, and no rule of snapraid.conf may leave a listed one out at the next sync. A file left out names the rule of snapraid.conf that leaves it out (`exclude`, `include`, `nohidden`).",
+    fix: (f, node) => `on ${node.name}: remove or narrow the snapraid.conf rule that leaves it out (${f.actual}), move the files onto a SnapRAID data disk if they are elsewhere, then: snapraid sync`,
     section: "§2.1, §1",
     family: "data",
     severity: "critical",
@@ -23,15 +23,15 @@ invariant(
       node.storage?.snapraid && !node.storage.snapraid.protect?.length
         ? "declare storage.snapraid.protect (the paths that must have parity, e.g. [media]) to check what SnapRAID really protects"
         : undefined,
-    probes: [exampleSnapraidProtect, snapraidConfig(), snapraidDiff()],
-    check({ node, fact }) {
+    reads: (node) => { const s = node.storage!; const c = s.snapraid!.config; return { protect: snapraidProtect(c, s.snapraid!.protect!, s.mergerfs?.branches ?? []), conf: snapraidConfig(c), diff: snapraidDiff(c) }; },
+    check({ node, facts }) {
       const decl = node.storage!.snapraid!;
-      const f = fact(snapraidProtect(decl.config, decl.protect!, node.storage?.mergerfs?.branches ?? []));
+      const f = facts.protect;
       if (f.kind === "busy") {
         return [{ subject: "SnapRAID array", expected: "`snapraid list` to answer", actual: `SnapRAID is in use (${f.message}): a sync, scrub or fix is running now; re-run when it ends` }];
       }
-      const conf = fact(snapraidConfig(decl.config));
-      const diff = fact(snapraidDiff(decl.config));
+      const conf = facts.conf;
+      const diff = facts.diff;
       const pending = new Set(diff.kind === "diff" ? diff.changes.filter((c) => c.op === "add" || c.op === "update" || c.op === "move" || c.op === "copy").map((c) => c.path) : []);
       const findings: Finding[] = [];
       for (const p of decl.protect!.map(protectPath)) {

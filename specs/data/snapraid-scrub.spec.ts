@@ -4,21 +4,22 @@ import { snapraidStatus } from "../../helpers/probes/snapraid.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
-invariant(
+export default invariant(
   {
     id: "DATA-002",
     title: "SnapRAID scrubs the whole array on schedule",
     must: "The oldest block of the SnapRAID array (`snapraid status`: \"The oldest block was scrubbed N days ago\") MUST be at most `maxScrubAgeDays` days old (default 45), and at most `maxUnscrubbedPercent` percent of the array (default 20) MAY be synced but not yet scrubbed (\"The N% of the array is not scrubbed.\").",
+    fix: (f, node) => /unscrubbed/.test(f.subject) ? `on ${node.name}: snapraid scrub -p new (scrubs what the last sync wrote)` : `on ${node.name}: snapraid scrub -p 100 -o 0 now, and check the scrub timer (DATA-009) so it keeps up`,
     section: "§2.1, §6",
     family: "data",
     severity: "normal",
   },
   {
     appliesTo: (node) => node.storage?.snapraid !== undefined,
-    probes: [snapraidStatus()],
-    check({ node, fact }) {
+    reads: (node) => ({ status: snapraidStatus(node.storage!.snapraid!.config) }),
+    check({ node, facts }) {
       const decl = node.storage!.snapraid!;
-      const status = fact(snapraidStatus(decl.config));
+      const status = facts.status;
       if (status.kind === "busy") {
         return [{ subject: "SnapRAID array", expected: "`snapraid status` to answer", actual: `SnapRAID is in use (${status.message}): a sync, scrub or fix is running now; re-run when it ends` }];
       }

@@ -4,21 +4,22 @@ import { snapraidDiff, snapraidStatus, type SnapraidDiff } from "../../helpers/p
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
-invariant(
+export default invariant(
   {
     id: "DATA-001",
     title: "SnapRAID parity is synced on schedule",
     must: "The newest block of the SnapRAID array (`snapraid status`: \"the newest N\" — the last sync that wrote parity, or a later scrub) MUST be at most `maxSyncAgeDays` days old (default 7). An array that was never synced while its disks hold files fails.",
+    fix: (f, node) => `on ${node.name}: snapraid diff (review what changed), then snapraid sync; check the sync timer (DATA-009) so it keeps up`,
     section: "§2.1, §1, §6",
     family: "data",
     severity: "critical",
   },
   {
     appliesTo: (node) => node.storage?.snapraid !== undefined,
-    probes: [snapraidStatus(), snapraidDiff()],
-    check({ node, fact }) {
+    reads: (node) => ({ status: snapraidStatus(node.storage!.snapraid!.config), diff: snapraidDiff(node.storage!.snapraid!.config) }),
+    check({ node, facts }) {
       const decl = node.storage!.snapraid!;
-      const status = fact(snapraidStatus(decl.config));
+      const status = facts.status;
       if (status.kind === "busy") {
         return [{ subject: "SnapRAID array", expected: "`snapraid status` to answer", actual: `SnapRAID is in use (${status.message}): a sync, scrub or fix is running now; re-run when it ends` }];
       }
@@ -27,7 +28,7 @@ invariant(
         // Nothing synced: a failure only if there is something to protect.
         let diff: SnapraidDiff | undefined;
         try {
-          const d = fact(snapraidDiff(decl.config));
+          const d = facts.diff;
           if (d.kind === "diff") diff = d;
         } catch {
           /* judged by status alone */

@@ -2,9 +2,9 @@
 // implemented", "Run `snapraid scrub` on a defined cadence", §6 cadence. A schedule protects only if
 // its timer is installed, enabled and waiting, fired recently, and the job it started succeeded: a
 // timer whose every run fails looks like automation and protects nothing.
-import { exampleSnapraidTimers, snapraidTimersProbe, scheduleTimers } from "../../helpers/facts/planners/storage.ts";
 import { formatDuration, type ScheduledJobDecl } from "../../helpers/inventory/sections/storage.ts";
 import type { TimerRun } from "../../helpers/probes/timers.ts";
+import { scheduleTimers, snapraidTimersProbe } from "../../helpers/probes/timers.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
@@ -54,11 +54,12 @@ export function judgeJob(job: "sync" | "scrub", decl: ScheduledJobDecl, run: Tim
   return findings;
 }
 
-invariant(
+export default invariant(
   {
     id: "DATA-009",
     title: "SnapRAID sync and scrub run on schedule",
     must: "For each SnapRAID job the inventory schedules (`storage.snapraid.schedule.sync|scrub`), its systemd timer MUST exist, be enabled and active (waiting); the last run of its service MUST have started within the declared `maxInterval` (the later of the timer's LastTriggerUSec and the service's ExecMainStartTimestamp); and that run MUST have succeeded (Result=success, ExecMainStatus=0).",
+    fix: (f, node) => /timer/.test(f.subject) ? `on ${node.name}: systemctl enable --now ${f.subject.replace(/^.* timer /, "")}` : `on ${node.name}: journalctl -u ${f.subject.replace(/^.*service |^last .* run \(|\)$/g, "") || "<its service>"} -n 50 shows why; fix that, then: systemctl start ${f.subject.replace(/^.*service |^last .* run \(|\)$/g, "") || "<its service>"}`,
     section: "§7, §2.1, §6",
     family: "data",
     severity: "critical",
@@ -69,10 +70,10 @@ invariant(
       node.storage?.snapraid && !node.storage.snapraid.schedule
         ? "planned in §7 (automated SnapRAID sync + scrub schedule): declare storage.snapraid.schedule (the sync/scrub timers and their max intervals) once they run from systemd timers"
         : undefined,
-    probes: [exampleSnapraidTimers],
-    check({ node, fact }) {
+    reads: (node) => ({ timers: snapraidTimersProbe(scheduleTimers(node.storage!.snapraid!)) }),
+    check({ node, facts }) {
       const snapraid = node.storage!.snapraid!;
-      const f = fact(snapraidTimersProbe(scheduleTimers(snapraid)));
+      const f = facts.timers;
       if (!f.systemd) return [{ subject: "SnapRAID schedule", expected: "systemd timers", actual: "the node does not run systemd" }];
       const { now, timers } = f.units;
       const findings: Finding[] = [];

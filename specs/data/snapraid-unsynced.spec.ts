@@ -13,21 +13,22 @@ const examples = (diff: SnapraidDiff, op: string) => {
   return paths.length ? `: ${paths.slice(0, 3).join(", ")}${paths.length > 3 ? `, … (${paths.length - 3} more)` : ""}` : "";
 };
 
-invariant(
+export default invariant(
   {
     id: "DATA-004",
     title: "Unsynced changes stay within bounds, deletions above all",
     must: "`snapraid diff` MUST count at most `maxUnsynced.added` added (default 50), `maxUnsynced.updated` updated (default 50) and `maxUnsynced.removed` removed files (default 0: a sync after an accidental deletion makes it permanent) since the last sync. Files of a data disk that is missing are not counted as deletions here: DATA-005 reports the disk.",
+    fix: (f, node) => /deleted/.test(f.subject) ? `on ${node.name}: do NOT sync yet; snapraid diff lists them; restore unintended deletions with snapraid -m fix, then snapraid sync` : `on ${node.name}: snapraid diff (review), then snapraid sync`,
     section: "§2.1, §2.4",
     family: "data",
     severity: "critical",
   },
   {
     appliesTo: (node) => node.storage?.snapraid !== undefined,
-    probes: [snapraidDiff(), snapraidStatus(), snapraidConfig(), mounts],
-    check({ node, fact }) {
+    reads: (node) => { const c = node.storage!.snapraid!.config; return { diff: snapraidDiff(c), status: snapraidStatus(c), conf: snapraidConfig(c), mounts }; },
+    check({ node, facts }) {
       const decl = node.storage!.snapraid!;
-      const diff = fact(snapraidDiff(decl.config));
+      const diff = facts.diff;
       if (diff.kind === "busy") {
         return [{ subject: "SnapRAID array", expected: "`snapraid diff` to answer", actual: `SnapRAID is in use (${diff.message}): a sync, scrub or fix is running now; re-run when it ends` }];
       }
@@ -45,9 +46,9 @@ invariant(
           return undefined;
         }
       };
-      const status = optional(() => fact(snapraidStatus(decl.config)));
-      const conf = optional(() => fact(snapraidConfig(decl.config)));
-      const table = optional(() => fact(mounts));
+      const status = optional(() => facts.status);
+      const conf = optional(() => facts.conf);
+      const table = optional(() => facts.mounts);
       const st = status?.kind === "status" ? status : undefined;
       const missing =
         conf && table

@@ -8,19 +8,20 @@ import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 import { declares, portLabel } from "./match.ts";
 
-invariant(
+export default invariant(
   {
     id: "EXPOSE-006",
     title: "Each declared port is served by the declared process",
     must: "For every service declared with a `process`, something MUST listen on its port, and every process owning those sockets (as `ss -ltnup` shows it) MUST be that process. A socket whose owner ss cannot show does not pass: the probe needs root with the right to read other users' /proc/PID/fd (CAP_SYS_PTRACE in a container).",
+    fix: (f, node) => `on ${node.name}: ss -ltnup 'sport = :${port(f)}' names the process that holds the port; stop it (systemctl disable --now <its unit>) and start the declared one, or correct the inventory's process`,
     section: "§1, §5.1",
     family: "exposure",
     severity: "critical",
   },
   {
     appliesTo: (node) => node.services.some((s) => s.process !== undefined),
-    probes: [listeningSockets],
-    check: ({ node, fact }) => judgeOwners(node, fact(listeningSockets)),
+    reads: () => ({ listeningSockets }),
+    check: ({ node, facts }) => judgeOwners(node, facts.listeningSockets),
   },
 );
 
@@ -54,3 +55,6 @@ export function judgeOwners(node: NodeDecl, sockets: ListeningSocket[]): Finding
 }
 
 const where = (s: ListeningSocket) => `${s.wildcard && s.dualStack ? "*" : s.family === 6 ? `[${s.address}]` : s.address}:${s.port}`;
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const port = (f: Finding): string => /(?:tcp|udp)\/(\d+)|port (\d+)|:(\d+)/.exec(`${f.subject} ${f.actual}`)?.slice(1).find(Boolean) ?? "<port>";

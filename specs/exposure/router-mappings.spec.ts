@@ -3,7 +3,7 @@
 // the ones the LAN itself makes are not: UPnP-IGD and NAT-PMP/PCP mappings that a media server,
 // a game or malware asks the router for. Those are listed from a LAN node with `upnpc -l` and
 // judged against the homelab's addresses.
-import { END_OF_TABLE, exampleRouterMappings, type RouterMapping } from "../../helpers/probes/router.ts";
+import { END_OF_TABLE, routerMappings, type RouterMapping } from "../../helpers/probes/router.ts";
 import type { RouterDecl } from "../../helpers/inventory/sections/router.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
@@ -31,22 +31,23 @@ export function inHomelab(address: string, homelab: string[]): boolean {
 const allowed = (m: RouterMapping, decl: RouterDecl) =>
   decl.allow.some((a) => a.proto === m.proto && a.externalPort === m.externalPort && a.internal === m.internal && a.internalPort === m.internalPort);
 
-invariant(
+export default invariant(
   {
     id: "EXPOSE-007",
     title: "The router forwards no port into the homelab",
     must:
       "On every node that declares `router`, the router's UPnP-IGD port mapping table (which on miniupnpd also holds the NAT-PMP/PCP mappings), listed from that LAN node with `upnpc -l` (or `upnpc -u rootDesc -l`), MUST be read to its end and hold no mapping whose internal client is a homelab address (`router.homelab`) unless `router.allow` declares it; a router declared `upnp: false` MUST NOT answer as an IGD at all.",
+    fix: (f, node) => `on the router: delete the mapping (upnpc -d PORT PROTO from ${node.name}), switch off UPnP/NAT-PMP or the service's "automatic port mapping", or declare it in router.allow with its reason (${f.subject})`,
     section: "§0, §5.1",
     family: "exposure",
     severity: "critical",
   },
   {
     appliesTo: (node) => node.router !== undefined,
-    probes: [exampleRouterMappings],
-    check({ node, fact }) {
+    reads: (node) => ({ mappings: routerMappings(node.router!.rootDesc) }),
+    check({ node, facts }) {
       const decl = node.router!;
-      const r = fact(exampleRouterMappings);
+      const r = facts.mappings;
       const subject = "router port mappings";
       if (!r.setup.ok) return [{ subject, expected: "upnpc to list the router's mappings from this node", actual: r.setup.why }];
       if (!decl.upnp) {

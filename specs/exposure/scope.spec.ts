@@ -12,21 +12,22 @@ import { declares, portLabel } from "./match.ts";
 type Scope = "lan" | "tailnet";
 const SCOPED = (s: ServiceDecl): s is ServiceDecl & { scope: Scope } => s.scope === "lan" || s.scope === "tailnet";
 
-invariant(
+export default invariant(
   {
     id: "EXPOSE-002",
     title: "Services bind within their declared scope",
     must: "A service declared with scope `lan` MUST listen only on loopback or on addresses of the node's LAN interfaces (not the overlay); a wildcard is allowed only on a node without an overlay interface. A service declared with scope `tailnet` MUST listen only on overlay addresses (tailscale*, 100.64.0.0/10, fd7a:115c:a1e0::/48) or loopback; a wildcard or a LAN address is a violation.",
+    fix: (f, node) => `on ${node.name}: set the listen address of ${f.subject.split(" ")[0]} to an address of its scope (wanted: ${f.expected}) and restart it; check: ss -ltn 'sport = :${port(f)}'`,
     section: "§1, §5.1, §5.2",
     family: "exposure",
     severity: "critical",
   },
   {
     appliesTo: (node) => node.services.some(SCOPED),
-    probes: [listeningSockets, interfaceAddresses],
-    check({ node, fact }) {
-      const sockets = fact(listeningSockets);
-      const ifaces = fact(interfaceAddresses);
+    reads: () => ({ listeningSockets, interfaceAddresses }),
+    check({ node, facts }) {
+      const sockets = facts.listeningSockets;
+      const ifaces = facts.interfaceAddresses;
       const findings: Finding[] = [];
       for (const svc of node.services.filter(SCOPED)) {
         const bad = sockets.filter((s) => declares(svc, s)).filter((s) => !allowed(svc.scope, s, ifaces));
@@ -72,3 +73,6 @@ function expectLan(ifaces: NetInterface[]): string {
   const base = "listening on loopback or a LAN address";
   return overlay.length ? `${base} (this node has ${names(overlay)}, so no wildcard)` : `${base} or a wildcard`;
 }
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const port = (f: Finding): string => /(?:tcp|udp)\/(\d+)|port (\d+)|:(\d+)/.exec(`${f.subject} ${f.actual}`)?.slice(1).find(Boolean) ?? "<port>";

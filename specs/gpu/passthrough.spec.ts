@@ -2,25 +2,26 @@
 // Proxmox host: the VM's config passes the declared PCI device (hostpciN), and the host has left
 // every function of it to vfio-pci (a host driver holding it means the VM cannot start with it, or
 // the host is using the GPU after a driver update undid the binding).
-import { covers, exampleGpuPassthrough, hostpciIds } from "../../helpers/probes/gpu.ts";
+import { covers, gpuPassthrough, hostpciIds } from "../../helpers/probes/gpu.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
-invariant(
+export default invariant(
   {
     id: "GPU-001",
     title: "The GPU is passed through to its VM and bound to vfio-pci on the host",
     must:
       "On the Proxmox host, for every `gpu.passthrough` entry, `qm config VMID` MUST have a `hostpciN` whose host PCI ID covers the declared device (qm.conf: `[host=]ID[;ID…]`, an ID without a function passes them all), and every function of that device that `lspci -nnk -D -s DEVICE` lists MUST show `Kernel driver in use:` the declared driver (default vfio-pci); a device lspci does not list fails.",
+    fix: (f, node) => `on ${node.name}: bind the device to vfio-pci (options vfio-pci ids=VENDOR:DEVICE in /etc/modprobe.d, blacklist the host driver, update-initramfs -u, reboot) and keep hostpciN in the VM's config (${f.subject})`,
     section: "§0",
     family: "gpu",
     severity: "critical",
   },
   {
     appliesTo: (node) => node.gpu !== undefined,
-    probes: [exampleGpuPassthrough],
-    check({ node, fact }) {
-      const checks = fact(exampleGpuPassthrough);
+    reads: (node) => ({ passthrough: gpuPassthrough(node.gpu!.passthrough) }),
+    check({ node, facts }) {
+      const checks = facts.passthrough;
       const findings: Finding[] = [];
       for (const decl of node.gpu!.passthrough) {
         const c = checks.find((x) => x.vmid === decl.vmid && x.device === decl.device);

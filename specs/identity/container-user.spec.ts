@@ -12,12 +12,13 @@ import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 import { describeId, resolveId } from "./resolve.ts";
 
-invariant(
+export default invariant(
   {
     id: "IDENT-005",
     title: "Containers run as their declared user",
     must:
       "Every running container that declares a `user` MUST ask for it — Config.User naming that uid (and gid when declared), or, with an empty Config.User, PUID/PGID equal to them (linuxserver.io convention) — and its processes MUST really run with it (real uid from /proc/PID/status on the node): with Config.User, the main process runs as that uid and gid; with PUID/PGID, the service process (some process of the container) runs as PUID:PGID. Names are resolved with the node's getent.",
+    fix: (f, node) => `on ${node.name}: in the compose file of ${name(f)} set user: "<uid>:<gid>" (or environment PUID=<uid>, PGID=<gid> for linuxserver.io images) (wanted: ${f.expected}); then docker compose up -d`,
     section: "§4.5, §5.3",
     family: "identity",
     severity: "critical",
@@ -26,11 +27,11 @@ invariant(
     appliesTo: (node) => (node.containers ?? []).some((c) => c.user !== undefined),
     planned: (node) =>
       (node.containers?.length ?? 0) > 0 ? "planned in §4.5: declare containers[].user to check that each container runs as its declared user" : undefined,
-    probes: [containerUsers, accounts, containers],
+    reads: () => ({ containerUsers, accounts, containers }),
     check(ctx) {
-      const found = ctx.fact(containerUsers);
-      const acc = ctx.fact(accounts);
-      const inspected = ctx.fact(containers);
+      const found = ctx.facts.containerUsers;
+      const acc = ctx.facts.accounts;
+      const inspected = ctx.facts.containers;
       return (ctx.node.containers ?? [])
         .filter((c) => c.user !== undefined)
         .flatMap((decl): Finding[] => {
@@ -87,3 +88,6 @@ export function containerFindings(node: string, decl: ContainerDecl, c: Containe
     : `it does not run as ${describeId(acc, "user", wantUid)}: files it writes are not its identity's, and what its identity owns may be denied to it`;
   return [{ subject, expected, actual: `${decl.name} (${node}): ${problems.join("; ")}: ${consequence}` }];
 }
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const name = (f: Finding): string => /^container (\S+)/.exec(f.subject)?.[1] ?? "<container>";

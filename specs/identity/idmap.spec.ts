@@ -15,26 +15,27 @@ import {
 } from "../../helpers/probes/proxmox-idmap.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
-import { declaredGuests, GUEST_CONFIGS_EXAMPLE, guestsWithConfigs, guestTitle } from "../boot/guests.ts";
+import { declaredGuests, guestReads, guestsWithConfigs, guestTitle } from "../boot/guests.ts";
 
 const mapText = (map: EffectiveIdmap, raw: string) => (map.source === "default" ? `Proxmox's default map ${raw}` : `lxc.idmap: ${raw}`);
 
-invariant(
+export default invariant(
   {
     id: "IDENT-002",
     title: "Unprivileged LXC idmaps map the declared identities as declared",
     must:
       "For every LXC declared on a Proxmox host: the container MUST be unprivileged as declared (default: unprivileged); its uid and gid maps MUST be well-formed, cover container ids 0-65535 and not overlap on either side; every declared identity MUST map to its declared host uid and gid (default: 100000 + id); and /etc/subuid and /etc/subgid on the host MUST allow root every host range the maps use.",
+    fix: (f) => `on the Proxmox host: in /etc/pve/lxc/<vmid>.conf make the lxc.idmap lines give ${f.expected}, and let root use those host ids in /etc/subuid and /etc/subgid (root:<host id>:<count>); then pct reboot <vmid>`,
     section: "§4.4, §5.3",
     family: "identity",
     severity: "critical",
   },
   {
-    appliesTo: (node) => node.role === "hypervisor" && declaredGuests(node).some((g) => g.type === "lxc"),
-    probes: [GUEST_CONFIGS_EXAMPLE, subordinateIds],
+    appliesTo: (node, { inventory }) => node.role === "hypervisor" && declaredGuests(node, inventory).some((g) => g.type === "lxc"),
+    reads: (node, scene) => ({ ...guestReads(node, scene), subordinateIds }),
     check(ctx) {
       const findings: Finding[] = [];
-      const subids = ctx.fact(subordinateIds);
+      const subids = ctx.facts.subordinateIds;
       for (const { guest, config } of guestsWithConfigs(ctx, findings, "lxc")) {
         const title = guestTitle(guest);
         if (config.unprivileged !== guest.unprivileged) {

@@ -5,22 +5,23 @@
 // Judged from the fstab line (names resolved with the node's getent, as mount.cifs does), the
 // live mount's options where the filesystem reports them (cifs does, FUSE does not), and what
 // `stat` shows through the mount (the top directory and one file).
-import { exampleNetworkMounts } from "../../helpers/facts/planners/mounts.ts";
-import { presentedMounts } from "../../helpers/facts/planners/identity-consumers.ts";
-import type { NetworkMountDecl } from "../../helpers/inventory/sections/mounts.ts";
+import { presentedMounts, type NetworkMountDecl } from "../../helpers/inventory/sections/mounts.ts";
 import { accounts, type Accounts } from "../../helpers/probes/accounts.ts";
-import { examplePresentationProbe, type MountPresentation } from "../../helpers/probes/mount-presentation.ts";
+import { type MountPresentation } from "../../helpers/probes/mount-presentation.ts";
 import { mountDefinition, option, type NetworkMountsFact } from "../../helpers/probes/network-mounts.ts";
+import { networkMountsProbe } from "../../helpers/probes/network-mounts.ts";
+import { mountPresentation } from "../../helpers/probes/mount-presentation.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 import { describeId, modeText, nameOf, octal, resolveId, type IdKind } from "./resolve.ts";
 
-invariant(
+export default invariant(
   {
     id: "IDENT-004",
     title: "Consumer mounts map files to the consuming service's identity",
     must:
       "For every network mount that declares `uid`, `gid`, `fileMode` or `dirMode`: its /etc/fstab line MUST carry `uid=`/`gid=` naming the declared user and group (a name or a number, compared as numbers through the node's getent) and `file_mode=`/`dir_mode=` equal to the declared modes; where the mounted filesystem reports these options (cifs) they MUST agree; and the mounted share MUST present its top directory and files with that owner, group and mode (`stat` through the mount).",
+    fix: (f, node) => `on ${node.name}: in the /etc/fstab line of ${path(f) ?? "the mount"} set ${f.expected.replace(/^.*?((?:uid|gid|file_mode|dir_mode)=\S+).*$/, "$1") || f.expected} (uid=, gid=, file_mode=, dir_mode= as declared); then umount ${path(f) ?? "<mount>"} && mount ${path(f) ?? "<mount>"}`,
     section: "§4.4, §5.3",
     family: "identity",
     severity: "critical",
@@ -31,11 +32,11 @@ invariant(
       (node.mounts?.length ?? 0) > 0
         ? "planned in §5.3: declare mounts[].uid / gid (and fileMode / dirMode) to check that each mount presents its files as the consuming service's identity"
         : undefined,
-    probes: [exampleNetworkMounts, accounts, examplePresentationProbe],
+    reads: (node) => ({ networkMounts: networkMountsProbe(node.mounts!), accounts, presentation: mountPresentation(presentedMounts(node.mounts).map((m) => m.path)) }),
     check(ctx) {
-      const net = ctx.fact(exampleNetworkMounts);
-      const acc = ctx.fact(accounts);
-      const shown = ctx.fact(examplePresentationProbe);
+      const net = ctx.facts.networkMounts;
+      const acc = ctx.facts.accounts;
+      const shown = ctx.facts.presentation;
       return presentedMounts(ctx.node.mounts).flatMap((m) => mountFindings(ctx.node.name, m, net, acc, shown));
     },
   },
@@ -122,3 +123,6 @@ export function mountFindings(node: string, m: NetworkMountDecl, net: NetworkMou
   const who = m.uid !== undefined ? `${m.uid}` : m.gid !== undefined ? `group ${m.gid}` : "the declared modes";
   return [{ subject, expected, actual: `${problems.join("; ")}: the service consuming ${m.source} on ${node} (declared ${who}) sees files that are not presented as its own` }];
 }
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const path = (f: Finding): string => /\/[^\s,;:()]+/.exec(f.subject)?.[0] ?? "<mount point>";

@@ -3,7 +3,6 @@
 // in a message ("media (1000)", "1001 (no account on vm100)").
 import type { Accounts } from "../../helpers/probes/accounts.ts";
 import type { NodeDecl } from "../../helpers/inventory/types.ts";
-import { runContext } from "../../helpers/spec/run-context.ts";
 
 export type IdKind = "user" | "group";
 
@@ -38,15 +37,6 @@ export function octal(v: string): number | undefined {
 export const modeText = (m: number) => `0${m.toString(8).padStart(3, "0")}`;
 
 /** Nodes of the inventory that mount `//host/share` (any host spelling) as `identity`. */
-export function consumersOf(share: string, identity: string, nodes: readonly NodeDecl[] | undefined = inventoryNodes()): string[] {
-  return (nodes ?? []).filter((n) => (n.mounts ?? []).some((m) => m.identity === identity && m.source.split("/").pop() === share)).map((n) => n.name);
-}
-
-/** The run's inventory nodes; undefined outside a conformance run (unit tests judging one node). */
-function inventoryNodes(): readonly NodeDecl[] | undefined {
-  try {
-    return runContext().inventory?.nodes;
-  } catch {
-    return undefined;
-  }
+export function consumersOf(share: string, identity: string, nodes: readonly NodeDecl[]): string[] {
+  return nodes.filter((n) => (n.mounts ?? []).some((m) => m.identity === identity && m.source.split("/").pop() === share)).map((n) => n.name);
 }

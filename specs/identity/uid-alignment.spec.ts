@@ -6,12 +6,12 @@ import type { IdentityDecl } from "../../helpers/inventory/sections/identities.t
 import { accounts, type Accounts } from "../../helpers/probes/accounts.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
-import { runContext } from "../../helpers/spec/run-context.ts";
+import type { Inventory, NodeDecl } from "../../helpers/inventory/types.ts";
 
-/** The accounts fact of another node, when it was gathered. */
-function accountsOf(node: string): Accounts | undefined {
-  const rec = runContext().facts.nodes[node]?.facts[accounts.name];
-  return rec?.ok ? (rec.value as Accounts) : undefined;
+/** The other nodes that declare one of `node`'s identities: their accounts are named in its message. */
+function othersDeclaring(node: NodeDecl, inventory: Inventory): string[] {
+  const mine = new Set((node.identities ?? []).map((i) => i.name));
+  return inventory.nodes.filter((n) => n.name !== node.name && (n.identities ?? []).some((i) => mine.has(i.name))).map((n) => n.name);
 }
 
 function seen(a: Accounts | undefined, name: string): string {
@@ -21,26 +21,31 @@ function seen(a: Accounts | undefined, name: string): string {
   return `${u ? `${u.uid}:${u.gid}` : "no user"}${g ? (u && g.gid === u.gid ? "" : `, group ${g.gid}`) : ", no group"}`;
 }
 
-invariant(
+export default invariant(
   {
     id: "IDENT-001",
     title: "One identity, one uid/gid on every node",
     must:
       "Every identity declared under `identities` on a node MUST exist there (getent passwd and getent group) with the declared uid and primary gid, and the group of the same name MUST have that gid; an identity declared on several nodes MUST be declared with the same uid/gid on all of them.",
+    fix: (f, node) => `on ${node.name}: groupmod -g <gid> ${f.subject.replace(/^identity (\S+).*$/, "$1")} && usermod -u <uid> -g <gid> ${f.subject.replace(/^identity (\S+).*$/, "$1")} (wanted: ${f.expected}); then chown the files the old ids owned (find / -xdev -uid <old uid>)`,
     section: "§5.3",
     family: "identity",
     severity: "critical",
   },
   {
     appliesTo: (node) => (node.identities?.length ?? 0) > 0,
-    probes: [accounts],
+    reads: () => ({ accounts }),
+    peers: (node, { inventory }) => othersDeclaring(node, inventory).map((n) => ({ node: n, probe: accounts })),
     check(ctx) {
       const here = ctx.node.name;
-      const mine = ctx.fact(accounts);
-      const run = runContext();
+      const mine = ctx.facts.accounts;
+      const accountsOf = (node: string): Accounts | undefined => {
+        const f = ctx.peer(node, accounts);
+        return f.ok ? f.value : undefined;
+      };
       const findings: Finding[] = [];
       for (const id of ctx.node.identities!) {
-        const others = run.inventory.nodes.flatMap((n) => {
+        const others = ctx.inventory.nodes.flatMap((n) => {
           const d = n.name === here ? undefined : n.identities?.find((x) => x.name === id.name);
           return d ? [{ node: n.name, decl: d }] : [];
         });

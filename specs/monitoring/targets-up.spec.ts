@@ -2,26 +2,25 @@
 import { prometheusTargets, type ScrapeTarget } from "../../helpers/probes/prometheus.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
-import { runContext } from "../../helpers/spec/run-context.ts";
 
-invariant(
+export default invariant(
   {
     id: "MON-001",
     title: "Monitoring covers every node and reports it up",
     must: "The homelab's Prometheus MUST have at least one scrape target for every node of the inventory (every layer, itself included), and every such target MUST be up.",
+    fix: (f) => /target/.test(f.subject) ? `on ${f.subject.split(" ")[0]}: systemctl enable --now prometheus-node-exporter, and check the scrape from Prometheus: curl -s ${f.subject.replace(/^.* target /, "")}` : `in prometheus.yml add a scrape target for ${f.subject.split(" ")[0]} (static_configs: - targets: ['${f.subject.split(" ")[0]}:9100']), then: systemctl reload prometheus`,
     section: "§1, §3.1",
     family: "monitoring",
     severity: "critical",
   },
   {
     appliesTo: (node) => node.prometheus !== undefined,
-    // The probe is built per node from its URL; the name is what the facts are keyed by.
-    probes: [prometheusTargets("http://127.0.0.1:9090")],
-    check({ node, fact }) {
+    reads: (node) => ({ targets: prometheusTargets(node.prometheus!.url) }),
+    check({ node, inventory, facts }) {
       const label = node.prometheus!.nodeLabel;
-      const targets: ScrapeTarget[] = fact(prometheusTargets(node.prometheus!.url));
+      const targets: ScrapeTarget[] = facts.targets;
       const findings: Finding[] = [];
-      for (const n of runContext().inventory.nodes) {
+      for (const n of inventory.nodes) {
         const mine = targets.filter((t) => t.labels[label] === n.name);
         if (mine.length === 0) {
           findings.push({ subject: `${n.name} (layer ${n.layer})`, expected: `a scrape target labelled ${label}="${n.name}"`, actual: "not monitored" });

@@ -2,30 +2,29 @@
 // "RW shares only where required: Nextcloud, Vaultwarden; RO shares for consumers: Jellyfin,
 // Audiobookshelf, Calibre-Web". Judged on what smbclient could really do on the storage node.
 import { describeSource, type ShareDecl, type SharesDecl } from "../../helpers/inventory/sections/shares.ts";
-import { accounts } from "../../helpers/probes/accounts.ts";
+import { accounts, type Accounts } from "../../helpers/probes/accounts.ts";
 import {
   DENIED,
   describeFailure,
-  exampleAccessProbe,
   findNote,
   findStep,
   type AccessMatrix,
   type SmbStep,
 } from "../../helpers/probes/samba-access.ts";
 import { configAccess, sambaConfig } from "../../helpers/probes/samba-config.ts";
-import type { Probe } from "../../helpers/probes/types.ts";
-import type { CheckContext } from "../../helpers/spec/evaluate.ts";
-import { invariant } from "../../helpers/spec/invariant.ts";
+import { accessPlan, sambaAccess } from "../../helpers/probes/samba-access.ts";
+import { invariant, optional, type CheckContext, type Optional } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
 const EXPECTED = { ro: "read-only", rw: "read-write", none: "refused at the tree connect (not declared on this share)" } as const;
 
-invariant(
+export default invariant(
   {
     id: "SHARE-001",
     title: "Each identity can do exactly what it is declared for on each share",
     must:
       "On every declared share, probed live with smbclient on the storage node: an identity declared `ro` MUST list and read, and MUST be refused (NT_STATUS_ACCESS_DENIED) when it creates a file, creates a folder, renames or deletes; an identity declared `rw` MUST list, read, and create, rename and delete a probe file of its own; every other declared identity MUST be refused at the tree connect. The write probes of `rw` identities change the share (a uniquely named file, removed again): they run on the lab, and on live nodes only with HLC_ALLOW_WRITE_PROBES=1; without it `rw` access is judged from the effective config, and the evidence says so.",
+    fix: (f, node) => /read-only/.test(f.expected) ? `on ${node.name}: in smb.conf, [${share(f)}] read list = ${identity(f)} and ${identity(f)} out of write list; then smbcontrol smbd reload-config` : /read-write/.test(f.expected) ? `on ${node.name}: in smb.conf, [${share(f)}] write list = ${identity(f)} (and valid users), and the share path writable by its force user; then smbcontrol smbd reload-config` : `on ${node.name}: in smb.conf, [${share(f)}] valid users = only the declared identities (not ${identity(f)}); then smbcontrol smbd reload-config`,
     section: "§0, §5.3",
     family: "shares",
     severity: "critical",
@@ -33,10 +32,10 @@ invariant(
   },
   {
     appliesTo: (node) => (node.shares?.exports.length ?? 0) > 0,
-    probes: [exampleAccessProbe, sambaConfig],
+    reads: (node, { options }) => ({ access: sambaAccess(accessPlan(node.shares!, options.nonce, options.writes)), sambaConfig, accounts: optional(accounts) }),
     check(ctx) {
       const decl = ctx.node.shares!;
-      const matrix = ctx.fact(exampleAccessProbe);
+      const matrix = ctx.facts.access;
       const findings: Finding[] = [];
       for (const share of decl.exports) {
         const names = [...new Set([...share.rw, ...share.ro, ...decl.identities.map((i) => i.name)])];
@@ -52,7 +51,7 @@ invariant(
 );
 
 /** What is wrong with one (share, identity); empty when it behaves as declared. */
-function judge(ctx: CheckContext, decl: SharesDecl, share: ShareDecl, identity: string, expect: "ro" | "rw" | "none", m: AccessMatrix): string[] {
+function judge(ctx: CheckContext<{ sambaConfig: typeof sambaConfig; accounts: Optional<Accounts> }>, decl: SharesDecl, share: ShareDecl, identity: string, expect: "ro" | "rw" | "none", m: AccessMatrix): string[] {
   const skipped = findNote(m, share.name, identity, "all", "skipped");
   if (skipped !== undefined) return [`not probed: ${skipped}`];
   const list = findStep(m, share.name, identity, "list");
@@ -95,9 +94,9 @@ function judge(ctx: CheckContext, decl: SharesDecl, share: ShareDecl, identity: 
   // rw
   const skippedWrites = findNote(m, share.name, identity, "write", "skipped");
   if (skippedWrites !== undefined) {
-    const cfg = optional(ctx, sambaConfig);
+    const cfg = maybe(() => ctx.facts.sambaConfig);
     if (!cfg) return [...out, `${skippedWrites}; and the effective config could not be read`];
-    const v = configAccess(cfg, share.name, identity, optional(ctx, accounts));
+    const v = configAccess(cfg, share.name, identity, ctx.facts.accounts);
     if (v.access !== "rw") out.push(`the effective config gives ${v.access === "ro" ? "read-only" : "no"} access (${v.because}); ${skippedWrites}`);
     return out;
   }
@@ -126,11 +125,15 @@ function allowed(step: string, what: string, s: SmbStep): string {
   return `${what} succeeded`;
 }
 
-/** A fact that helps but is not required: undefined when it could not be read. */
-function optional<T>(ctx: CheckContext, probe: Probe<T>): T | undefined {
+/** A fact that helps but is not required here: undefined when it could not be read. */
+function maybe<T>(read: () => T): T | undefined {
   try {
-    return ctx.fact(probe);
+    return read();
   } catch {
     return undefined;
   }
 }
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const share = (f: Finding): string => /share (\S+?),?(?:\s|$)/.exec(f.subject)?.[1] ?? "<share>";
+const identity = (f: Finding): string => /identity (\S+)/.exec(f.subject)?.[1] ?? "<identity>";

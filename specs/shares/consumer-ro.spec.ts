@@ -1,12 +1,11 @@
 // §3.2 "services mount RO where possible", §5.3 "RO shares for consumers: Jellyfin,
 // Audiobookshelf, Calibre-Web": a read-only consumer is read-only twice, at the mount layer on the
 // consumer and on the storage side for its identity.
-import { exampleNetworkMounts } from "../../helpers/facts/planners/mounts.ts";
 import { declaredAccess } from "../../helpers/inventory/sections/shares.ts";
 import { mountDefinition } from "../../helpers/probes/network-mounts.ts";
+import { networkMountsProbe } from "../../helpers/probes/network-mounts.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
-import { runContext } from "../../helpers/spec/run-context.ts";
 
 /** ro or rw as mount resolves them: the last of the two wins; neither means rw. */
 function rwOf(options: string[]): "ro" | "rw" {
@@ -14,20 +13,21 @@ function rwOf(options: string[]): "ro" | "rw" {
   return last === "ro" ? "ro" : "rw";
 }
 
-invariant(
+export default invariant(
   {
     id: "SHARE-004",
     title: "Read-only consumers mount read-only with a read-only identity",
     must: "A network mount declared `ro` MUST say `ro` in its /etc/fstab line (or its explicit mount unit's `Options=`) and MUST be mounted `ro` (checked after a read of the mount point triggers the automount, as the node's services do), and its identity MUST be one the storage node's `shares` declaration lists as read-only on that share (never read-write) when that node is in the inventory.",
+    fix: (f, node) => /identity/.test(f.subject) ? `on ${node.name}: in the /etc/fstab line of ${path(f)} name the read-only identity's credentials file (credentials=/etc/samba/credentials/<ro identity>) (wanted: ${f.expected}); then umount ${path(f)} && mount ${path(f)}` : `on ${node.name}: add ro to the options of the /etc/fstab line of ${path(f)}; then umount ${path(f)} && mount ${path(f)}`,
     section: "§3.2, §5.3",
     family: "shares",
     severity: "critical",
   },
   {
     appliesTo: (node) => (node.mounts ?? []).some((m) => m.access === "ro"),
-    probes: [exampleNetworkMounts],
-    check({ node, fact }) {
-      const nm = fact(exampleNetworkMounts);
+    reads: (node) => ({ networkMounts: networkMountsProbe(node.mounts!) }),
+    check({ node, inventory, facts }) {
+      const nm = facts.networkMounts;
       const findings: Finding[] = [];
       for (const m of node.mounts!.filter((x) => x.access === "ro")) {
         const subject = `${m.path} (${m.source} as ${m.identity})`;
@@ -39,7 +39,7 @@ invariant(
         else if (rwOf(live.options) !== "ro") findings.push({ subject: `${subject} live mount`, expected: "ro", actual: `mounted rw (${live.fstype} ${live.options.join(",")})` });
         // The storage side: the node named by the source host, when it declares shares.
         const [, host, share] = /^\/\/([^/]+)\/([^/]+)$/.exec(m.source) ?? [];
-        const storage = runContext().inventory.nodes.find((n) => n.name === host && n.shares);
+        const storage = inventory.nodes.find((n) => n.name === host && n.shares);
         const exp = storage?.shares!.exports.find((s) => s.name === share);
         const access = exp && declaredAccess(exp, m.identity);
         if (exp && access !== "ro") {
@@ -54,3 +54,6 @@ invariant(
     },
   },
 );
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const path = (f: Finding): string => /\/[^\s,;:()]+/.exec(f.subject)?.[0] ?? "<mount point>";

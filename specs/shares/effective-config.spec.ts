@@ -14,31 +14,30 @@ import {
   type SambaConfig,
 } from "../../helpers/probes/samba-config.ts";
 import { sambaShares, servedShares } from "../../helpers/probes/samba-shares.ts";
-import type { Probe } from "../../helpers/probes/types.ts";
-import type { CheckContext } from "../../helpers/spec/evaluate.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
 const ACCESS_WORDS = { ro: "read-only", rw: "read-write", none: "no access" } as const;
 
-invariant(
+export default invariant(
   {
     id: "SHARE-002",
     title: "Effective Samba config matches the declaration",
     must:
       "For every declared share, Samba's effective configuration (`testparm -sv`) MUST match the inventory: the same path, `read only`, `force user` and `force group`; `valid users` naming the declared identities and no one else; `read list`, `write list`, `invalid users` and `admin users` giving every declared identity exactly its declared access (`ro`, `rw`, or none when it is not listed); `guest ok` off. smbd MUST NOT serve a share the inventory does not declare, from any source it reads: smb.conf and every file it `include`s, the registry (`net conf`), and usershares (`net usershare`, which `testparm` does not show); the finding names the source. A declared read-only share may be made read-only through `read list` instead of `read only = yes`, as long as no identity it admits can write.",
+    fix: (f, node) => /usershare/.test(f.subject) ? `on ${node.name}: net usershare delete <name> (or declare the share in the inventory)` : /registry/.test(f.subject) ? `on ${node.name}: net conf delshare <name> (or declare the share in the inventory)` : /undeclared|not declared/.test(f.expected) ? `on ${node.name}: remove the [${share(f)}] section from smb.conf (or the include that brings it), or declare it; then smbcontrol smbd reload-config` : `on ${node.name}: in smb.conf, [${share(f)}] ${f.subject.replace(/^share \S+ ?/, "") || "the parameter"} = ${f.expected} (testparm -sv shows the effective value); then smbcontrol smbd reload-config`,
     section: "§0, §5.3",
     family: "shares",
     severity: "critical",
   },
   {
     appliesTo: (node) => node.shares !== undefined,
-    probes: [sambaConfig, accounts, sambaShares],
+    reads: () => ({ sambaConfig, accounts, sambaShares }),
     check(ctx) {
       const decl = ctx.node.shares!;
-      const cfg = ctx.fact(sambaConfig);
-      const acc = optional(ctx, accounts);
-      const src = ctx.fact(sambaShares);
+      const cfg = ctx.facts.sambaConfig;
+      const acc = maybe(() => ctx.facts.accounts);
+      const src = ctx.facts.sambaShares;
       const findings: Finding[] = [];
       const served = servedShares(cfg, src);
       for (const share of decl.exports) {
@@ -136,11 +135,14 @@ function groupMembers(acc: Accounts | undefined, group: string): string[] | unde
   return [...new Set([...g.members, ...acc.users.filter((u) => u.gid === g.gid).map((u) => u.name)])];
 }
 
-/** A fact that helps but is not required: undefined when it could not be read. */
-function optional<T>(ctx: CheckContext, probe: Probe<T>): T | undefined {
+/** A fact that helps but is not required here: undefined when it could not be read. */
+function maybe<T>(read: () => T): T | undefined {
   try {
-    return ctx.fact(probe);
+    return read();
   } catch {
     return undefined;
   }
 }
+
+// Where a finding names it (the subject the check above writes), for the fix line.
+const share = (f: Finding): string => /share (\S+?),?(?:\s|$)/.exec(f.subject)?.[1] ?? "<share>";

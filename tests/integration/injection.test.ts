@@ -10,11 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultLab } from "../../fixtures/lab/default-lab.ts";
 import { startLab, type Lab } from "../../fixtures/lab/lab.ts";
 import { gatherNode } from "../../helpers/facts/gather.ts";
-import { PLANNERS } from "../../helpers/facts/planners/index.ts";
-import { interfaceAddresses } from "../../helpers/probes/addresses.ts";
-import { prometheusTargets } from "../../helpers/probes/prometheus.ts";
-import { listeningSockets } from "../../helpers/probes/sockets.ts";
-import { failedUnits } from "../../helpers/probes/systemd.ts";
+import { writeSwitch } from "../../helpers/run/options.ts";
+import { loadCatalog } from "../../helpers/spec/catalog.ts";
+import { probesOf } from "../../helpers/spec/invariant.ts";
 import { timerRuns } from "../../helpers/probes/timers.ts";
 import type { Probe } from "../../helpers/probes/types.ts";
 import { loadInventory } from "../../helpers/inventory/load.ts";
@@ -37,6 +35,7 @@ const VALIDATED = /\.schedule\.\w+\.timer$/;
 /** Keys that never reach a node's shell (how to connect, what a node is). */
 const NOT_SENT = new Set(["ssh", "pct", "name", "role", "layer", "reboot", "password"]);
 
+const catalog = await loadCatalog();
 let lab: Lab | undefined;
 let inventory: Inventory;
 /** tag → where the hostile value was put, e.g. "vm102.shares.exports[0].path #3". */
@@ -44,20 +43,17 @@ const fields = new Map<string, string>();
 let pwned: Record<string, string[]> = {};
 let probed = 0;
 let calibrated = false;
-/** Planners that refused a hostile value outright (a probe validating its names). */
+/** Invariants whose reads refused a hostile value outright (a probe validating its names). */
 const refused = new Set<string>();
 
-/** What plan.ts asks a node, planner by planner: one that refuses a value costs only itself. */
+/** What a full run asks a node (helpers/run/plan.ts), invariant by invariant: one whose reads refuse a value costs only itself. */
 function planOf(node: Inventory["nodes"][number], inv: Inventory): Probe<unknown>[] {
-  const probes: Probe<unknown>[] = [listeningSockets, interfaceAddresses, failedUnits];
-  try {
-    if (node.prometheus) probes.push(prometheusTargets(node.prometheus.url));
-  } catch (e) {
-    refused.add(`${node.name}: ${(e as Error).message.split("\n")[0]}`);
-  }
-  for (const plan of PLANNERS) {
+  const scene = { inventory: inv, options: { target: "live" as const, writes: writeSwitch("live", "0"), nonce: "inject00" } };
+  const probes: Probe<unknown>[] = [];
+  for (const d of catalog) {
     try {
-      probes.push(...plan(node, inv));
+      if (!d.def.appliesTo(node, scene)) continue;
+      probes.push(...probesOf(d.def.reads(node, scene)));
     } catch (e) {
       refused.add(`${node.name}: ${(e as Error).message.split("\n")[0]}`);
     }

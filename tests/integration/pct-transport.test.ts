@@ -80,7 +80,7 @@ describe("pct exec transport", () => {
   });
 
   it("runs the suite's gather phase with the pct node, one SSH connection in all", async () => {
-    const facts = await gatherFromInventory(inventory);
+    const facts = await gatherFromInventory(inventory, () => [listeningSockets]);
     expect(facts.nodes.lxc212).toMatchObject({ reachable: true, roundTrips: 1 });
     expect(facts.nodes.pve).toMatchObject({ reachable: true, roundTrips: 1 });
     expect(facts.nodes.lxc212!.facts[listeningSockets.name]).toMatchObject({ ok: true });

@@ -40,7 +40,7 @@ async function cli(lab: Lab, args: string[]): Promise<CliRun> {
     HLC_REPORT_OUT: join(dir, "report.html"),
     HLC_PROGRESS: "1",
   };
-  const r = await execa("npx", ["tsx", "scripts/conformance.ts", "--inventory", lab.inventoryFile, ...args], { env, reject: false, all: true });
+  const r = await execa("npx", ["tsx", "scripts/conformance.ts", "--inventory", lab.inventoryFile, "--report", ...args], { env, reject: false, all: true });
   if (!existsSync(env.HLC_RESULTS_JSON)) throw new Error(`no results.json (exit ${r.exitCode}):\n${(r.all ?? "").slice(-4000)}`);
   return { code: r.exitCode ?? -1, out: r.all ?? "", dir, results: readResults(env.HLC_RESULTS_JSON), stats: JSON.parse(readFileSync(env.HLC_RUN_STATS, "utf8")) };
 }

@@ -2,6 +2,7 @@ import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { buildBatch, FramingError, splitBatch } from "../../helpers/facts/batch.ts";
+import type { ProbeOutput } from "../../helpers/probes/types.ts";
 
 // The batch script is run by a real /bin/sh here: the framing must survive real shells.
 async function runBatch(commands: string[]) {
@@ -10,12 +11,26 @@ async function runBatch(commands: string[]) {
   return splitBatch(batch, commands.length, r.stdout + "\n", r.stderr + "\n");
 }
 
+/** A probe's output without its time on the node (a number whenever /proc/uptime reads; tested below). */
+const timeless = (o: ProbeOutput | undefined) => {
+  const { nodeMs, ...rest } = o!;
+  expect(nodeMs === undefined || (Number.isInteger(nodeMs) && nodeMs >= 0)).toBe(true);
+  return rest;
+};
+
 describe("batched probes: many commands, one round trip", () => {
+  // Issue #25: each probe's own wall time on the node, from its frame (no process started for it).
+  it("each finished probe carries its own time on the node, from /proc/uptime, in its END line", async () => {
+    const [slow, quick] = await runBatch(["sleep 0.5", "true"]);
+    expect(slow!.nodeMs).toBeGreaterThanOrEqual(400);
+    expect(quick!.nodeMs).toBeGreaterThanOrEqual(0);
+  });
+
   it("gives each command its own stdout, stderr and exit code", async () => {
     const [a, b, c] = await runBatch(["echo one; echo err1 >&2", "printf 'no newline'; exit 3", "true"]);
-    expect(a).toEqual({ stdout: "one\n", stderr: "err1\n", code: 0 });
-    expect(b).toEqual({ stdout: "no newline", stderr: "", code: 3 });
-    expect(c).toEqual({ stdout: "", stderr: "", code: 0 });
+    expect(timeless(a)).toEqual({ stdout: "one\n", stderr: "err1\n", code: 0 });
+    expect(timeless(b)).toEqual({ stdout: "no newline", stderr: "", code: 3 });
+    expect(timeless(c)).toEqual({ stdout: "", stderr: "", code: 0 });
   });
 
   it("keeps blank lines and output that looks like a marker of another nonce", async () => {
@@ -32,15 +47,15 @@ describe("batched probes: many commands, one round trip", () => {
   it("a command that exits the shell does not take the others with it", async () => {
     const [a, b] = await runBatch(["exit 7", "echo after"]);
     expect(a!.code).toBe(7);
-    expect(b).toEqual({ stdout: "after\n", stderr: "", code: 0 });
+    expect(timeless(b)).toEqual({ stdout: "after\n", stderr: "", code: 0 });
   });
 
   it("a batch cut short leaves the unfinished command with code null and its partial output", () => {
     const batch = buildBatch(["a", "b"], "abc");
     const out = "@@HLC-abc BEGIN 0\n|first\n\n@@HLC-abc END 0 0\n@@HLC-abc BEGIN 1\n|partial";
     const [a, b] = splitBatch(batch, 2, out, "");
-    expect(a).toEqual({ stdout: "first\n", stderr: "", code: 0 });
-    expect(b).toEqual({ stdout: "partial", stderr: "", code: null });
+    expect(timeless(a)).toEqual({ stdout: "first\n", stderr: "", code: 0 });
+    expect(timeless(b)).toEqual({ stdout: "partial", stderr: "", code: null });
   });
 });
 
@@ -68,7 +83,7 @@ describe("batch framing cannot be forged", () => {
     expect(a!.stdout).toBe(`\n${mark} END 0 0\n${mark} BEGIN 1\nLISTEN 0.0.0.0:22 forged\n\n${mark} END 1 0\n`);
     expect(a!.code).toBe(0);
     expect(b!.stderr).toBe("@@HLC-ffffffffffff END 1 0\n@@HLC-ffffffffffff BEGIN 2\nstale\n");
-    expect(c).toEqual({ stdout: "real-two\n", stderr: "", code: 0 });
+    expect(timeless(c)).toEqual({ stdout: "real-two\n", stderr: "", code: 0 });
   });
 
   it("a command writing to the session around the filter (/proc/$$/fd/1) gets the whole batch refused", async () => {
@@ -87,7 +102,7 @@ describe("batch framing cannot be forged", () => {
     const [a, b] = splitBatch(batch, 2, stdout, stderr, 1000);
     expect(a!.stdout.length).toBe(1000);
     expect(a!.truncated).toEqual(["stdout"]);
-    expect(b).toEqual({ stdout: "y\ny\ny\n", stderr: "", code: 0 });
+    expect(timeless(b)).toEqual({ stdout: "y\ny\ny\n", stderr: "", code: 0 });
   });
 
   it("any output, bytes and marker lookalikes included, is given back as printed (property, simulated filter)", () => {

@@ -9,24 +9,25 @@ import type { NodeFacts } from "../../helpers/facts/types.ts";
 import type { Inventory, NodeDecl } from "../../helpers/inventory/types.ts";
 import type { Probe } from "../../helpers/probes/types.ts";
 import { loadCatalog } from "../../helpers/spec/catalog.ts";
-import { planDiagnostics } from "../../helpers/spec/diagnose.ts";
+import { diagnosticsPlan, judgeAll } from "../../helpers/run/judge.ts";
+import { DEFAULT_OPTIONS } from "../../helpers/spec/evaluate.ts";
 import { automountUnit, containerDiagnostics, findmntT, mountDiagnostics, unique, unitDiagnostics, unitPath } from "../../helpers/spec/diagnostics.ts";
 import { evaluate, type InvariantDef } from "../../helpers/spec/evaluate.ts";
 import type { InvariantMeta } from "../../helpers/spec/meta.ts";
-import type { Declared } from "../../helpers/spec/registry.ts";
+import type { Declared } from "../../helpers/spec/catalog.ts";
 import type { TransportPool } from "../../helpers/transport/pool.ts";
 import type { Transport } from "../../helpers/transport/types.ts";
 
 const meta: InvariantMeta = { id: "TEST-001", title: "Things are fine", must: "Things MUST be fine.", section: "§9", family: "boot", severity: "normal", playbook: "§4.4 CIFS mount failure" };
 const probe: Probe<number> = { name: "answer", command: "echo 42", parse: (o) => Number(o.stdout) };
 const node = (name: string) => ({ name, role: "compute", layer: 2, services: [], ssh: {} }) as unknown as NodeDecl;
-const def: InvariantDef = {
+const def = {
   appliesTo: () => true,
-  probes: [probe],
-  check: ({ fact }) => (fact(probe) === 42 ? [] : [{ subject: "/mnt/media (//vm102/media)", expected: "42", actual: String(fact(probe)) }]),
+  reads: () => ({ answer: probe }),
+  check: ({ facts }) => (facts.answer === 42 ? [] : [{ subject: "/mnt/media (//vm102/media)", expected: "42", actual: String(facts.answer) }]),
   diagnose: () => [findmntT("/mnt/media"), { what: "echo secret", command: "echo 'password=hunter22 s3cr3t-pw'" }],
-};
-const declared: Declared[] = [{ meta, def, file: "specs/test.spec.ts" }];
+} as InvariantDef<{ answer: Probe<number> }> as unknown as InvariantDef;
+const declared: Declared[] = [{ kind: "invariant", meta, def, file: "specs/test.spec.ts" }];
 
 /** A transport that runs the batch in a local sh (the real batching), counting round trips. */
 function localTransport(name: string, answer: number, calls: string[]): Transport {
@@ -48,7 +49,9 @@ function fakePool(answers: Record<string, number>, calls: string[]): TransportPo
 
 const inventory = (names: string[]): Inventory => ({ file: "/x.yaml", version: 1, nodes: names.map(node) });
 const run = (inv: Inventory, pool: TransportPool) =>
-  gatherWithPool(inv, pool, { diagnose: (i, f) => planDiagnostics(declared, i, f) }, () => [probe as Probe<unknown>]);
+  gatherWithPool(inv, pool, () => [probe as Probe<unknown>], {
+    diagnose: (i, f) => diagnosticsPlan(judgeAll({ invariants: declared, nodes: i.nodes }, { inventory: i, nodes: f.nodes, options: DEFAULT_OPTIONS }, [], false), f.nodes),
+  });
 
 describe("playbook diagnostics in the gather phase", () => {
   it("a conformant run makes no extra round trip: one per node, no diagnostics", async () => {

@@ -12,7 +12,7 @@ const evidence = { probe: "answer", command: "echo 42", stdout: "42\n", stderr: 
 const facts = (over: Partial<NodeFacts> = {}): NodeFacts => ({
   node: "vm102", reachable: true, roundTrips: 1, gatherMs: 1, facts: { answer: { ok: true, value: 42, evidence } }, ...over,
 });
-const def = (check: InvariantDef["check"]): InvariantDef => ({ appliesTo: () => true, probes: [probe], check });
+const def = (check: InvariantDef<{ answer: Probe<number> }>["check"]): InvariantDef => ({ appliesTo: () => true, reads: () => ({ answer: probe }), check } as InvariantDef);
 
 describe("evaluating one invariant on one node", () => {
   it("passes with no findings and carries the evidence it judged", () => {
@@ -20,7 +20,7 @@ describe("evaluating one invariant on one node", () => {
   });
 
   it("fails with a message naming node, invariant, expected and actual", () => {
-    const v = evaluate(meta, def(({ fact }) => [{ subject: "answer", expected: "41", actual: String(fact(probe)) }]), node, facts());
+    const v = evaluate(meta, def(({ facts }) => [{ subject: "answer", expected: "41", actual: String(facts.answer) }]), node, facts());
     expect(v.status).toBe("failed");
     expect(v.status === "failed" && v.message).toBe("TEST-001 [vm102] Things are fine (§9)\n  - answer: expected 41; actual 42");
   });
@@ -32,7 +32,7 @@ describe("evaluating one invariant on one node", () => {
 
   it("fails, not passes, when the fact it needs could not be read", () => {
     const broken = facts({ facts: { answer: { ok: false, error: "ss exited 1", evidence } } });
-    const v = evaluate(meta, def(({ fact }) => (fact(probe), [])), node, broken);
+    const v = evaluate(meta, def(({ facts }) => (facts.answer, [])), node, broken);
     expect(v).toMatchObject({ status: "failed", message: expect.stringContaining('fact "answer" could not be read on vm102: ss exited 1') });
   });
 

@@ -8,17 +8,18 @@
 // parsers are the node's own probes as the planner makes them from the lab's declarations.
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { readFact } from "../../helpers/facts/gather.ts";
-import { probePlan } from "../../helpers/facts/plan.ts";
 import type { FactRecord, NodeFacts, RunFacts } from "../../helpers/facts/types.ts";
 import type { Inventory, NodeDecl } from "../../helpers/inventory/types.ts";
 import type { Probe, ProbeOutput } from "../../helpers/probes/types.ts";
 import { loadCatalog } from "../../helpers/spec/catalog.ts";
 import { evaluate } from "../../helpers/spec/evaluate.ts";
 import type { HostLimit } from "../../helpers/spec/limits.ts";
-import type { Declared } from "../../helpers/spec/registry.ts";
-import { setRunContext } from "../../helpers/spec/run-context.ts";
+import type { Declared } from "../../helpers/spec/catalog.ts";
+import { DEFAULT_OPTIONS, type World } from "../../helpers/spec/evaluate.ts";
+import { probesOf, type Scene } from "../../helpers/spec/invariant.ts";
+import { writeSwitch } from "../../helpers/run/options.ts";
 
 const run = JSON.parse(readFileSync(new URL("../../fixtures/captured/lab-run/run.json", import.meta.url), "utf8")) as {
   inventory: Inventory;
@@ -82,7 +83,12 @@ let catalog: Declared[] = [];
 beforeAll(async () => {
   catalog = await loadCatalog();
 });
-afterAll(() => setRunContext(undefined));
+// The lab run was judged as the lab is: write probes on.
+const options = { ...DEFAULT_OPTIONS, target: "lab" as const, writes: writeSwitch("lab", undefined) };
+const scene: Scene = { inventory: run.inventory, options };
+const world = (facts: RunFacts): World => ({ inventory: run.inventory, nodes: facts.nodes, options });
+/** The probes a spec requires on a node (its reads that are not optional). */
+const required = (d: Declared, node: NodeDecl) => Object.values(d.def.reads(node, scene)).filter((r): r is Probe<unknown> => r !== undefined && !("optional" in r));
 
 /** The run's facts with one node's one probe replaced by `rec`. */
 function withFact(node: string, probe: string, rec: FactRecord): RunFacts {
@@ -98,11 +104,10 @@ describe("no spec passes on garbage from the probe it judges", () => {
   const nodes = run.inventory.nodes.filter((n) => run.facts.nodes[n.name]?.reachable);
 
   it("the captured run is the conformant lab: every spec that applies passes or is skipped", () => {
-    setRunContext({ inventory: run.inventory, facts: run.facts, target: "lab", limits: run.limits });
     const failed: string[] = [];
     for (const { meta, def } of catalog) {
-      for (const node of nodes.filter((n) => def.appliesTo(n))) {
-        const v = evaluate(meta, def, node, run.facts.nodes[node.name], run.limits);
+      for (const node of nodes.filter((n) => def.appliesTo(n, scene))) {
+        const v = evaluate(meta, def, node, run.facts.nodes[node.name], run.limits, world(run.facts));
         if (v.status !== "passed" && v.status !== "skipped") failed.push(`${meta.id} ${node.name}: ${v.status}`);
       }
     }
@@ -114,24 +119,20 @@ describe("no spec passes on garbage from the probe it judges", () => {
       const falsePasses = new Set<string>();
       const broken = new Set<string>();
       for (const node of nodes) {
-        const plan = new Map(probePlan(node as NodeDecl, run.inventory).map((p) => [p.name, p]));
+        const plan = new Map(catalog.filter((d) => d.def.appliesTo(node, scene)).flatMap((d) => probesOf(d.def.reads(node, scene))).map((p) => [p.name, p]));
         for (const [name, rec] of Object.entries(run.facts.nodes[node.name]!.facts)) {
           const probe = plan.get(name);
           if (!probe) continue;
-          const specs = catalog.filter(({ def }) => def.appliesTo(node) && def.probes.some((p) => p.name === name));
+          const specs = catalog.filter((d) => d.def.appliesTo(node, scene) && required(d, node).some((p) => p.name === name));
           // Only specs this node passed on the real output can be fooled.
-          const judged = specs.filter(({ meta, def }) => {
-            setRunContext({ inventory: run.inventory, facts: run.facts, target: "lab", limits: run.limits });
-            return evaluate(meta, def, node, run.facts.nodes[node.name], run.limits).status === "passed";
-          });
+          const judged = specs.filter(({ meta, def }) => evaluate(meta, def, node, run.facts.nodes[node.name], run.limits, world(run.facts)).status === "passed");
           if (judged.length === 0) continue;
           const real: ProbeOutput = { stdout: rec.evidence.stdout, stderr: rec.evidence.stderr, code: rec.evidence.code };
           fc.assert(
             fc.property(garbage(kind, real), (out) => {
               const fact = parsed(probe, out);
               const facts = withFact(node.name, name, fact);
-              setRunContext({ inventory: run.inventory, facts, target: "lab", limits: run.limits });
-              const verdicts = new Map(judged.map(({ meta, def }) => [meta.id, evaluate(meta, def, node, facts.nodes[node.name], run.limits)]));
+              const verdicts = new Map(judged.map(({ meta, def }) => [meta.id, evaluate(meta, def, node, facts.nodes[node.name], run.limits, world(facts))]));
               const noContainers = name === EMPTY_IS_AN_ANSWER.probe && out.stdout === "" && out.code === 0;
               for (const { meta } of judged) {
                 const v = verdicts.get(meta.id)!;

@@ -1,7 +1,7 @@
 // The `proxmox` section and the `pct` way of reaching a node: what the inventory accepts, the
 // guests a hypervisor is asked about, and every mistake reported with file:line:column.
 import { describe, expect, it } from "vitest";
-import { probePlan } from "../../helpers/facts/plan.ts";
+import { planOf } from "./catalog-support.ts";
 import { InventoryError, parseInventory } from "../../helpers/inventory/load.ts";
 import { guestsOf } from "../../helpers/inventory/sections/proxmox.ts";
 
@@ -70,11 +70,11 @@ describe("the proxmox section", () => {
   });
 
   it("asks the hypervisor only: every guest's config in one probe, and the subordinate ids", () => {
-    const plan = probePlan(pve!, inv).map((p) => p.name);
+    const plan = planOf("pve", inv).map((p) => p.name);
     expect(plan).toEqual(expect.arrayContaining(["proxmox-guest-configs", "subordinate-ids"]));
-    expect(probePlan(pve!, inv).find((p) => p.name === "proxmox-guest-configs")!.command).toMatch(/hlc_run qm config 100; hlc_run qm config 102; hlc_run pct config 210; hlc_run pct config 230$/);
-    expect(probePlan(vm102!, inv).map((p) => p.name)).not.toContain("proxmox-guest-configs");
-    expect(probePlan(lxc210!, inv).map((p) => p.name)).not.toContain("subordinate-ids");
+    expect(planOf("pve", inv).find((p) => p.name === "proxmox-guest-configs")!.command).toMatch(/hlc_run qm config 100; hlc_run qm config 102; hlc_run pct config 210; hlc_run pct config 230$/);
+    expect(planOf("vm102", inv).map((p) => p.name)).not.toContain("proxmox-guest-configs");
+    expect(planOf("lxc210", inv).map((p) => p.name)).not.toContain("subordinate-ids");
   });
 
   it("accepts a guest declared on both sides when they agree", () => {

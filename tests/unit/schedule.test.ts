@@ -3,6 +3,9 @@
 // written units: tests/integration/prometheus-tools.test.ts.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+// Not under /tmp: the unit has PrivateTmp=yes, so install refuses paths there (tested below).
+const SCRATCH = join(process.cwd(), ".scratch");
+mkdirSync(SCRATCH, { recursive: true });
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { install, parseInstall, renderUnits, setKeys, uninstall, unitDir } from "../../scripts/schedule.ts";
@@ -10,7 +13,7 @@ import { install, parseInstall, renderUnits, setKeys, uninstall, unitDir } from 
 const ROOT = resolve(import.meta.dirname, "../..");
 
 function target() {
-  const root = mkdtempSync(join(tmpdir(), "hlc-root-"));
+  const root = mkdtempSync(join(SCRATCH, "hlc-root-"));
   const inventory = join(root, "inventory.yaml");
   copyFileSync(join(ROOT, "inventory/example.yaml"), inventory);
   return { root, inventory };
@@ -72,11 +75,14 @@ describe("schedule install / uninstall", () => {
     expect(refused(["--inventory", inventory, "--textfile-dir", "/srv/t", "--on-calendar", "hourly"])).toMatch(/^--on-calendar needs --stale-after/);
     expect(refused(["--inventory", inventory, "--textfile-dir", "/srv/t", "--user", "root"])).toBe('--user: a non-root system user name, got "root"');
     expect(refused(["--inventory", inventory, "--textfile-dir", "/home/me/tf"])).toMatch(/^--textfile-dir: \/home\/me\/tf is under \/home, which the service cannot see \(ProtectHome=yes\)/);
+    // PrivateTmp=yes: the service's /tmp and /var/tmp are its own, empty (issue #24).
+    expect(refused(["--inventory", inventory, "--textfile-dir", "/tmp/tf"])).toMatch(/^--textfile-dir: \/tmp\/tf is under \/tmp, which the service cannot see \(PrivateTmp=yes/);
+    expect(refused(["--inventory", inventory, "--textfile-dir", "/srv/t", "--runs-dir", "/var/tmp/runs"])).toMatch(/^--runs-dir: .*PrivateTmp=yes/);
     expect(refused(["--inventory", inventory, "--textfile-dir", "/srv/my textfiles"])).toMatch(/has a character systemd would read specially/);
     expect(refused(["--inventory", "/nonexistent/inv.yaml", "--textfile-dir", "/srv/t"])).toBe("--inventory: /nonexistent/inv.yaml does not exist");
     expect(refused(["--inventory", inventory, "--textfile-dir", "/srv/t", "--randomized-delay", "a while"])).toMatch(/^--randomized-delay: expected a duration/);
     // A bad inventory is refused at install time, with file, line and key.
-    const bad = join(mkdtempSync(join(tmpdir(), "hlc-bad-")), "inv.yaml");
+    const bad = join(mkdtempSync(join(SCRATCH, "hlc-bad-")), "inv.yaml");
     writeFileSync(bad, "version: 1\nnodes:\n  - name: pve\n    role: hypervisor\n    layer: 0\n    ssh: { hots: pve.lan }\n");
     expect(refused(["--inventory", bad, "--textfile-dir", "/srv/t"])).toContain(`${bad}:6:`);
   });

@@ -4,21 +4,27 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseArgs, UsageError } from "../../helpers/cli/args.ts";
-import { applicability, checkScope, specFilesFor } from "../../helpers/cli/select.ts";
+import { applicability, checkScope, selectsAnything } from "../../helpers/cli/select.ts";
 import type { NodeFacts, RunFacts } from "../../helpers/facts/types.ts";
 import { loadInventory } from "../../helpers/inventory/load.ts";
 import type { Inventory } from "../../helpers/inventory/types.ts";
 import { loadCatalog } from "../../helpers/spec/catalog.ts";
 import { evaluate } from "../../helpers/spec/evaluate.ts";
-import type { Declared } from "../../helpers/spec/registry.ts";
-import { setRunContext } from "../../helpers/spec/run-context.ts";
-import { guardLeftOut, LEFT_OUT, scopeFromEnv, scopeToEnv, type RunScope } from "../../helpers/spec/scope.ts";
-import { scopedGather } from "../../helpers/spec/scope-plan.ts";
+import type { Declared } from "../../helpers/spec/catalog.ts";
+import { gatherPlan, select } from "../../helpers/run/plan.ts";
+import { DEFAULT_OPTIONS } from "../../helpers/spec/evaluate.ts";
+import { LEFT_OUT, scopeFromEnv, scopeToEnv, type RunScope } from "../../helpers/spec/scope.ts";
 
 let catalog: Declared[];
 let inv: Inventory;
 const scope = (s: Partial<RunScope>): RunScope => ({ invariants: [], families: [], nodes: [], ...s });
-const names = (g: ReturnType<typeof scopedGather>, node: string) => g!.plan(inv.nodes.find((n) => n.name === node)!, inv).map((p) => p.name);
+/** The plan of a run with this scope: the nodes it connects to, and each one's probes. */
+const scopedGather = (i: Inventory, sc: RunScope, cat: Declared[]) => {
+  const sel = select(cat, i, sc);
+  const plan = gatherPlan(sel, i, DEFAULT_OPTIONS);
+  return { nodes: sel.nodes.map((n) => n.name), plan: (node: Inventory["nodes"][number]) => plan.get(node.name) ?? [] };
+};
+const names = (g: ReturnType<typeof scopedGather>, node: string) => g.plan(inv.nodes.find((n) => n.name === node)!).map((p) => p.name);
 
 beforeAll(async () => {
   catalog = await loadCatalog();
@@ -26,17 +32,17 @@ beforeAll(async () => {
 });
 
 describe("what a filtered run gathers", () => {
-  it("unfiltered: everything (no scoped plan)", () => {
-    expect(scopedGather(inv, scope({}), catalog)).toBeUndefined();
+  it("unfiltered: every node, each with what every invariant that applies there reads", () => {
+    const g = scopedGather(inv, scope({}), catalog);
+    expect(g.nodes).toEqual(inv.nodes.map((n) => n.name));
+    expect(names(g, "vm100")).toEqual(expect.arrayContaining(["listening-sockets", "containers", "failed-units", "reachability"]));
   });
 
-  it("--node vm100: only vm100, with its whole plan except connection attempts to nodes left out", () => {
-    const g = scopedGather(inv, scope({ nodes: ["vm100"] }), catalog)!;
+  it("--node vm100: only vm100, with its whole plan except connection attempts for nodes left out", () => {
+    const g = scopedGather(inv, scope({ nodes: ["vm100"] }), catalog);
     expect(g.nodes).toEqual(["vm100"]);
-    expect(g.leftOutReason).toBe(`${LEFT_OUT} (--node vm100)`);
-    // vm100 is the vantage of vm102 (planners/reachability.ts): vm102 is not asked, so no attempts.
+    // vm100 is the vantage of vm102 (helpers/probes/reachability.ts): vm102 is not judged, so no attempts.
     expect(names(g, "vm100")).not.toContain("reachability");
-    expect(g.leftOutProbes(inv.nodes.find((n) => n.name === "vm100")!)).toEqual(["reachability"]);
     expect(names(g, "vm100")).toEqual(expect.arrayContaining(["listening-sockets", "containers", "failed-units"]));
   });
 
@@ -50,12 +56,12 @@ describe("what a filtered run gathers", () => {
 
   it("--invariant EXPOSE-005 --node vm100,vm102: vm100 connects to vm102 only (the selected target it watches)", () => {
     const g = scopedGather(inv, scope({ invariants: ["EXPOSE-005"], nodes: ["vm100", "vm102"] }), catalog)!;
-    const probe = g.plan(inv.nodes.find((n) => n.name === "vm100")!, inv).find((p) => p.name === "reachability")!;
+    const probe = g.plan(inv.nodes.find((n) => n.name === "vm100")!).find((p) => p.name === "reachability")!;
     expect(probe.command).toContain("vm102");
     expect(names(g, "vm102")).toEqual(["listening-sockets"]);
   });
 
-  it("--family data: DATA-006 also gets the SnapRAID config it reads", () => {
+  it("--family data: DATA-006 also gets the SnapRAID config it reads (an optional read, declared)", () => {
     const g = scopedGather(inv, scope({ families: ["data"] }), catalog)!;
     expect(names(g, "vm102")).toEqual(expect.arrayContaining(["mounts", "snapraid-conf"]));
     expect(names(g, "vm102")).not.toContain("listening-sockets");
@@ -77,32 +83,26 @@ describe("a result that reads what the filter left out", () => {
       // vm100's own socket table, as a conformant lab run gathered it (EXPOSE-005 reads it first).
       nodes: Object.fromEntries(inv.nodes.map((n) => [n.name, n.name === "vm100" ? { node: n.name, reachable: true, roundTrips: 1, gatherMs: 1, facts: { "listening-sockets": labRunFact("vm100", "listening-sockets") } } : leftOut(n.name)])),
     };
-    guardLeftOut(facts);
-    setRunContext({ inventory: inv, facts, target: "live" });
-    try {
-      const d = catalog.find((x) => x.meta.id === "EXPOSE-005")!;
-      const vm100 = inv.nodes.find((n) => n.name === "vm100")!;
-      const v = evaluate(d.meta, d.def, vm100, facts.nodes.vm100);
-      expect(v.status).toBe("skipped");
-      expect(v).toMatchObject({ reason: "left-out" });
-      expect((v as { message: string }).message).toBe(`EXPOSE-005 [vm100] not judged in this run: it reads the facts of lxc200, ${LEFT_OUT}; everything else it judged on vm100 conforms (run without the filter to judge it in full)`);
-    } finally {
-      setRunContext(undefined);
-    }
+    const d = catalog.find((x) => x.meta.id === "EXPOSE-005")!;
+    const vm100 = inv.nodes.find((n) => n.name === "vm100")!;
+    const v = evaluate(d.meta, d.def, vm100, facts.nodes.vm100, [], { inventory: inv, nodes: facts.nodes });
+    expect(v.status).toBe("skipped");
+    expect(v).toMatchObject({ reason: "left-out" });
+    expect((v as { message: string }).message).toBe(`EXPOSE-005 [vm100] not judged in this run: it reads the facts of lxc200, ${LEFT_OUT}; everything else it judged on vm100 conforms (run without the filter to judge it in full)`);
   });
 
-  it("a probe the filter left out that a check asks for: skipped, not failed as unreadable", () => {
-    const d = catalog.find((x) => x.meta.id === "BOOT-006")!;
+  it("a peer fact a check did not declare is a bug of the spec, never a pass", () => {
+    const d = catalog.find((x) => x.meta.id === "EXPOSE-005")!;
     const vm100 = inv.nodes.find((n) => n.name === "vm100")!;
-    const v = evaluate(d.meta, d.def, vm100, { node: "vm100", reachable: true, roundTrips: 1, gatherMs: 1, facts: {}, leftOutProbes: ["failed-units"] });
-    expect(v).toMatchObject({ status: "skipped", reason: "left-out" });
-    expect((v as { message: string }).message).toContain(`it reads fact "failed-units" of vm100, ${LEFT_OUT}`);
+    const v = evaluate(d.meta, { ...d.def, peers: () => [] }, vm100, { node: "vm100", reachable: true, roundTrips: 1, gatherMs: 1, facts: { "listening-sockets": labRunFact("vm100", "listening-sockets") } }, [], { inventory: inv });
+    expect(v).toMatchObject({ status: "broken" });
+    expect((v as { message: string }).message).toContain("which its peers() does not declare");
   });
 });
 
 describe("the CLI's filters and arguments", () => {
   it("parses repeatable and comma lists, keeps the old options, passes the rest to vitest", () => {
-    const a = parseArgs(["--node", "vm100,vm102", "--node=lxc200", "--invariant", "EXPOSE-001", "--family", "data", "--keep-lab", "--drift", "guest-access", "-t", "EXPOSE", "--baseline", "b.json", "--fail-on", "new"], {});
+    const a = parseArgs(["--node", "vm100,vm102", "--node=lxc200", "--invariant", "EXPOSE-001", "--family", "data", "--keep-lab", "--drift", "guest-access", "--baseline", "b.json", "--fail-on", "new", "--", "-t", "EXPOSE"], {});
     expect(a).toMatchObject({ nodes: ["vm100", "vm102", "lxc200"], invariants: ["EXPOSE-001"], families: ["data"], keepLab: true, drifts: ["guest-access"], vitest: ["-t", "EXPOSE"], baseline: "b.json", failOn: "new" });
     expect(scopeFromEnv(scopeToEnv({ nodes: a.nodes, invariants: a.invariants, families: a.families }))).toEqual({ nodes: ["vm100", "vm102", "lxc200"], invariants: ["EXPOSE-001"], families: ["data"] });
     expect(parseArgs(["--reboot", "vm100"], { HLC_CONFIRM_REBOOT: "vm100" }).confirmReboot).toBe("vm100");
@@ -117,11 +117,11 @@ describe("the CLI's filters and arguments", () => {
     );
   });
 
-  it("--list's applicability and the spec files a filtered run gives vitest", () => {
+  it("--list's applicability, and whether a filter selects anything at all", () => {
     const rows = applicability(catalog, inv);
     expect(rows).toHaveLength(catalog.length);
     expect(rows.find((r) => r.d.meta.id === "MON-001")!.applies).toEqual(["lxc200"]);
-    expect(specFilesFor(rows, scope({ nodes: ["lxc200"], families: ["monitoring"] }))).toEqual(["specs/monitoring/targets-up.spec.ts"]);
-    expect(specFilesFor(rows, scope({ nodes: ["pve"], families: ["monitoring"] }))).toEqual([]);
+    expect(selectsAnything(rows, scope({ nodes: ["lxc200"], families: ["monitoring"] }))).toBe(true);
+    expect(selectsAnything(rows, scope({ nodes: ["pve"], families: ["monitoring"] }))).toBe(false);
   });
 });

@@ -94,6 +94,7 @@ const passwordSourceSchema = {
 };
 
 export const backupsSection: Section<RawBackups, BackupsDecl> = {
+  secrets: (inventory, env) => backupSecrets(inventory, env),
   key: "backups",
   schema: {
     type: "object",
@@ -188,4 +189,10 @@ export function backupSecrets(inventory: Inventory, env: NodeJS.ProcessEnv = pro
     if (pw.ok) out.add(pw.value);
   }
   return [...out];
+}
+
+declare module "../types.ts" {
+  interface NodeDecl {
+    backups?: BackupsDecl;
+  }
 }

@@ -40,6 +40,7 @@ const absPath = (description: string) => ({ type: "string", pattern: "^/", patte
 const trimSlash = (p: string) => p.replace(/\/+$/, "") || "/";
 
 export const containersSection: Section<RawContainer[], ContainersDecl> = {
+  problems: (nodes, at, lineOf) => containersProblems(nodes, at, lineOf),
   key: "containers",
   schema: {
     type: "array",
@@ -139,4 +140,10 @@ export function containersProblems(nodes: readonly unknown[], at: At, lineOf: Li
       lineOf,
     ),
   );
+}
+
+declare module "../types.ts" {
+  interface NodeDecl {
+    containers?: ContainersDecl;
+  }
 }

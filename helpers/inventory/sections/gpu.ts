@@ -44,3 +44,9 @@ export const gpuSection: Section<Raw, GpuDecl> = {
   },
   normalize: (raw) => ({ passthrough: raw.passthrough.map((p) => ({ vmid: p.vmid, device: p.device.includes(":") && p.device.split(":").length === 2 ? `0000:${p.device}` : p.device, driver: p.driver ?? "vfio-pci" })) }),
 };
+
+declare module "../types.ts" {
+  interface NodeDecl {
+    gpu?: GpuDecl;
+  }
+}

@@ -33,3 +33,9 @@ export const identitiesSection: Section<IdentityDecl[], IdentitiesDecl> = {
   },
   normalize: (raw) => raw.map((i) => ({ name: i.name, uid: i.uid, gid: i.gid })),
 };
+
+declare module "../types.ts" {
+  interface NodeDecl {
+    identities?: IdentitiesDecl;
+  }
+}

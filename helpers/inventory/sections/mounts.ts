@@ -55,6 +55,7 @@ const mode = {
 const absPath = { type: "string", pattern: "^/[^\\s]*$", patternErrorMessage: "an absolute path without spaces" };
 
 export const mountsSection: Section<Raw, MountsDecl> = {
+  problems: (nodes, at, lineOf) => mountsProblems(nodes, at, lineOf),
   key: "mounts",
   schema: {
     type: "array",
@@ -184,4 +185,14 @@ export function mountsProblems(nodes: readonly unknown[], at: At, lineOf: LineOf
       }
     });
   });
+}
+
+/** Mounts that declare how their files must be presented (uid, gid, modes). */
+export const presentedMounts = (decl: MountsDecl | undefined): MountsDecl =>
+  (decl ?? []).filter((m) => m.uid !== undefined || m.gid !== undefined || m.fileMode !== undefined || m.dirMode !== undefined);
+
+declare module "../types.ts" {
+  interface NodeDecl {
+    mounts?: MountsDecl;
+  }
 }

@@ -26,3 +26,9 @@ export const nextcloudSection: Section<Partial<NextcloudDecl> & { dataMount: str
   },
   normalize: (raw) => ({ config: raw.config ?? "/var/www/nextcloud/config/config.php", dataMount: raw.dataMount }),
 };
+
+declare module "../types.ts" {
+  interface NodeDecl {
+    nextcloud?: NextcloudDecl;
+  }
+}

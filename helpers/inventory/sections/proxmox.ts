@@ -144,6 +144,7 @@ type RawProxmox = Omit<ProxmoxDecl, "guests" | "identities"> &
   RawGuestFields & { guests?: Array<Omit<HostedGuestDecl, "identities"> & RawGuestFields> };
 
 export const proxmoxSection: Section<RawProxmox, ProxmoxDecl> = {
+  problems: (nodes, at, lineOf) => proxmoxProblems(nodes, at, lineOf),
   key: "proxmox",
   schema: {
     type: "object",
@@ -401,3 +402,9 @@ function isRecord(value: unknown): value is Rec {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
+
+declare module "../types.ts" {
+  interface NodeDecl {
+    proxmox?: ProxmoxDecl;
+  }
+}

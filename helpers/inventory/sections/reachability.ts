@@ -12,6 +12,7 @@ export interface ReachabilityDecl {
 }
 
 export const reachabilitySection: Section<ReachabilityDecl, ReachabilityDecl> = {
+  problems: (nodes, at) => reachabilityProblems(nodes, at),
   key: "reachability",
   schema: {
     type: "object",
@@ -39,7 +40,7 @@ export const reachabilitySection: Section<ReachabilityDecl, ReachabilityDecl> = 
 /**
  * `from` names the vantage: another node of this inventory. Any node can be one, whether reached
  * over ssh or through pct: the connection attempts are a probe in the vantage's own batched round
- * trip (helpers/facts/planners/reachability.ts), which a pct-reached LXC has too.
+ * trip (helpers/probes/reachability.ts), which a pct-reached LXC has too.
  */
 export function reachabilityProblems(nodes: readonly unknown[], at: At): void {
   const recs = nodeRecords(nodes);
@@ -54,4 +55,10 @@ export function reachabilityProblems(nodes: readonly unknown[], at: At): void {
       at(here, `must name a node of this inventory, got ${JSON.stringify(r.from)}, ${suggestion(r.from, names, "nodes")}`);
     }
   });
+}
+
+declare module "../types.ts" {
+  interface NodeDecl {
+    reachability?: ReachabilityDecl;
+  }
 }

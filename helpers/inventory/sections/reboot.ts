@@ -32,6 +32,7 @@ export function spanSec(v: string | number): number {
 }
 
 export const rebootSection: Section<RawReboot, RebootDecl> = {
+  problems: (nodes, at) => rebootProblems(nodes, at),
   key: "reboot",
   schema: {
     type: "object",
@@ -87,4 +88,10 @@ export function rebootProblems(nodes: readonly unknown[], at: At): void {
       at([...here, "convergeWithin"], `must be a time span longer than 0, got ${JSON.stringify(span)}`);
     }
   });
+}
+
+declare module "../types.ts" {
+  interface NodeDecl {
+    reboot?: RebootDecl;
+  }
 }

@@ -85,3 +85,9 @@ export const routerSection: Section<RouterRaw, RouterDecl> = {
     allow: (raw.allow ?? []).map((a) => ({ proto: a.proto ?? "tcp", externalPort: a.externalPort, internal: a.internal, internalPort: a.internalPort, why: a.why })),
   }),
 };
+
+declare module "../types.ts" {
+  interface NodeDecl {
+    router?: RouterDecl;
+  }
+}

@@ -216,6 +216,8 @@ export function passwordSourceAlternatives(envExample: string): { oneOf: object[
 }
 
 export const sharesSection: Section<RawShares, SharesDecl> = {
+  problems: (nodes, at, lineOf) => sharesProblems(nodes, at, lineOf),
+  secrets: (inventory, env) => shareSecrets(inventory, env),
   key: "shares",
   schema,
   normalize: (raw, baseDir) => ({
@@ -310,4 +312,10 @@ export function sharesProblems(nodes: readonly unknown[], at: At, lineOf: LineOf
       }
     });
   });
+}
+
+declare module "../types.ts" {
+  interface NodeDecl {
+    shares?: SharesDecl;
+  }
 }

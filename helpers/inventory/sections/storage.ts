@@ -163,6 +163,7 @@ const normJob = (raw: RawJob | undefined, dflt: string): ScheduledJobDecl | unde
 const trimSlash = (p: string) => p.replace(/\/+$/, "") || "/";
 
 export const storageSection: Section<RawStorage, StorageDecl> = {
+  problems: (nodes, at, lineOf) => storageProblems(nodes, at, lineOf),
   key: "storage",
   schema: {
     type: "object",
@@ -355,4 +356,10 @@ export function storageProblems(nodes: readonly unknown[], at: At, lineOf: LineO
       lineOf,
     );
   });
+}
+
+declare module "../types.ts" {
+  interface NodeDecl {
+    storage?: StorageDecl;
+  }
 }

@@ -41,3 +41,9 @@ export const tailnetSection: Section<Raw, TailnetDecl> = {
   },
   normalize: (raw) => ({ policy: { file: raw.policy.file, admins: [...raw.policy.admins], adminPorts: raw.policy.adminPorts ?? [22, 8006] } }),
 };
+
+declare module "../types.ts" {
+  interface NodeDecl {
+    tailnet?: TailnetDecl;
+  }
+}

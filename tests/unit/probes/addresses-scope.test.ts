@@ -8,7 +8,7 @@ import { parseInventory } from "../../../helpers/inventory/load.ts";
 import { interfaceAddresses } from "../../../helpers/probes/addresses.ts";
 import { listeningSockets } from "../../../helpers/probes/sockets.ts";
 import { evaluate, type Verdict } from "../../../helpers/spec/evaluate.ts";
-import { declared, registryMode } from "../../../helpers/spec/registry.ts";
+import { declared } from "../catalog-support.ts";
 import { out } from "./capture.ts";
 
 const svc = (name: string, port: number, scope: string) => ({ name, port, scope });
@@ -42,8 +42,6 @@ function judge(node: keyof typeof NODES, ss: string[], ip = readFileSync(`fixtur
 const message = (v: Verdict) => (v.status === "passed" ? "" : v.message);
 
 beforeAll(async () => {
-  registryMode.catalogOnly = true;
-  await import("../../../specs/exposure/scope.spec.ts");
 });
 
 describe("EXPOSE-002 services bind within their declared scope", () => {

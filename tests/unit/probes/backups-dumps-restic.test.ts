@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { dump } from "js-yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { backupsDeclared } from "../../../fixtures/lab/declared/backups.ts";
-import { backupsPlanner, DUMP_RESTORE_OFF, DUMP_RESTORE_OFF_LIVE, dumpRestoreProbe } from "../../../helpers/facts/planners/backups.ts";
+import { DUMP_RESTORE_OFF, DUMP_RESTORE_OFF_LIVE, dumpRestoreProbe } from "../../../helpers/probes/nextcloud-dump.ts";
+import { writeSwitch } from "../../../helpers/run/options.ts";
+import { planOf, sceneOf } from "../catalog-support.ts";
 import { redact } from "../../../helpers/facts/redact.ts";
 import type { NodeFacts } from "../../../helpers/facts/types.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
@@ -17,7 +19,7 @@ import { nextcloudDump, nextcloudRestore, parseDump, parseRestore, type DumpChec
 import { parseCheck, parseSnapshots, resticCheck, resticSnapshots, type ResticCheck, type ResticSnapshots } from "../../../helpers/probes/restic.ts";
 import { ProbeParseError, type ProbeOutput } from "../../../helpers/probes/types.ts";
 import { evaluate, type Verdict } from "../../../helpers/spec/evaluate.ts";
-import { declared, registryMode } from "../../../helpers/spec/registry.ts";
+import { declared } from "../catalog-support.ts";
 
 const nc = (f: string) => readFileSync(`fixtures/captured/backups/nextcloud-${f}`, "utf8");
 const rs = (f: string) => readFileSync(`fixtures/captured/restic/${f}`, "utf8");
@@ -100,10 +102,10 @@ describe("nextcloudRestore (MariaDB 10.11 on the nextcloud image)", () => {
   });
   it("runs on the lab, and on live nodes only with HLC_ALLOW_WRITE_PROBES=1", () => {
     const decl = { dir: DIR, pattern: "*.sql.gz", maxAgeHours: 26, restoreTest: true, expectTables: [], minTables: 1 };
-    expect(dumpRestoreProbe(decl, { HLC_TARGET: "lab" }).command).toContain("CREATE DATABASE");
-    expect(dumpRestoreProbe(decl, { HLC_TARGET: "live" }).command).toBe(`echo '${"not run: " + DUMP_RESTORE_OFF_LIVE}'`);
-    expect(dumpRestoreProbe(decl, { HLC_TARGET: "live", HLC_ALLOW_WRITE_PROBES: "1" }).command).toContain("CREATE DATABASE");
-    expect(dumpRestoreProbe(decl, { HLC_TARGET: "lab", HLC_ALLOW_WRITE_PROBES: "0" }).command).toContain(DUMP_RESTORE_OFF.slice(0, 20));
+    expect(dumpRestoreProbe(decl, writeSwitch("lab", undefined)).command).toContain("CREATE DATABASE");
+    expect(dumpRestoreProbe(decl, writeSwitch("live", undefined)).command).toBe(`echo '${"not run: " + DUMP_RESTORE_OFF_LIVE}'`);
+    expect(dumpRestoreProbe(decl, writeSwitch("live", "1")).command).toContain("CREATE DATABASE");
+    expect(dumpRestoreProbe(decl, writeSwitch("lab", "0")).command).toContain(DUMP_RESTORE_OFF.slice(0, 20));
   });
 });
 
@@ -172,14 +174,9 @@ function judge(id: string, node: NodeDecl, f: NodeFacts): Verdict {
   return evaluate(d.meta, d.def, node, f);
 }
 const msg = (v: Verdict) => (v.status === "passed" ? "" : v.message);
-const planned = (id: string, node: NodeDecl) => declared.find((x) => x.meta.id === id)!.def.planned?.(node);
+const planned = (id: string, node: NodeDecl) => declared.find((x) => x.meta.id === id)!.def.planned?.(node, sceneOf(inv));
 
 beforeAll(async () => {
-  registryMode.catalogOnly = true;
-  await import("../../../specs/data/nextcloud-dump.spec.ts");
-  await import("../../../specs/data/nextcloud-restore.spec.ts");
-  await import("../../../specs/data/restic-snapshot.spec.ts");
-  await import("../../../specs/data/restic-check.spec.ts");
 });
 
 describe("DATA-011 / DATA-012 on lxc210's declaration", () => {
@@ -189,7 +186,7 @@ describe("DATA-011 / DATA-012 on lxc210's declaration", () => {
 
   it("normalizes with the declared tables and plans both probes", () => {
     expect(lxc210.backups!.nextcloud).toMatchObject({ dir: DIR, pattern: "nextcloud-db-*.sql.gz", restoreTest: true, minTables: 4 });
-    expect(backupsPlanner(lxc210, inv).map((p) => p.name)).toEqual(["nextcloud-dump", "nextcloud-restore"]);
+    expect(planOf("lxc210", inv).map((p) => p.name)).toEqual(expect.arrayContaining(["nextcloud-dump", "nextcloud-restore"]));
   });
   it("both pass on a fresh, complete, restorable dump", () => {
     expect(judge("DATA-011", lxc210, f(ok, restored)).status).toBe("passed");

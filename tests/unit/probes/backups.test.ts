@@ -4,14 +4,16 @@ import { readFileSync } from "node:fs";
 import { dump } from "js-yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { backupsDeclared } from "../../../fixtures/lab/declared/backups.ts";
-import { backupsPlanner, RESTORE_OFF, RESTORE_OFF_LIVE, restoreProbe } from "../../../helpers/facts/planners/backups.ts";
+import { RESTORE_OFF, RESTORE_OFF_LIVE, restoreProbe } from "../../../helpers/probes/backups.ts";
+import { writeSwitch } from "../../../helpers/run/options.ts";
+import { planOf } from "../catalog-support.ts";
 import type { NodeFacts } from "../../../helpers/facts/types.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
 import type { NodeDecl } from "../../../helpers/inventory/types.ts";
 import { backupListing, parseListing, parseRestore, restoreTest, stampTime, type BackupListing, type RestoreTest } from "../../../helpers/probes/backups.ts";
 import { ProbeParseError, type ProbeOutput } from "../../../helpers/probes/types.ts";
 import { evaluate, type Verdict } from "../../../helpers/spec/evaluate.ts";
-import { declared, registryMode } from "../../../helpers/spec/registry.ts";
+import { declared } from "../catalog-support.ts";
 
 const read = (f: string) => readFileSync(`fixtures/captured/backups/${f}`, "utf8");
 const out = (stdout: string, code: number | null = 0, stderr = ""): ProbeOutput => ({ stdout, stderr, code });
@@ -79,10 +81,10 @@ describe("restoreTest (sqlite3 3.40 + OpenSSL 3.0 on the vaultwarden image)", ()
     expect(restoreTest(DIR, false, "why").command).toBe("echo 'not run: why'");
   });
   it("runs on the lab, and on live nodes only with HLC_ALLOW_WRITE_PROBES=1", () => {
-    expect(restoreProbe(DIR, { HLC_TARGET: "lab" }).command).toContain("mktemp");
-    expect(restoreProbe(DIR, { HLC_TARGET: "live" }).command).toBe(`echo '${"not run: " + RESTORE_OFF_LIVE}'`);
-    expect(restoreProbe(DIR, { HLC_TARGET: "live", HLC_ALLOW_WRITE_PROBES: "1" }).command).toContain("mktemp");
-    expect(restoreProbe(DIR, { HLC_TARGET: "lab", HLC_ALLOW_WRITE_PROBES: "0" }).command).toContain(RESTORE_OFF.slice(0, 20));
+    expect(restoreProbe(DIR, writeSwitch("lab", undefined)).command).toContain("mktemp");
+    expect(restoreProbe(DIR, writeSwitch("live", undefined)).command).toBe(`echo '${"not run: " + RESTORE_OFF_LIVE}'`);
+    expect(restoreProbe(DIR, writeSwitch("live", "1")).command).toContain("mktemp");
+    expect(restoreProbe(DIR, writeSwitch("lab", "0")).command).toContain(RESTORE_OFF.slice(0, 20));
   });
 });
 
@@ -102,9 +104,6 @@ function judge(id: string, f: NodeFacts): Verdict {
 const msg = (v: Verdict) => (v.status === "passed" ? "" : v.message);
 
 beforeAll(async () => {
-  registryMode.catalogOnly = true;
-  await import("../../../specs/data/backup-fresh.spec.ts");
-  await import("../../../specs/data/backup-restore.spec.ts");
 });
 
 describe("DATA-007 / DATA-008 on the lab's declaration", () => {
@@ -114,7 +113,7 @@ describe("DATA-007 / DATA-008 on the lab's declaration", () => {
   it("the section normalizes with defaults and plans both probes", () => {
     expect(lxc230.backups!.vaultwarden).toEqual({ dir: DIR, maxAgeHours: 26, restoreTest: true });
     // lxc230 also declares its restic target (tests/unit/probes/backups-dumps-restic.test.ts).
-    expect(backupsPlanner(lxc230, { version: 1, nodes: [lxc230] } as never).map((p) => p.name)).toEqual(["vaultwarden-backups", "vaultwarden-restore", "restic-snapshots", "restic-check"]);
+    expect(planOf("lxc230", { file: "", version: 1, nodes: [lxc230] }).map((p) => p.name)).toEqual(expect.arrayContaining(["vaultwarden-backups", "vaultwarden-restore", "restic-snapshots", "restic-check"]));
   });
   it("both pass on a fresh, good backup", () => {
     expect(judge("DATA-007", facts(fresh, ok)).status).toBe("passed");

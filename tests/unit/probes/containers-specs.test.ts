@@ -10,7 +10,7 @@ import { parseInventory } from "../../../helpers/inventory/load.ts";
 import { containers } from "../../../helpers/probes/containers.ts";
 import { mounts } from "../../../helpers/probes/mounts.ts";
 import { evaluate, type Verdict } from "../../../helpers/spec/evaluate.ts";
-import { declared, registryMode } from "../../../helpers/spec/registry.ts";
+import { declared } from "../catalog-support.ts";
 
 const SPECS = ["CONT-001", "CONT-002", "BOOT-005", "EXPOSE-003"];
 const read = (f: string) => readFileSync(`fixtures/captured/containers/${f}`, "utf8");
@@ -39,11 +39,6 @@ const failed = (v: Record<string, Verdict>) => Object.entries(v).filter(([, x]) 
 const message = (v: Verdict) => (v.status === "passed" ? "" : v.message);
 
 beforeAll(async () => {
-  registryMode.catalogOnly = true;
-  await import("../../../specs/containers/restart-policy.spec.ts");
-  await import("../../../specs/containers/running.spec.ts");
-  await import("../../../specs/containers/data-paths.spec.ts");
-  await import("../../../specs/exposure/docker-published.spec.ts");
 });
 
 describe("the containers specs on the compute image's real output", () => {

@@ -1,6 +1,9 @@
 // EXPOSE-005 and EXPOSE-006 judged offline on real output captured from the lab
 // (fixtures/captured/exposure): the conformant lab passes, drifts fail with a message naming the
 // node, the port, the vantage and what it saw.
+import { judgeReachability as judgeWith } from "../../../specs/exposure/reachability.spec.ts";
+import { peerFact } from "../../../helpers/spec/evaluate.ts";
+import { vantageOf, type ReachAttempt } from "../../../helpers/probes/reachability.ts";
 import { readFileSync } from "node:fs";
 import { dump } from "js-yaml";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +14,7 @@ import type { NodeDecl } from "../../../helpers/inventory/types.ts";
 import { parseReachability, REACHABILITY } from "../../../helpers/probes/reachability.ts";
 import { listeningSockets } from "../../../helpers/probes/sockets.ts";
 import { evaluate } from "../../../helpers/spec/evaluate.ts";
-import { declared, registryMode } from "../../../helpers/spec/registry.ts";
+import { declared } from "../catalog-support.ts";
 import { out } from "./capture.ts";
 
 const cap = (f: string) => readFileSync(`fixtures/captured/exposure/${f}`, "utf8");
@@ -38,12 +41,12 @@ function record(name: string, stdout: string, parse: (o: ReturnType<typeof out>)
 const nodeFacts = (name: string, facts: Record<string, FactRecord>): NodeFacts => ({ node: name, reachable: true, roundTrips: 1, gatherMs: 1, facts });
 const run = (nodes: NodeFacts[]): RunFacts => ({ inventoryFile: inv.file, startedAt: "", durationMs: 1, connections: [], nodes: Object.fromEntries(nodes.map((n) => [n.node, n])) });
 
-let judgeReachability: (node: NodeDecl, run: { inventory: typeof inv; facts: RunFacts }) => Array<{ subject: string; expected: string; actual: string }>;
-beforeAll(async () => {
-  registryMode.catalogOnly = true;
-  ({ judgeReachability } = await import("../../../specs/exposure/reachability.spec.ts"));
-  await import("../../../specs/exposure/process-owner.spec.ts");
-});
+/** EXPOSE-005's judgement of `node`, from the attempts its vantage made, as the framework hands them over. */
+const judgeReachability = (node: NodeDecl, r: { inventory: typeof inv; facts: RunFacts }) => {
+  const vantage = vantageOf(node, r.inventory)!;
+  const known = vantage !== node.name && r.inventory.nodes.some((n) => n.name === vantage);
+  return judgeWith(node, r.inventory, known ? peerFact<ReachAttempt[]>(r.facts.nodes, vantage, REACHABILITY) : undefined);
+};
 
 describe("EXPOSE-005 reachability seen from another node", () => {
   // lxc200 is watched by lxc210, the next node of the lab's inventory.
@@ -152,7 +155,6 @@ describe("EXPOSE-004 sees a listener from a systemd .socket unit", () => {
     return v.status === "failed" ? v.findings.map((f) => `${f.subject}: expected ${f.expected}; actual ${f.actual}`) : [];
   };
   beforeAll(async () => {
-    await import("../../../specs/exposure/surprise-listeners.spec.ts");
   });
 
   it("fails exactly on the socket unit's port, owned by systemd", () => {

@@ -3,14 +3,14 @@
 // syntax, and GPU-001 judged with the lab's declaration (fixtures/lab/declared/gpu.ts).
 import { readFileSync } from "node:fs";
 import { dump } from "js-yaml";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { gpuDeclared } from "../../../fixtures/lab/declared/gpu.ts";
 import type { NodeFacts } from "../../../helpers/facts/types.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
 import { covers, gpuPassthrough, hostpciIds, parseGpuPassthrough, parseLspci, type PassthroughCheck } from "../../../helpers/probes/gpu.ts";
 import { ProbeParseError } from "../../../helpers/probes/types.ts";
 import { evaluate, type Verdict } from "../../../helpers/spec/evaluate.ts";
-import { declared, registryMode } from "../../../helpers/spec/registry.ts";
+import { declared } from "../catalog-support.ts";
 
 const cap = (f: string) => readFileSync(`fixtures/captured/gpu/${f}`, "utf8");
 const T = [{ vmid: 100, device: "0000:01:00" }];
@@ -61,10 +61,6 @@ function judge(stdout: string): Verdict {
 }
 const msg = (v: Verdict) => (v.status === "passed" ? "" : v.message);
 
-beforeAll(async () => {
-  registryMode.catalogOnly = true;
-  await import("../../../specs/gpu/passthrough.spec.ts");
-});
 
 describe("GPU-001 The GPU is passed through to its VM and bound to vfio-pci on the host", () => {
   it("the declaration is normalized (driver vfio-pci)", () => {

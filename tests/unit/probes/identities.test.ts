@@ -2,19 +2,14 @@
 // as built and after drift/uid-mismatch, with the lab's declaration (fixtures/lab/declared/identities.ts).
 import { readFileSync } from "node:fs";
 import { dump } from "js-yaml";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { identitiesDeclared } from "../../../fixtures/lab/declared/identities.ts";
-import { identitiesPlanner } from "../../../helpers/facts/planners/identities.ts";
 import type { NodeFacts } from "../../../helpers/facts/types.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
 import type { Inventory } from "../../../helpers/inventory/types.ts";
 import { accounts } from "../../../helpers/probes/accounts.ts";
 import { evaluate, type Verdict } from "../../../helpers/spec/evaluate.ts";
-import { declared, registryMode } from "../../../helpers/spec/registry.ts";
-import type { RunContext } from "../../../helpers/spec/run-context.ts";
-
-const run: { ctx?: RunContext } = {};
-vi.mock("../../../helpers/spec/run-context.ts", () => ({ runContext: () => run.ctx }));
+import { declared, planOf } from "../catalog-support.ts";
 
 const read = (f: string) => readFileSync(`fixtures/captured/${f}`, "utf8");
 const nodeFacts = (node: string, file: string): NodeFacts => {
@@ -30,15 +25,12 @@ function inventory(decl: Record<string, unknown>): Inventory {
 
 function judge(inv: Inventory, lxc212File: string): Record<string, Verdict> {
   const facts = { vm102: nodeFacts("vm102", "samba/accounts-storage.txt"), lxc212: nodeFacts("lxc212", `backups/${lxc212File}`) };
-  run.ctx = { inventory: inv, facts: { nodes: facts } as never, target: "lab" };
   const d = declared.find((x) => x.meta.id === "IDENT-001")!;
-  return Object.fromEntries(inv.nodes.map((n) => [n.name, evaluate(d.meta, d.def, n, facts[n.name as "vm102"])]));
+  return Object.fromEntries(inv.nodes.map((n) => [n.name, evaluate(d.meta, d.def, n, facts[n.name as "vm102"], [], { inventory: inv, nodes: facts })]));
 }
 const msg = (v: Verdict | undefined) => (v && v.status !== "passed" ? v.message : "");
 
 beforeAll(async () => {
-  registryMode.catalogOnly = true;
-  await import("../../../specs/identity/uid-alignment.spec.ts");
 });
 
 describe("identities section and IDENT-001", () => {
@@ -46,9 +38,9 @@ describe("identities section and IDENT-001", () => {
 
   it("normalizes the declared list and plans getent where identities are declared", () => {
     expect(lab.nodes[1]!.identities).toEqual([{ name: "media", uid: 1000, gid: 1000 }]);
-    expect(identitiesPlanner(lab.nodes[0]!, lab).map((p) => p.name)).toEqual(["accounts"]);
+    expect(planOf("vm102", lab).map((p) => p.name)).toContain("accounts");
     const bare = inventory({});
-    expect(identitiesPlanner(bare.nodes[0]!, bare)).toEqual([]);
+    expect(planOf("vm102", bare).map((p) => p.name)).not.toContain("accounts");
   });
 
   it("passes on the images as built", () => {

@@ -8,8 +8,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { containersDeclared } from "../../../fixtures/lab/declared/containers.ts";
 import { mountsDeclared } from "../../../fixtures/lab/declared/mounts.ts";
 import { sharesDeclared } from "../../../fixtures/lab/declared/shares.ts";
-import { identityConsumersPlanner, presentedMounts } from "../../../helpers/facts/planners/identity-consumers.ts";
-import { exampleNetworkMounts } from "../../../helpers/facts/planners/mounts.ts";
+import { presentedMounts } from "../../../helpers/inventory/sections/mounts.ts";
+import { exampleNetworkMounts, planOf } from "../catalog-support.ts";
 import { containersSection } from "../../../helpers/inventory/sections/containers.ts";
 import { mountsSection, type NetworkMountDecl } from "../../../helpers/inventory/sections/mounts.ts";
 import { sharesSection } from "../../../helpers/inventory/sections/shares.ts";
@@ -21,7 +21,6 @@ import { parseNetworkMounts } from "../../../helpers/probes/network-mounts.ts";
 import { parseSmbSteps, SAMBA_ACCESS } from "../../../helpers/probes/samba-access.ts";
 import { parseOwners } from "../../../helpers/probes/samba-owners.ts";
 import { ProbeParseError } from "../../../helpers/probes/types.ts";
-import { registryMode } from "../../../helpers/spec/registry.ts";
 
 const read = (f: string) => readFileSync(`fixtures/captured/${f}`, "utf8");
 const ok = (stdout: string) => ({ stdout, stderr: "", code: 0 });
@@ -39,7 +38,6 @@ let mountFindings: typeof import("../../../specs/identity/mount-owner.spec.ts").
 let containerFindings: typeof import("../../../specs/identity/container-user.spec.ts").containerFindings;
 let writeOwnerFindings: typeof import("../../../specs/identity/share-write-owner.spec.ts").writeOwnerFindings;
 beforeAll(async () => {
-  registryMode.catalogOnly = true;
   ({ mountFindings } = await import("../../../specs/identity/mount-owner.spec.ts"));
   ({ containerFindings } = await import("../../../specs/identity/container-user.spec.ts"));
   ({ writeOwnerFindings } = await import("../../../specs/identity/share-write-owner.spec.ts"));
@@ -56,10 +54,10 @@ describe("sections: mounts uid/gid/modes, containers user", () => {
   });
 
   it("plans the presentation and container-user probes (and getent) only where declared", () => {
-    const node = (over: Partial<NodeDecl>) => ({ name: "n", role: "compute", layer: 2, ...over }) as NodeDecl;
-    const names = (n: NodeDecl) => identityConsumersPlanner(n, { nodes: [n] } as never).map((p) => p.name);
-    expect(names(node({ mounts: [mountDecl("vm100")], containers: containerDecls("vm100") }))).toEqual([accounts.name, MOUNT_PRESENTATION, accounts.name, CONTAINER_USERS]);
-    expect(names(node({ containers: containerDecls("lxc230") }))).toEqual([]);
+    const node = (over: Partial<NodeDecl>) => ({ name: "n", role: "compute", layer: 2, services: [], ...over }) as NodeDecl;
+    const names = (n: NodeDecl) => planOf("n", { file: "", version: 1, nodes: [n] }).map((p) => p.name);
+    expect(names(node({ mounts: [mountDecl("vm100")], containers: containerDecls("vm100") }))).toEqual(expect.arrayContaining([accounts.name, MOUNT_PRESENTATION, CONTAINER_USERS]));
+    for (const p of [accounts.name, MOUNT_PRESENTATION, CONTAINER_USERS]) expect(names(node({ containers: containerDecls("lxc230") }))).not.toContain(p);
     expect(presentedMounts([{ ...mountDecl("vm100"), uid: undefined, gid: undefined, fileMode: undefined, dirMode: undefined }])).toEqual([]);
   });
 });

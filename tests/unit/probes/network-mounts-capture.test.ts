@@ -1,7 +1,7 @@
 // The mounts probes and specs' logic on real captures (fixtures/captured/mounts/README.md).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { mountUnitsProbe, networkMountsProbe } from "../../../helpers/facts/planners/mounts.ts";
+import { mountUnitsProbe, networkMountsProbe } from "../../../helpers/probes/network-mounts.ts";
 import { mountsSection } from "../../../helpers/inventory/sections/mounts.ts";
 import { findUnit } from "../../../helpers/probes/systemd.ts";
 import { mountsDeclared } from "../../../fixtures/lab/declared/mounts.ts";

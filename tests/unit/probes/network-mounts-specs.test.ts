@@ -3,18 +3,17 @@
 // entry names (the later captures carry the earlier drifts too, see the README there).
 import { readFileSync } from "node:fs";
 import { dump } from "js-yaml";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { mountsDeclared } from "../../../fixtures/lab/declared/mounts.ts";
 import { sharesDeclared } from "../../../fixtures/lab/declared/shares.ts";
-import { exampleMountUnits, exampleNetworkMounts } from "../../../helpers/facts/planners/mounts.ts";
+import { exampleMountUnits, exampleNetworkMounts } from "../catalog-support.ts";
 import type { NodeFacts } from "../../../helpers/facts/types.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
 import type { Inventory } from "../../../helpers/inventory/types.ts";
 import { evaluate, type Verdict } from "../../../helpers/spec/evaluate.ts";
-import { declared, registryMode } from "../../../helpers/spec/registry.ts";
+import { declared } from "../catalog-support.ts";
 
 const ctx: { inventory?: Inventory } = {};
-vi.mock("../../../helpers/spec/run-context.ts", () => ({ runContext: () => ({ inventory: ctx.inventory, facts: { nodes: {} }, target: "lab" }) }));
 
 function inventory(mediaIdentity = "jellyfin", mediaRw: string[] = []): Inventory {
   const shares = structuredClone(sharesDeclared.vm102) as { exports: { name: string; rw?: string[] }[] };
@@ -54,17 +53,13 @@ function judge(tag: string, identity?: string, mediaRw?: string[]): Record<strin
   const node = ctx.inventory.nodes.find((n) => n.name === "vm100")!;
   return Object.fromEntries(SPECS.map((id) => {
     const d = declared.find((x) => x.meta.id === id)!;
-    return [id, evaluate(d.meta, d.def, node, facts(tag))];
+    return [id, evaluate(d.meta, d.def, node, facts(tag), [], { inventory: ctx.inventory })];
   }));
 }
 const failed = (v: Record<string, Verdict>) => Object.entries(v).filter(([, x]) => x.status !== "passed").map(([id]) => id).sort();
 const message = (v: Verdict) => (v.status === "passed" ? "" : v.message);
 
 beforeAll(async () => {
-  registryMode.catalogOnly = true;
-  await import("../../../specs/boot/automount.spec.ts");
-  await import("../../../specs/shares/consumer-ro.spec.ts");
-  await import("../../../specs/shares/credentials.spec.ts");
 });
 
 describe("the mounts specs on vm100's real output", () => {
@@ -118,7 +113,7 @@ describe("the mounts specs on a machine without autofs", () => {
     f.facts[exampleNetworkMounts.name] = { ok: true, value: exampleNetworkMounts.parse({ stdout, stderr: "", code: 0 }), evidence: { ...f.facts[exampleNetworkMounts.name]!.evidence, stdout } };
     return Object.fromEntries(SPECS.map((id) => {
       const d = declared.find((x) => x.meta.id === id)!;
-      return [id, evaluate(d.meta, d.def, node, f, limits)];
+      return [id, evaluate(d.meta, d.def, node, f, limits, { inventory: ctx.inventory })];
     }));
   };
 
@@ -161,7 +156,7 @@ describe("the mounts specs judge the definition the node really uses", () => {
     return Object.fromEntries(SPECS.map((id) => {
       // (BOOT-004 is skipped here, its only finding being the host-limited automount.)
       const d = declared.find((x) => x.meta.id === id)!;
-      return [id, evaluate(d.meta, d.def, node, facts(tag), [limit])];
+      return [id, evaluate(d.meta, d.def, node, facts(tag), [limit], { inventory: ctx.inventory })];
     }));
   };
 
@@ -201,7 +196,7 @@ describe("the mounts specs judge the definition the node really uses", () => {
     ctx.inventory = inventory();
     const node = ctx.inventory.nodes.find((n) => n.name === "vm100")!;
     const d = declared.find((x) => x.meta.id === "BOOT-004")!;
-    const m = message(evaluate(d.meta, d.def, node, f, [limit]));
+    const m = message(evaluate(d.meta, d.def, node, f, [limit], { inventory: ctx.inventory }));
     expect(m).toContain("  - /mnt/media (//vm102/media) /etc/systemd/system/mnt-media.mount: expected an automount that never blocks the boot; actual not an .automount unit file for /mnt/media; not pulled in by no target");
     expect(m).toContain("  - /mnt/media (//vm102/media) TimeoutSec: expected ≤ 30s; actual not set");
   });

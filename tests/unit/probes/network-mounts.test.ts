@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { escapePath, mountsSection } from "../../../helpers/inventory/sections/mounts.ts";
-import { mountUnits, mountUnitsProbe, networkMountsProbe } from "../../../helpers/facts/planners/mounts.ts";
+import { mountUnits, mountUnitsProbe, networkMountsProbe } from "../../../helpers/probes/network-mounts.ts";
 import { networkMounts, option, parseFstab, timeSpanSec, NETWORK_MOUNTS } from "../../../helpers/probes/network-mounts.ts";
 import { ProbeParseError } from "../../../helpers/probes/types.ts";
 import { out } from "./capture.ts";

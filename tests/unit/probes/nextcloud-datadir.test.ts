@@ -3,14 +3,14 @@
 // it with the lab's declaration (fixtures/lab/declared/nextcloud.ts).
 import { readFileSync } from "node:fs";
 import { dump } from "js-yaml";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { nextcloudDeclared } from "../../../fixtures/lab/declared/nextcloud.ts";
 import type { NodeFacts } from "../../../helpers/facts/types.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
 import { effectiveDatadir, nextcloudDatadir, parseNextcloudDatadir, stripPhpComments, type NextcloudDatadir } from "../../../helpers/probes/nextcloud-config.ts";
 import { ProbeParseError } from "../../../helpers/probes/types.ts";
 import { evaluate, type Verdict } from "../../../helpers/spec/evaluate.ts";
-import { declared, registryMode } from "../../../helpers/spec/registry.ts";
+import { declared } from "../catalog-support.ts";
 
 const CFG = "/var/www/nextcloud/config/config.php";
 const parse = (f: string) => parseNextcloudDatadir(CFG, { stdout: readFileSync(`fixtures/captured/nextcloud/${f}`, "utf8"), stderr: "", code: 0 });
@@ -62,10 +62,6 @@ function judge(v: NextcloudDatadir): Verdict {
 }
 const msg = (v: Verdict) => (v.status === "passed" ? "" : v.message);
 
-beforeAll(async () => {
-  registryMode.catalogOnly = true;
-  await import("../../../specs/data/nextcloud-datadir.spec.ts");
-});
 
 describe("DATA-030 Nextcloud's data directory is the declared network mount", () => {
   it("passes on the lab's config with /mnt/nextcloud mounted", () => {

@@ -3,7 +3,7 @@
 // the conformant host passes, each drift fails its one spec with a message an operator can act on.
 import { readFileSync } from "node:fs";
 import { dump } from "js-yaml";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { proxmoxDeclared } from "../../../fixtures/lab/declared/proxmox.ts";
 import type { NodeFacts } from "../../../helpers/facts/types.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
@@ -11,10 +11,9 @@ import type { Inventory } from "../../../helpers/inventory/types.ts";
 import { GUEST_CONFIGS, SUBORDINATE_IDS, guestConfigs, subordinateIds } from "../../../helpers/probes/proxmox.ts";
 import type { Probe } from "../../../helpers/probes/types.ts";
 import { evaluate, type Verdict } from "../../../helpers/spec/evaluate.ts";
-import { declared, registryMode } from "../../../helpers/spec/registry.ts";
+import { declared } from "../catalog-support.ts";
 
-const ctx = vi.hoisted(() => ({ inventory: undefined as unknown }));
-vi.mock("../../../helpers/spec/run-context.ts", () => ({ runContext: () => ({ inventory: ctx.inventory, facts: { nodes: {} }, target: "lab" }) }));
+const ctx: { inventory?: Inventory } = {};
 
 const LAB = [
   ["pve", "hypervisor", 0],
@@ -60,14 +59,10 @@ function judge(id: string, inv: Inventory, configs: string, subids = "subordinat
   ctx.inventory = inv;
   const d = declared.find((x) => x.meta.id === id)!;
   const pve = inv.nodes.find((n) => n.name === "pve")!;
-  return evaluate(d.meta, d.def, pve, factsFrom([[ALL_GUESTS, configs], [subordinateIds, subids]]));
+  return evaluate(d.meta, d.def, pve, factsFrom([[ALL_GUESTS, configs], [subordinateIds, subids]]), [], { inventory: ctx.inventory });
 }
 
 beforeAll(async () => {
-  registryMode.catalogOnly = true;
-  await import("../../../specs/boot/onboot.spec.ts");
-  await import("../../../specs/boot/startup-order.spec.ts");
-  await import("../../../specs/identity/idmap.spec.ts");
 });
 
 describe("the Proxmox specs on the stand-in's real output", () => {
@@ -127,7 +122,7 @@ describe("the Proxmox specs on the stand-in's real output", () => {
     // Only CT 212 is asked here: declare only it on pve.
     const only212 = inventory(["pve", "lxc212"], { pve: { proxmox: { guests: [{ vmid: 212, type: "lxc", name: "lxc212", layer: 3 }] } } });
     ctx.inventory = only212;
-    const v = evaluate(d.meta, d.def, only212.nodes[0]!, factsFrom([[probe, "guest-configs-edited-212.txt"], [subordinateIds, "subordinate-ids-edited.txt"]]));
+    const v = evaluate(d.meta, d.def, only212.nodes[0]!, factsFrom([[probe, "guest-configs-edited-212.txt"], [subordinateIds, "subordinate-ids-edited.txt"]]), [], { inventory: ctx.inventory });
     expect(v.status).toBe("failed");
     const lines = v.status === "failed" ? v.message.split("\n").slice(1) : [];
     expect(lines).toEqual([
@@ -145,7 +140,7 @@ describe("the Proxmox specs on the stand-in's real output", () => {
     const d = declared.find((x) => x.meta.id === "BOOT-001")!;
     const probe = guestConfigs([{ vmid: 102, type: "lxc" }, { vmid: 999, type: "qemu" }]);
     const facts = factsFrom([[probe, "guest-configs-missing.txt"]]);
-    const v = evaluate(d.meta, d.def, inv.nodes[0]!, facts);
+    const v = evaluate(d.meta, d.def, inv.nodes[0]!, facts, [], { inventory: ctx.inventory });
     expect(v.status === "failed" && v.message.split("\n").slice(1)).toEqual([
       "  - vm102 (CT 102, layer 1 storage): expected a config on pve (`pct config 102`); actual none: Configuration file 'nodes/pve/lxc/102.conf' does not exist",
       "  - ghost (VM 999, layer 2 compute): expected a config on pve (`qm config 999`); actual none: Configuration file 'nodes/pve/qemu-server/999.conf' does not exist",

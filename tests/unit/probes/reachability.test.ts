@@ -3,7 +3,8 @@
 import { readFileSync } from "node:fs";
 import { dump } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { crossCheckedServices, lanHostsOf, reachabilityPlanner, reachTargetsFor, vantageOf } from "../../../helpers/facts/planners/reachability.ts";
+import { crossCheckedServices, lanHostsOf, reachTargetsFor, vantageOf } from "../../../helpers/probes/reachability.ts";
+import { planOf } from "../catalog-support.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
 import { CONNECT_TIMEOUT_S, parseReachability, reachabilityProbe, REACHABILITY } from "../../../helpers/probes/reachability.ts";
 import { ProbeParseError } from "../../../helpers/probes/types.ts";
@@ -66,7 +67,7 @@ describe("reachabilityProbe command", () => {
   });
 });
 
-describe("reachability planner", () => {
+describe("who watches whom (EXPOSE-005's peers)", () => {
   const svc = (name: string, port: number | "any", scope: string, extra: Record<string, unknown> = {}) => ({ name, port, scope, ...extra });
   const node = (name: string, ssh: Record<string, unknown>, services: unknown[], more: Record<string, unknown> = {}) => ({ name, role: "service", layer: 3, ssh, services, ...more });
   const inv = parseInventory(
@@ -107,7 +108,7 @@ describe("reachability planner", () => {
       { target: "lxc210", host: "192.168.1.21", port: 22 },
       { target: "lxc210", host: "lxc210.lan", port: 22 },
     ]);
-    expect(reachabilityPlanner(pve, inv).map((p) => p.name)).toEqual([REACHABILITY]);
-    expect(reachabilityPlanner(lxc210, inv)).toEqual([]); // nobody's vantage
+    expect(planOf("pve", inv).filter((p) => p.name === REACHABILITY).map((p) => p.command)).toEqual([reachabilityProbe(reachTargetsFor("pve", inv)).command]);
+    expect(planOf("lxc210", inv).map((p) => p.name)).not.toContain(REACHABILITY); // nobody's vantage
   });
 });

@@ -3,7 +3,7 @@
 // (fixtures/lab/declared/router.ts) and variants of it.
 import { readFileSync } from "node:fs";
 import { dump } from "js-yaml";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { routerDeclared } from "../../../fixtures/lab/declared/router.ts";
 import type { NodeFacts } from "../../../helpers/facts/types.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
@@ -11,7 +11,7 @@ import type { NodeDecl } from "../../../helpers/inventory/types.ts";
 import { parseRouterMappings, routerMappings, type RouterMappings } from "../../../helpers/probes/router.ts";
 import { ProbeParseError, type ProbeOutput } from "../../../helpers/probes/types.ts";
 import { evaluate, type Verdict } from "../../../helpers/spec/evaluate.ts";
-import { declared, registryMode } from "../../../helpers/spec/registry.ts";
+import { declared, planOf } from "../catalog-support.ts";
 
 const cap = (f: string) => readFileSync(`fixtures/captured/router/${f}`, "utf8");
 const out = (stdout: string, code: number | null = 0, stderr = ""): ProbeOutput => ({ stdout, stderr, code });
@@ -69,10 +69,6 @@ function judge(n: NodeDecl, r: RouterMappings): Verdict {
 }
 const msg = (v: Verdict) => (v.status === "passed" ? "" : v.message);
 
-beforeAll(async () => {
-  registryMode.catalogOnly = true;
-  await import("../../../specs/exposure/router-mappings.spec.ts");
-});
 
 describe("EXPOSE-007 The router forwards no port into the homelab", () => {
   it("the schema fills defaults: upnp on, nothing allowed", () => {
@@ -105,9 +101,8 @@ describe("EXPOSE-007 The router forwards no port into the homelab", () => {
 
 describe("router-mappings runs in the quick batch, after listening-sockets", () => {
   it("is not slow (a slow probe runs beside ss, which would list upnpc's SSDP socket on 0.0.0.0)", async () => {
-    const { probePlan } = await import("../../../helpers/facts/plan.ts");
     expect(routerMappings().slow).toBeFalsy();
-    const plan = probePlan(node("vm100"), inv).map((p) => p.name);
+    const plan = planOf("vm100", inv).map((p) => p.name);
     expect(plan.indexOf("listening-sockets")).toBeLessThan(plan.indexOf("router-mappings"));
   });
 });

@@ -4,7 +4,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { gatherNode } from "../../../helpers/facts/gather.ts";
-import { accessPlan, sharesPlanner, writeProbesAllowed } from "../../../helpers/facts/planners/shares.ts";
+import { accessPlan } from "../../../helpers/probes/samba-access.ts";
+import { writeSwitch } from "../../../helpers/run/options.ts";
+import { planOf } from "../catalog-support.ts";
 import { sharesSection, type SharesDecl } from "../../../helpers/inventory/sections/shares.ts";
 import type { NodeDecl } from "../../../helpers/inventory/types.ts";
 import {
@@ -150,7 +152,7 @@ describe("samba-access probe: parsing real smbclient output", () => {
   });
 });
 
-describe("the shares planner", () => {
+describe("the shares section's probes", () => {
   const decl: SharesDecl = sharesSection.normalize(
     {
       identities: [
@@ -166,14 +168,14 @@ describe("the shares planner", () => {
   );
 
   it("turns write probes on for the lab, off for live nodes unless HLC_ALLOW_WRITE_PROBES=1", () => {
-    expect(writeProbesAllowed({ HLC_TARGET: "lab" })).toBe(true);
-    expect(writeProbesAllowed({ HLC_TARGET: "live" })).toBe(false);
-    expect(writeProbesAllowed({ HLC_TARGET: "live", HLC_ALLOW_WRITE_PROBES: "1" })).toBe(true);
-    expect(writeProbesAllowed({ HLC_TARGET: "lab", HLC_ALLOW_WRITE_PROBES: "0" })).toBe(false);
+    expect(writeSwitch("lab", undefined).allowed).toBe(true);
+    expect(writeSwitch("live", undefined).allowed).toBe(false);
+    expect(writeSwitch("live", "1").allowed).toBe(true);
+    expect(writeSwitch("lab", "0").allowed).toBe(false);
   });
 
   it("probes every declared share with every declared identity; an unreadable password is a skip, not a crash", () => {
-    const p = accessPlan(decl, "n", { HLC_TEST_PW_JELLYFIN: "pw-from-env" });
+    const p = accessPlan(decl, "n", writeSwitch("live", undefined), { HLC_TEST_PW_JELLYFIN: "pw-from-env" });
     expect(p.writes).toBe(false);
     expect(p.writesOff).toMatch(/HLC_ALLOW_WRITE_PROBES=1/);
     expect(p.shares.map((s) => [s.name, s.identities.map((i) => `${i.name}:${i.expect}:${i.password.ok}`)])).toEqual([
@@ -184,9 +186,11 @@ describe("the shares planner", () => {
   });
 
   it("plans config, share sources, accounts, owners, guest and access probes only on a node declaring shares", () => {
-    expect(sharesPlanner({ name: "x" } as NodeDecl, {} as never)).toEqual([]);
-    const names = sharesPlanner({ name: "vm102", shares: decl } as NodeDecl, {} as never).map((p) => p.name);
-    expect(names).toEqual(["samba-config", "samba-shares", "accounts", "samba-share-owners", "samba-guest", "samba-access"]);
+    const node = (over: Partial<NodeDecl>) => ({ name: "vm102", role: "storage", layer: 1, services: [], ...over }) as NodeDecl;
+    const names = (n: NodeDecl) => planOf("vm102", { file: "", version: 1, nodes: [n] }).map((p) => p.name);
+    const SHARES = ["samba-config", "samba-shares", "accounts", "samba-share-owners", "samba-guest", "samba-access"];
+    for (const p of SHARES) expect(names(node({}))).not.toContain(p);
+    expect(names(node({ shares: decl }))).toEqual(expect.arrayContaining(SHARES));
   });
 });
 

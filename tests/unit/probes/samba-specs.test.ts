@@ -16,7 +16,7 @@ import { sambaConfig } from "../../../helpers/probes/samba-config.ts";
 import { parseOwners, SAMBA_OWNERS } from "../../../helpers/probes/samba-owners.ts";
 import { sambaShares } from "../../../helpers/probes/samba-shares.ts";
 import { evaluate, type Verdict } from "../../../helpers/spec/evaluate.ts";
-import { declared, registryMode } from "../../../helpers/spec/registry.ts";
+import { declared } from "../catalog-support.ts";
 
 const SPECS = ["SHARE-001", "SHARE-002", "SHARE-003", "IDENT-003"];
 const read = (f: string) => readFileSync(`fixtures/captured/samba/${f}`, "utf8");
@@ -72,11 +72,6 @@ const message = (v: Verdict) => (v.status === "passed" ? "" : v.message);
 const expectedOf = (drift: string) => findDrift(drift).expect.map((e) => e.spec).sort();
 
 beforeAll(async () => {
-  registryMode.catalogOnly = true;
-  await import("../../../specs/shares/access-matrix.spec.ts");
-  await import("../../../specs/shares/effective-config.spec.ts");
-  await import("../../../specs/shares/guest-off.spec.ts");
-  await import("../../../specs/identity/samba-force-user.spec.ts");
 });
 
 describe("the shares specs on the storage image's real output", () => {

@@ -11,7 +11,8 @@ import { exitBits, parseSmartctlJson, parseSmartOutput, smartHealth, type SmartD
 import { ProbeParseError } from "../../../helpers/probes/types.ts";
 import { evaluate } from "../../../helpers/spec/evaluate.ts";
 import { factsOf, inventoryProblems } from "../support.ts";
-import { declared, registryMode, type Declared } from "../../../helpers/spec/registry.ts";
+import { declared, type Declared } from "../catalog-support.ts";
+import { NO_SCENE } from "../catalog-support.ts";
 
 const dir = new URL("../../../fixtures/captured/smartctl/", import.meta.url);
 const read = (f: string) => readFileSync(new URL(f, dir), "utf8");
@@ -77,8 +78,6 @@ describe("smartctl JSON parser", () => {
 describe("DATA-010 on the captures", () => {
   let spec: Declared;
   beforeAll(async () => {
-    registryMode.catalogOnly = true;
-    await import("../../../specs/data/smart-health.spec.ts");
     spec = declared.find((d) => d.meta.id === "DATA-010")!;
   });
   const nodeWith = (smart: SmartDecl | undefined) =>
@@ -92,10 +91,10 @@ describe("DATA-010 on the captures", () => {
   };
 
   it("applies only where smart is declared; a SnapRAID node without it is planned (the lab's vm102)", () => {
-    expect(spec.def.appliesTo(nodeWith({ devices: [{ device: "/dev/sda" }] }))).toBe(true);
-    expect(spec.def.appliesTo(nodeWith(undefined))).toBe(false);
-    expect(spec.def.planned!(nodeWith(undefined))).toMatch(/^planned in §1\/§6/);
-    expect(spec.def.planned!({ ...nodeWith(undefined), storage: undefined } as NodeDecl)).toBeUndefined();
+    expect(spec.def.appliesTo(nodeWith({ devices: [{ device: "/dev/sda" }] }), NO_SCENE)).toBe(true);
+    expect(spec.def.appliesTo(nodeWith(undefined), NO_SCENE)).toBe(false);
+    expect(spec.def.planned!(nodeWith(undefined), NO_SCENE)).toMatch(/^planned in §1\/§6/);
+    expect(spec.def.planned!({ ...nodeWith(undefined), storage: undefined } as NodeDecl, NO_SCENE)).toBeUndefined();
   });
 
   it("a healthy disk passes", () => {

@@ -12,7 +12,7 @@ import { filterVerdict, fnmatch, parseSnapraidProtect, snapraidProtect, type Sna
 import { parseSnapraidConf, snapraidConfig, snapraidDiff } from "../../../helpers/probes/snapraid.ts";
 import { ProbeParseError } from "../../../helpers/probes/types.ts";
 import { evaluate, type Verdict } from "../../../helpers/spec/evaluate.ts";
-import { declared, registryMode } from "../../../helpers/spec/registry.ts";
+import { declared } from "../catalog-support.ts";
 
 const read = (f: string) => readFileSync(`fixtures/captured/snapraid/${f}`, "utf8");
 const node = {
@@ -35,8 +35,6 @@ function judge(tag: string, edit: (s: string) => string = (s) => s): Verdict {
 const message = (v: Verdict) => (v.status === "passed" ? "" : v.message);
 
 beforeAll(async () => {
-  registryMode.catalogOnly = true;
-  await import("../../../specs/data/snapraid-protect.spec.ts");
 });
 
 describe("snapraid-protect probe", () => {

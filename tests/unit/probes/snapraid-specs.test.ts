@@ -12,7 +12,8 @@ import { mounts } from "../../../helpers/probes/mounts.ts";
 import { snapraidConfig, snapraidDiff, snapraidPaths, snapraidStatus } from "../../../helpers/probes/snapraid.ts";
 import type { Probe } from "../../../helpers/probes/types.ts";
 import { evaluate } from "../../../helpers/spec/evaluate.ts";
-import { declared, registryMode, type Declared } from "../../../helpers/spec/registry.ts";
+import { declared, type Declared } from "../catalog-support.ts";
+import { NO_SCENE } from "../catalog-support.ts";
 import { storageDeclared } from "../../../fixtures/lab/declared/storage.ts";
 import { captured, hasCapture } from "./snapraid-capture.ts";
 
@@ -20,9 +21,7 @@ const IDS = ["DATA-001", "DATA-002", "DATA-003", "DATA-004", "DATA-005", "DATA-0
 let specs: Declared[] = [];
 
 beforeAll(async () => {
-  registryMode.catalogOnly = true; // declare only: these spec files must not register vitest tests here
   for (const f of ["snapraid-sync", "snapraid-scrub", "snapraid-health", "snapraid-unsynced", "snapraid-disks", "mergerfs-pool"]) {
-    await import(`../../../specs/data/${f}.spec.ts`);
   }
   specs = declared.filter((d) => IDS.includes(d.meta.id));
 });
@@ -73,8 +72,8 @@ describe("storage specs on real captures of vm102", () => {
   it("declares DATA-001..006, each on the storage node only", () => {
     expect(specs.map((s) => s.meta.id).sort()).toEqual(IDS);
     for (const s of specs) {
-      expect(s.def.appliesTo(node)).toBe(true);
-      expect(s.def.appliesTo({ ...node, storage: undefined } as NodeDecl)).toBe(false);
+      expect(s.def.appliesTo(node, NO_SCENE)).toBe(true);
+      expect(s.def.appliesTo({ ...node, storage: undefined } as NodeDecl, NO_SCENE)).toBe(false);
     }
   });
 

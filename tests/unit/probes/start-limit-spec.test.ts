@@ -5,17 +5,16 @@
 // accesses) it also names the locked-out .automount and the manual step it would take.
 import { readFileSync } from "node:fs";
 import { dump } from "js-yaml";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { mountsDeclared } from "../../../fixtures/lab/declared/mounts.ts";
-import { exampleMountUnits } from "../../../helpers/facts/planners/mounts.ts";
+import { exampleMountUnits } from "../catalog-support.ts";
 import type { NodeFacts } from "../../../helpers/facts/types.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
 import type { Inventory } from "../../../helpers/inventory/types.ts";
 import { evaluate, type Verdict } from "../../../helpers/spec/evaluate.ts";
-import { declared, registryMode } from "../../../helpers/spec/registry.ts";
+import { declared } from "../catalog-support.ts";
 
 const ctx: { inventory?: Inventory } = {};
-vi.mock("../../../helpers/spec/run-context.ts", () => ({ runContext: () => ({ inventory: ctx.inventory, facts: { nodes: {} }, target: "lab" }) }));
 
 const inventory = (): Inventory =>
   parseInventory(
@@ -39,13 +38,11 @@ function judge(file: string): Verdict {
   ctx.inventory = inventory();
   const node = ctx.inventory.nodes.find((n) => n.name === "vm100")!;
   const d = declared.find((x) => x.meta.id === "BOOT-007")!;
-  return evaluate(d.meta, d.def, node, facts(file));
+  return evaluate(d.meta, d.def, node, facts(file), [], { inventory: ctx.inventory });
 }
 const message = (v: Verdict) => (v.status === "passed" ? "" : v.message);
 
 beforeAll(async () => {
-  registryMode.catalogOnly = true;
-  await import("../../../specs/boot/start-limit.spec.ts");
 });
 
 describe("BOOT-007 on vm100's real mount units", () => {
@@ -77,7 +74,7 @@ describe("BOOT-007 on vm100's real mount units", () => {
     const d = declared.find((x) => x.meta.id === "BOOT-007")!;
     const f = facts("vm100-mount-start-limit.units.txt");
     f.facts[exampleMountUnits.name] = { ok: true, value: exampleMountUnits.parse({ stdout: text, stderr: "", code: 0 }), evidence: { probe: exampleMountUnits.name, command: "…", stdout: text, stderr: "", code: 0 } } as never;
-    expect(evaluate(d.meta, d.def, node, f).status).toBe("passed");
+    expect(evaluate(d.meta, d.def, node, f, [], { inventory: ctx.inventory }).status).toBe("passed");
     const diag = d.def.diagnose!({ node, fact: () => undefined as never } as never, [{ subject: "mnt-media.mount (/mnt/media, //vm102/media) start limit", expected: "", actual: "" }]);
     expect(diag.map((x) => x.what)).toContain("systemctl cat mnt-media.mount");
   });

@@ -3,14 +3,14 @@
 // tailnet-policy.hujson) and on the file as the drift tailnet-policy-ssh-for-all leaves it.
 import { readFileSync } from "node:fs";
 import { dump } from "js-yaml";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { tailnetDeclared } from "../../../fixtures/lab/declared/tailnet.ts";
 import type { NodeFacts } from "../../../helpers/facts/types.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
 import { HujsonError, parseHujson, standardizeHujson } from "../../../helpers/probes/hujson.ts";
 import { parsePorts, parseTailnetPolicy, policyGrants, tailnetPolicy, type TailnetPolicyFile } from "../../../helpers/probes/tailnet-policy.ts";
 import { evaluate, type Verdict } from "../../../helpers/spec/evaluate.ts";
-import { declared, registryMode } from "../../../helpers/spec/registry.ts";
+import { declared } from "../catalog-support.ts";
 
 const FILE = "/etc/homelab/tailnet-policy.hujson";
 const LAB = readFileSync("fixtures/images/monitoring/tailnet-policy.hujson", "utf8");
@@ -67,10 +67,6 @@ function judge(v: TailnetPolicyFile): Verdict {
 }
 const msg = (v: Verdict) => (v.status === "passed" ? "" : v.message);
 
-beforeAll(async () => {
-  registryMode.catalogOnly = true;
-  await import("../../../specs/exposure/tailnet-policy.spec.ts");
-});
 
 describe("EXPOSE-008 on the lab's policy", () => {
   it("defaults: admin ports 22 and 8006", () => expect(node.tailnet!.policy.adminPorts).toEqual([22, 8006]));

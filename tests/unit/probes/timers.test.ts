@@ -3,7 +3,7 @@
 // fails with a message naming the timer, what was expected and what is.
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { snapraidTimersProbe } from "../../../helpers/facts/planners/storage.ts";
+import { snapraidTimersProbe } from "../../../helpers/probes/timers.ts";
 import type { FactRecord, NodeFacts } from "../../../helpers/facts/types.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
 import { formatDuration, parseDuration, storageSection } from "../../../helpers/inventory/sections/storage.ts";
@@ -12,7 +12,8 @@ import { parseUtcTimestamp, timerRuns } from "../../../helpers/probes/timers.ts"
 import { ProbeParseError, type ProbeOutput } from "../../../helpers/probes/types.ts";
 import { evaluate } from "../../../helpers/spec/evaluate.ts";
 import { factsOf, inventoryProblems } from "../support.ts";
-import { declared, registryMode, type Declared } from "../../../helpers/spec/registry.ts";
+import { declared, type Declared } from "../catalog-support.ts";
+import { NO_SCENE } from "../catalog-support.ts";
 import { storageDeclared } from "../../../fixtures/lab/declared/storage.ts";
 
 const dir = new URL("../../../fixtures/captured/timers/", import.meta.url);
@@ -91,8 +92,6 @@ describe("durations of the schedule", () => {
 describe("DATA-009 on the captures", () => {
   let spec: Declared;
   beforeAll(async () => {
-    registryMode.catalogOnly = true;
-    await import("../../../specs/data/snapraid-timers.spec.ts");
     spec = declared.find((d) => d.meta.id === "DATA-009")!;
   });
   const node = {
@@ -113,11 +112,11 @@ describe("DATA-009 on the captures", () => {
   const later = (o: ProbeOutput, sec: number) => ({ ...o, stdout: o.stdout.replace(/hlc-now: (\d+)/, (_, n) => `hlc-now: ${Number(n) + sec}`) });
 
   it("applies to a node with a declared schedule; a SnapRAID node without one is planned, never passed", () => {
-    expect(spec.def.appliesTo(node)).toBe(true);
+    expect(spec.def.appliesTo(node, NO_SCENE)).toBe(true);
     const manual = { ...node, storage: { ...node.storage, snapraid: { ...node.storage!.snapraid!, schedule: undefined } } } as NodeDecl;
-    expect(spec.def.appliesTo(manual)).toBe(false);
-    expect(spec.def.planned!(manual)).toMatch(/^planned in §7/);
-    expect(spec.def.planned!({ ...node, storage: undefined } as NodeDecl)).toBeUndefined();
+    expect(spec.def.appliesTo(manual, NO_SCENE)).toBe(false);
+    expect(spec.def.planned!(manual, NO_SCENE)).toMatch(/^planned in §7/);
+    expect(spec.def.planned!({ ...node, storage: undefined } as NodeDecl, NO_SCENE)).toBeUndefined();
   });
 
   it("conformant: passes", () => {
