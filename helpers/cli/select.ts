@@ -7,7 +7,7 @@ import { DEFAULT_OPTIONS } from "../spec/evaluate.ts";
 import { selectsInvariant, selectsNode, type RunScope } from "../spec/scope.ts";
 import { UsageError } from "./args.ts";
 
-export const FAMILIES = ["exposure", "shares", "boot", "containers", "data", "identity", "monitoring"] as const;
+export const FAMILIES = ["exposure", "shares", "boot", "containers", "data", "identity", "monitoring", "gpu"] as const;
 
 export interface Applicability {
   d: Declared;

@@ -4,7 +4,7 @@
 import type { NodeDecl } from "../inventory/types.ts";
 import type { Finding } from "../results/model.ts";
 
-export type Family = "exposure" | "shares" | "boot" | "containers" | "data" | "identity" | "monitoring";
+export type Family = "exposure" | "shares" | "boot" | "containers" | "data" | "identity" | "monitoring" | "gpu";
 export type Severity = "blocker" | "critical" | "normal" | "minor" | "trivial";
 
 export interface InvariantMeta {

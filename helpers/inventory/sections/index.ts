@@ -2,14 +2,18 @@
 import { backupsSection } from "./backups.ts";
 import { capacitySection } from "./capacity.ts";
 import { containersSection } from "./containers.ts";
+import { gpuSection } from "./gpu.ts";
 import { identitiesSection } from "./identities.ts";
 import { mountsSection } from "./mounts.ts";
+import { nextcloudSection } from "./nextcloud.ts";
 import { proxmoxSection } from "./proxmox.ts";
 import { reachabilitySection } from "./reachability.ts";
 import { rebootSection } from "./reboot.ts";
+import { routerSection } from "./router.ts";
 import { sharesSection } from "./shares.ts";
 import { storageSection } from "./storage.ts";
+import { tailnetSection } from "./tailnet.ts";
 import type { Section } from "./types.ts";
 import { unitsSection } from "./units.ts";
 
-export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, capacitySection, unitsSection] as Section[];
+export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, routerSection, nextcloudSection, gpuSection, tailnetSection, capacitySection, unitsSection] as Section[];
