@@ -7,7 +7,8 @@ import { DEFAULT_OPTIONS } from "../spec/evaluate.ts";
 import { selectsInvariant, selectsNode, type RunScope } from "../spec/scope.ts";
 import { UsageError } from "./args.ts";
 
-export const FAMILIES = ["exposure", "shares", "boot", "containers", "data", "identity", "monitoring", "gpu"] as const;
+export { FAMILIES } from "../spec/meta.ts";
+import { FAMILIES } from "../spec/meta.ts";
 
 export interface Applicability {
   d: Declared;

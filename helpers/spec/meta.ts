@@ -4,7 +4,9 @@
 import type { NodeDecl } from "../inventory/types.ts";
 import type { Finding } from "../results/model.ts";
 
-export type Family = "exposure" | "shares" | "boot" | "containers" | "data" | "identity" | "monitoring" | "gpu";
+/** The families an invariant belongs to (the CLI's --family choices): one list, here. */
+export const FAMILIES = ["exposure", "shares", "boot", "containers", "data", "identity", "monitoring", "gpu"] as const;
+export type Family = (typeof FAMILIES)[number];
 export type Severity = "blocker" | "critical" | "normal" | "minor" | "trivial";
 
 export interface InvariantMeta {
