@@ -65,7 +65,9 @@ export function commandsOn(d: Invariant, example: Inventory): string[] {
     for (const p of probesOf(d.def.reads(node, scene))) if (!seen.has(p.name)) seen.set(p.name, p.command);
     for (const p of d.def.peers?.(node, scene) ?? []) if (!seen.has(p.probe.name)) seen.set(p.probe.name, `${p.probe.command}  (on ${p.node})`);
   }
-  return [...seen.values()];
+  // The document reads the same from any checkout: no absolute path of this one in it.
+  const root = resolve(SPECS_DIR, "..");
+  return [...seen.values()].map((c) => c.replaceAll(`${root}/`, "./"));
 }
 
 export function renderCatalog(items: Declared[], example: Inventory): string {
