@@ -126,7 +126,7 @@ describe("review outputs on the lab", () => {
     const md = readFileSync(join(drifted.dir, "summary.md"), "utf8");
     expect(md).toContain("### Since the baseline");
     for (const k of EXPECTED) expect(md).toMatch(new RegExp(`\\| \\*\\*new\\*\\* \\| ${k.split(" ")[1]} \\| ${k.split(" ")[0]} \\|`));
-    expect(drifted.out).toMatch(/NEW\s+MON-001 lxc200/);
+    expect(drifted.out).toMatch(/NEW\s+lxc200\s+MON-001/);
     expect(drifted.out).toContain(`${EXPECTED.length} new failures`);
   });
 
