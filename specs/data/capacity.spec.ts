@@ -78,7 +78,9 @@ export function judgeCapacity(node: NodeDecl, f: CapacityFact): Finding[] {
  * over several files (`parity A,B`) counts the sum of their distinct filesystems.
  */
 export function judgeParitySize(entries: CapacityEntry[]): Finding[] {
-  const data = entries.filter((e) => e.role === "data" && e.fs);
+  // A data directory on the root filesystem is a disk that is not mounted (DATA-005 says so): the
+  // root filesystem's size says nothing about what parity must hold.
+  const data = entries.filter((e) => e.role === "data" && e.fs && e.fs.target !== "/");
   if (data.length === 0) return [];
   const largest = data.reduce((a, b) => (b.fs!.size > a.fs!.size ? b : a));
   const levels: CapacityEntry[][] = [];
