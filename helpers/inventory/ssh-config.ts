@@ -30,6 +30,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
+import type { SshHopSettings } from "./types.ts";
 
 export interface SshConfigEntry {
   /** Patterns of the Host line ("*" for options before the first Host). */
@@ -47,15 +48,8 @@ export interface SshConfig {
   warnings: string[];
 }
 
-export interface SshHop {
-  host: string;
-  port: number;
-  user: string;
-  identityFile?: string;
-  knownHosts?: string;
-  /** The alias it was resolved from (for messages). */
-  alias: string;
-}
+/** One hop as ssh_config resolves it: the inventory's own type (helpers/inventory/types.ts). */
+export type SshHop = SshHopSettings;
 
 export interface ResolvedSshHost extends SshHop {
   /** Hops to go through, first hop first (ProxyJump), each resolved through the same config. */

@@ -4,6 +4,7 @@
 // waived skip with their reason, passed passes).
 import * as allure from "allure-js-commons";
 import { expect, type TestContext } from "vitest";
+import { LAYER_NAMES } from "../inventory/schema.ts";
 import type { JudgedResult } from "../results/model.ts";
 import { messageWithFixes } from "../spec/message.ts";
 import { SKIP_REASON_LABEL } from "../spec/meta.ts";
@@ -14,7 +15,6 @@ declare module "vitest" {
   }
 }
 
-const LAYER_NAMES = ["hypervisor", "storage", "compute", "services", "validation"];
 
 export const testName = (r: JudgedResult): string => `${r.id} ${r.node ?? "(no node)"}: ${r.title}`;
 
@@ -23,7 +23,7 @@ export async function reportResult(r: JudgedResult, ctx: TestContext): Promise<v
   const { attachments, must: _must, target: _target, ...record } = r;
   ctx.task.meta.hlc = { ...record, must: r.must, attachments: [] };
   if (r.node !== null && r.layer !== null) {
-    const layer = `Layer ${r.layer}: ${LAYER_NAMES[r.layer]}`;
+    const layer = `Layer ${r.layer}: ${LAYER_NAMES[r.layer as keyof typeof LAYER_NAMES]}`;
     await allure.labels(
       { name: "invariant", value: r.id },
       { name: "node", value: r.node },

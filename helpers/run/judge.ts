@@ -3,7 +3,6 @@
 // diagnoseRun) their messages name what was gathered; waivers apply; each result becomes data
 // (helpers/results/model.ts) that the reporters show as it is, never decoded from a test status.
 import type { DiagnosticPlan, NodeFacts } from "../facts/types.ts";
-import { LAYER_NAMES } from "../inventory/schema.ts";
 import type { NodeDecl } from "../inventory/types.ts";
 import type { JudgedResult, ResultRecord } from "../results/model.ts";
 import type { Declared } from "../spec/catalog.ts";
@@ -120,6 +119,3 @@ export function toResults(judged: Judgement[], world: World, waivers: readonly W
     return { ...withNode, ...record, attachments: [...attachments, ...diag] };
   });
 }
-
-/** "Layer 2: compute", for the report's grouping. */
-export const layerLabel = (layer: number) => `Layer ${layer}: ${LAYER_NAMES[layer as keyof typeof LAYER_NAMES]}`;
