@@ -23,19 +23,13 @@ export interface Judgement {
 
 export function judgeAll(selection: Selection, world: World, limits: HostLimit[], filteredByNode: boolean): Judgement[] {
   const out: Judgement[] = [];
+  const scene = { inventory: world.inventory, options: world.options };
   for (const d of selection.invariants) {
     const mine: Judgement[] = [];
     for (const node of selection.nodes) {
-      const scene = { inventory: world.inventory, options: world.options };
       const a = applies(d, node, scene);
-      if (a === "error") {
-        let why = "appliesTo threw";
-        try {
-          d.def.appliesTo(node, scene);
-        } catch (e) {
-          why = (e as Error).message;
-        }
-        mine.push({ d, node, outcome: { kind: "broken", message: `${d.meta.id} [${node.name}] ${d.meta.title}: cannot tell whether it applies: ${why}` } });
+      if (a instanceof Error) {
+        mine.push({ d, node, outcome: { kind: "broken", message: `${d.meta.id} [${node.name}] ${d.meta.title}: cannot tell whether it applies: ${a.message}` } });
       } else if (a) {
         mine.push({ d, node, outcome: { kind: "verdict", verdict: evaluate(d.meta, d.def, node, world.nodes[node.name], limits, world) } });
       } else {
@@ -94,11 +88,11 @@ const evidenceBody = (e: { command: string; code: number | null; stdout: string;
 export function toResults(judged: Judgement[], world: World, waivers: readonly Waiver[], now: Date): JudgedResult[] {
   return judged.map(({ d: { meta }, node, outcome }): JudgedResult => {
     const base = { ...identity(meta, node), must: meta.must, attachments: [] as JudgedResult["attachments"] };
-    if (!node) return { ...base, status: "skipped", kind: "no-node", message: `no node in the inventory declares what ${meta.id} checks` };
+    if (!node || outcome.kind === "no-node") return { ...base, status: "skipped", kind: "no-node", message: `no node in the inventory declares what ${meta.id} checks` };
     const target = `Target: ${world.options.target}, node \`${node.name}\` (${node.role}, ${node.ssh ? node.ssh.host : `pct exec ${node.pct?.vmid} on ${node.pct?.host}`}).`;
     const withNode = { ...base, target };
     if (outcome.kind === "planned") return { ...withNode, status: "skipped", kind: "planned", message: `${meta.id} [${node.name}] not checked: ${outcome.reason}` };
-    if (outcome.kind === "broken" || outcome.kind === "no-node") return { ...withNode, status: "failed", kind: "broken", message: outcome.kind === "broken" ? outcome.message : "" };
+    if (outcome.kind === "broken") return { ...withNode, status: "failed", kind: "broken", message: outcome.message };
     const v = outcome.verdict;
     const attachments = v.evidence.map((e) => ({ name: `evidence: ${e.probe}`, body: evidenceBody(e) }));
     if (v.status === "passed") return { ...withNode, status: "passed", attachments };

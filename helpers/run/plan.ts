@@ -19,11 +19,11 @@ export function select(catalog: Declared[], inventory: Inventory, scope: RunScop
 }
 
 /** appliesTo that a throwing spec cannot break: the judge reports the error; gather what it might need. */
-export function applies(d: Declared, node: NodeDecl, scene: Scene): boolean | "error" {
+export function applies(d: Declared, node: NodeDecl, scene: Scene): boolean | Error {
   try {
     return d.def.appliesTo(node, scene);
-  } catch {
-    return "error";
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
   }
 }
 
