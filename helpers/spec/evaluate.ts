@@ -5,7 +5,7 @@ import type { Inventory, NodeDecl } from "../inventory/types.ts";
 import type { Probe } from "../probes/types.ts";
 import type { Finding } from "../results/model.ts";
 import { notHostable, partitionFindings, type HostLimit } from "./limits.ts";
-import { formatFailure, formatPlaybook, formatUnreachable, withFixes } from "./message.ts";
+import { findingLine, formatFailure, formatPlaybook, formatUnreachable, withFixes } from "./message.ts";
 import { LEFT_OUT } from "./scope.ts";
 import type { InvariantMeta } from "./meta.ts";
 import type { CheckContext, InvariantDef, PeerFact, Reads, RunOptions, Scene } from "./invariant.ts";
@@ -120,7 +120,7 @@ export function evaluate(meta: InvariantMeta, def: InvariantDef, node: NodeDecl,
     }
     if (findings.length === 0 && excused.length === 0) return { status: "passed", evidence };
     if (findings.length === 0) {
-      const message = `${meta.id} [${node.name}] ${notHostable(excused)}\n${excused.map(({ finding: f }) => `  - ${f.subject}: expected ${f.expected}; actual ${f.actual}`).join("\n")}\n  everything else ${meta.id} checks on ${node.name} was judged and conforms`;
+      const message = `${meta.id} [${node.name}] ${notHostable(excused)}\n${excused.map(({ finding }) => findingLine(finding)).join("\n")}\n  everything else ${meta.id} checks on ${node.name} was judged and conforms`;
       return { status: "skipped", reason: "not-hostable", message, excused: excused.map((e) => e.finding), evidence };
     }
     const note = (excused.length ? `\n  not judged, ${notHostable(excused)}: ${excused.map((e) => e.finding.subject).join(", ")}` : "") + (notJudged ? `\n  ${notJudged}` : "");

@@ -21,9 +21,12 @@ export function withFixes(meta: InvariantMeta, node: NodeDecl, findings: Finding
   });
 }
 
+/** One finding as every message writes it. */
+export const findingLine = (f: Finding): string => `  - ${f.subject}: expected ${f.expected}; actual ${f.actual}`;
+
 export function formatFailure(meta: InvariantMeta, node: string, findings: Finding[]): string {
   const head = `${meta.id} [${node}] ${meta.title} (${meta.section})`;
-  const lines = findings.map((f) => `  - ${f.subject}: expected ${f.expected}; actual ${f.actual}`);
+  const lines = findings.map(findingLine);
   return [head, ...lines].join("\n");
 }
 
@@ -56,7 +59,7 @@ export function messageWithFixes(message: string, findings: readonly Finding[] |
   return message
     .split("\n")
     .flatMap((line) => {
-      const f = fixes.find((x) => line === `  - ${x.subject}: expected ${x.expected}; actual ${x.actual}`);
+      const f = fixes.find((x) => line === findingLine(x));
       return f ? [line, `    fix: ${f.fix}`] : [line];
     })
     .join("\n");
