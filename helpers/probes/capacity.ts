@@ -163,10 +163,15 @@ export function humanBytes(n: number): string {
 
 /** DATA-020's probe for a node: its real filesystems, plus what its capacity and storage sections name. */
 export function capacityProbe(node: NodeDecl): Probe<CapacityFact> {
+  return capacity(declaredDiskPaths(node));
+}
+
+/** What a node declares of its disks: capacity's filesystems, the pool and its branches, SnapRAID's config (DATA-020, DATA-021). */
+export function declaredDiskPaths(node: NodeDecl): CapacityPaths {
   const st = node.storage;
-  return capacity({
+  return {
     declared: node.capacity?.filesystems.map((f) => f.path) ?? [],
     ...(st?.mergerfs ? { pool: st.mergerfs.mountpoint, branches: st.mergerfs.branches } : {}),
     ...(st?.snapraid ? { snapraidConf: st.snapraid.config } : {}),
-  });
+  };
 }

@@ -15,7 +15,7 @@
 //   <dev> is the block device's name, tied to a mount by its major:minor (/sys/class/block/<dev>/dev).
 // - Kernel log: `dmesg` (needs CAP_SYSLOG; a container without it says "Operation not permitted",
 //   kept as the reason) filtered to disk and filesystem error lines, the last 50.
-import { namedPaths, type CapacityPaths } from "./capacity.ts";
+import { declaredDiskPaths, namedPaths, type CapacityPaths } from "./capacity.ts";
 import { ProbeParseError, type Probe, type ProbeOutput } from "./types.ts";
 import type { NodeDecl } from "../inventory/types.ts";
 
@@ -153,10 +153,5 @@ export function readOnlyBecause(m: MountState): string | undefined {
 
 /** DATA-021's probe: the root filesystem and the array's paths as mounted now, ext4 error counters, the kernel's disk errors. */
 export function diskStateProbe(node: NodeDecl): Probe<DiskStateFact> {
-  const st = node.storage;
-  return diskState({
-    declared: node.capacity?.filesystems.map((f) => f.path) ?? [],
-    ...(st?.mergerfs ? { pool: st.mergerfs.mountpoint, branches: st.mergerfs.branches } : {}),
-    ...(st?.snapraid ? { snapraidConf: st.snapraid.config } : {}),
-  });
+  return diskState(declaredDiskPaths(node));
 }
