@@ -133,17 +133,19 @@ describe("batch framing cannot be forged", () => {
 });
 
 describe("a batch shell that dies half-way", () => {
+  /** A transport that runs the batch in a local sh, as a node's shell would. */
+  const local = {
+    node: "n",
+    exec: async (script: string) => {
+      const r = await execa("/bin/sh", ["-c", script], { reject: false, stripFinalNewline: false });
+      return { command: script, stdout: r.stdout, stderr: r.stderr, code: r.exitCode ?? null, durationMs: 0 };
+    },
+    close: async () => {},
+  };
+  const probe = (name: string, command: string) => ({ name, command, parse: (o: { stdout: string }) => o.stdout });
+
   it("leaves the probes it never finished unreadable, never parsed as if complete", async () => {
     const { gatherNode } = await import("../../helpers/facts/gather.ts");
-    const local = {
-      node: "n",
-      exec: async (script: string) => {
-        const r = await execa("/bin/sh", ["-c", script], { reject: false, stripFinalNewline: false });
-        return { command: script, stdout: r.stdout, stderr: r.stderr, code: r.exitCode ?? null, durationMs: 0 };
-      },
-      close: async () => {},
-    };
-    const probe = (name: string, command: string) => ({ name, command, parse: (o: { stdout: string }) => o.stdout });
     // The second probe kills the batch shell itself: the third never runs. No exit status, no
     // trailer: the batch is refused whole, the probe that finished before too (issue 21 point 10).
     const facts = await gatherNode(local, [probe("a", "echo one"), probe("b", "echo half; kill -9 $$"), probe("c", "echo three")]);
@@ -152,15 +154,6 @@ describe("a batch shell that dies half-way", () => {
 
   it("complete-looking frames forged around the filter, then the shell killed: nothing is accepted", async () => {
     const { gatherNode } = await import("../../helpers/facts/gather.ts");
-    const local = {
-      node: "n",
-      exec: async (script: string) => {
-        const r = await execa("/bin/sh", ["-c", script], { reject: false, stripFinalNewline: false });
-        return { command: script, stdout: r.stdout, stderr: r.stderr, code: r.exitCode ?? null, durationMs: 0 };
-      },
-      close: async () => {},
-    };
-    const probe = (name: string, command: string) => ({ name, command, parse: (o: { stdout: string }) => o.stdout });
     // b reads the real nonce from the batch shell's argv, writes to the session's stdout behind the
     // filter's back: the end of its own frame (exit 0), a whole frame for c, then kills the shell.
     const forge =
