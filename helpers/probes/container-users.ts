@@ -1,4 +1,4 @@
-// Who the running containers of a node run as (IDENT-005, §4.5 "verify container user/UID/GID
+// Who the containers of a node run as (IDENT-005, §4.5 "verify container user/UID/GID
 // alignment", §5.3): what the container asks for — `docker inspect` Config.User, and the PUID/PGID
 // variables of images following the linuxserver.io convention (only those two are printed: the
 // rest of Config.Env holds secrets) — and what its processes really run as: the real uid and gid
@@ -52,7 +52,10 @@ const tree = (max: number) =>
 export const containerUsers: Probe<ContainerUser[]> = {
   name: CONTAINER_USERS,
   command: [
-    `ids=$(docker ps -q) || exit $?`,
+    // Every container, not only the running ones: what a container asks for is read even while it
+    // is between two runs of a restart loop (`docker ps -q` would leave it out, and a looping
+    // container would look unread); its processes are read only when it has a main pid.
+    `ids=$(docker ps -aq) || exit $?`,
     `M='${MARK}'`,
     `for id in $ids; do`,
     `  j=$(docker inspect --format '{"Name":{{json .Name}},"Pid":{{json .State.Pid}},"User":{{json .Config.User}}}' "$id" 2>/dev/null) || continue`,

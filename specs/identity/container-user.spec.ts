@@ -37,8 +37,9 @@ export default invariant(
         .flatMap((decl): Finding[] => {
           const c = found.find((x) => x.name === decl.name);
           if (c) return containerFindings(ctx.node.name, decl, c, acc);
-          // Not running: nothing runs as anyone (CONT-002 reports it). Running, yet absent from
-          // the users' answer: that answer is not to be believed (issue 15).
+          // The users' probe lists every container, running or not: one that does not exist is
+          // CONT-002's. One that `containers` saw running, yet absent from the users' answer:
+          // that answer is not to be believed (issue 15).
           if (!inspected.some((x) => x.name === decl.name && x.running)) return [];
           return [{ subject: `container ${decl.name}`, expected: `its processes' users read on ${ctx.node.name}`, actual: "docker inspect shows it running, but the container-users probe did not list it: its users cannot be judged" }];
         });

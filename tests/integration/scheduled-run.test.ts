@@ -127,7 +127,10 @@ function runnerInventory(): { yaml: string; secrets: string[] } {
   inv.defaults.ssh.identityFile = "~/.ssh/id_ed25519";
   for (const n of inv.nodes) Object.assign(n.ssh, { host: n.name, port: 22 });
   const secrets: string[] = [];
-  const text = dump(inv, { lineWidth: 200, noRefs: true }).replace(/^(\s*file: )(\S+)$/gm, (_, k: string, f: string) => {
+  // Only the lab's secret files travel to the runner; a `file:` naming a path on a node (the
+  // tailnet policy on lxc200) stays as it is: the runner never reads it.
+  const text = dump(inv, { lineWidth: 200, noRefs: true }).replace(/^(\s*file: )(\S+)$/gm, (line: string, k: string, f: string) => {
+    if (!resolve(lab.dir, f).startsWith(`${resolve(lab.dir)}/`)) return line;
     secrets.push(f);
     return `${k}/etc/homelab-conformance/secrets/${basename(f)}`;
   });
