@@ -1,8 +1,10 @@
 // The scheduled conformance run (deploy/systemd/homelab-conformance.service runs this):
 //   npx tsx scripts/scheduled-run.ts --inventory FILE [--textfile-dir DIR] [--runs-dir DIR] [--keep N]
-//                                     [--stale-after 26h] [--host-limits FILE] [-- vitest args]
-// Each option also comes from the environment (HLC_INVENTORY, HLC_TEXTFILE_DIR, HLC_RUNS_DIR,
-// HLC_RUNS_KEEP, HLC_STALE_AFTER, HLC_HOST_LIMITS), which is how the unit passes them.
+//                                     [--stale-after 26h] [--host-limits FILE] [--allow-writes]
+//                                     [--accept-new-hostkeys] [--report] [-- vitest args]
+// The plain options also come from the environment (HLC_INVENTORY, HLC_TEXTFILE_DIR, HLC_RUNS_DIR,
+// HLC_RUNS_KEEP, HLC_STALE_AFTER), which is how the unit passes them; the opt-ins (host limits,
+// writes, new host keys) only from flags: an inherited variable changes nothing (issue 21 pt 7).
 //
 // 1. every output of the run goes under <runs>/<UTC time>/ (results.json, run-stats.json, the
 //    Allure results, the report, homelab_conformance.prom, output.log);
@@ -14,6 +16,7 @@
 // HomelabConformanceRunStale fires).
 import { PACKAGE_ROOT } from "../helpers/paths.ts";
 import { execa } from "execa";
+import { OPT_IN_ENV, optInLines } from "../helpers/cli/opt-ins.ts";
 import { chmodSync, copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -32,6 +35,9 @@ export interface ScheduledOptions {
   keep: number;
   staleAfter?: string;
   hostLimits?: string;
+  /** Opt-ins, from the command line only (as the CLI's: helpers/cli/opt-ins.ts). */
+  allowWrites?: boolean;
+  acceptNewHostKeys?: boolean;
   /** Render the HTML report too (--report): off by default, no one reads it at 04:00. */
   report?: boolean;
   vitestArgs: string[];
@@ -47,7 +53,6 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     textfileDir: env.HLC_TEXTFILE_DIR || undefined,
     runsDir: env.HLC_RUNS_DIR || join(ROOT, "reports", "runs"),
     staleAfter: env.HLC_STALE_AFTER || undefined,
-    hostLimits: env.HLC_HOST_LIMITS || undefined,
     vitestArgs: [],
   };
   let keep = env.HLC_RUNS_KEEP || "30";
@@ -65,6 +70,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     else if (a === "--stale-after") o.staleAfter = value();
     else if (a === "--host-limits") o.hostLimits = value();
     else if (a === "--report") o.report = true;
+    else if (a === "--allow-writes") o.allowWrites = true;
+    else if (a === "--accept-new-hostkeys") o.acceptNewHostKeys = true;
     else if (a === "--") o.vitestArgs.push(...argv.slice(i + 1)), (i = argv.length);
     else throw new Error(`unknown option ${a} (see the head of scripts/scheduled-run.ts)`);
   }
@@ -136,8 +143,11 @@ export async function scheduledRun(o: ScheduledOptions, log: (line: string) => v
     HLC_ALLURE_HISTORY: join(runsDir, "history.jsonl"),
     ...(o.staleAfter ? { HLC_STALE_AFTER: o.staleAfter } : {}),
     ...(hostLimits ? { HLC_HOST_LIMITS: hostLimits } : {}),
+    ...(o.allowWrites ? { HLC_ALLOW_WRITE_PROBES: "1" } : {}),
+    ...(o.acceptNewHostKeys ? { HLC_ACCEPT_NEW_HOSTKEYS: "1" } : {}),
   };
   log(`conformance run ${name}: inventory ${inventory}, outputs in ${run}`);
+  log(optInLines({ allowWrites: !!o.allowWrites, acceptNewHostKeys: !!o.acceptNewHostKeys, ...(hostLimits ? { hostLimits } : {}) }, isLab ? "lab" : "live"));
   const output = createWriteStream(join(run, "output.log"));
   const suite = await steps.suite(env, o.vitestArgs, output);
   // The HTML report is for a person: `homelab-conformance report --results <run>/allure-results`
@@ -170,7 +180,11 @@ export async function scheduledRun(o: ScheduledOptions, log: (line: string) => v
  * service cannot write (ProtectSystem=strict: the checkout is read-only to it).
  */
 async function runWithLog(env: Record<string, string>, vitestArgs: string[], output: NodeJS.WritableStream): Promise<{ exitCode?: number }> {
-  const child = execa(process.execPath, [join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "--project", "conformance", "--configLoader", "runner", ...vitestArgs], { cwd: ROOT, env, reject: false, all: true, stdin: "ignore" });
+  // An opt-in comes from this run's flags only: one inherited from the unit's environment or a
+  // drop-in is dropped, as the CLI does (helpers/cli/opt-ins.ts).
+  const inherited = { ...process.env };
+  for (const k of OPT_IN_ENV) delete inherited[k];
+  const child = execa(process.execPath, [join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "--project", "conformance", "--configLoader", "runner", ...vitestArgs], { cwd: ROOT, env: { ...inherited, ...env }, extendEnv: false, reject: false, all: true, stdin: "ignore" });
   child.all?.on("data", (chunk: Buffer) => {
     process.stdout.write(chunk);
     output.write(chunk);

@@ -11,7 +11,7 @@
 // What runs, and why it is safe (captures in fixtures/captured/samba/):
 // - Every identity: `ls` at the share root, and `get` of one existing file to /dev/null.
 // - Read-only identity, only when write probes are on (the lab; live nodes with
-//   HLC_ALLOW_WRITE_PROBES=1; without them it attempts nothing that could write, and SHARE-001
+//   --allow-writes; without it it attempts nothing that could write, and SHARE-001
 //   judges it from the effective config): `put` of a new probe file and `mkdir` of a new probe folder (must be
 //   denied; whatever an identity still manages to create is removed at once, as root), `rename`
 //   of the sampled file to its own name (the open for DELETE access a rename needs; when allowed
@@ -19,7 +19,7 @@
 //   cannot succeed: the folder is not empty, so an identity allowed to delete gets
 //   NT_STATUS_DIRECTORY_NOT_EMPTY instead of NT_STATUS_ACCESS_DENIED).
 // - Read-write identity, only when write probes are on (the lab; live nodes with
-//   HLC_ALLOW_WRITE_PROBES=1): `put` of a uniquely named probe file (its server-side owner
+//   --allow-writes): `put` of a uniquely named probe file (its server-side owner
 //   `stat -c %u:%g` is noted, for IDENT-006), `rename` it, `del` it.
 //   Every probe name is removed again as root, and a shell trap removes them on any exit.
 // - Identity not listed on the share: `ls` must end in `tree connect failed: NT_STATUS_ACCESS_DENIED`.
@@ -322,8 +322,8 @@ export function describeFailure(r: SmbResult & { rc?: number | null; output?: st
   }
 }
 
-export const WRITE_PROBES_OFF = "write probes are off on live nodes (set HLC_ALLOW_WRITE_PROBES=1 to run them): read-write access judged from the effective config only";
-const WRITE_PROBES_OPTED_OUT = "write probes are off (HLC_ALLOW_WRITE_PROBES=0): read-write access judged from the effective config only";
+export const WRITE_PROBES_OFF = "write probes are off on live nodes (run with --allow-writes to try them): read-write access judged from the effective config only";
+const WRITE_PROBES_OPTED_OUT = "write probes are off for this run (no --allow-writes): read-write access judged from the effective config only";
 
 /** The access matrix to probe: every declared share × every declared identity (listed or not). */
 export function accessPlan(decl: SharesDecl, nonce: string, writes: WriteSwitch, env: NodeJS.ProcessEnv = process.env): AccessPlan {

@@ -19,7 +19,7 @@ export default invariant(
     id: "IDENT-006",
     title: "A real write through the share lands owned by the share's declared owner",
     must:
-      "For every share that declares an owner (forceUser/forceGroup) and read-write identities: a file each read-write identity creates through smbd (the SHARE-001 write probe, a uniquely named file removed again) MUST be owned on the storage node by the declared owner's uid and gid (names resolved with the storage node's getent). Mutating: runs on the lab, and on live nodes only with HLC_ALLOW_WRITE_PROBES=1. A write that is refused is SHARE-001's finding, not this one's.",
+      "For every share that declares an owner (forceUser/forceGroup) and read-write identities: a file each read-write identity creates through smbd (the SHARE-001 write probe, a uniquely named file removed again) MUST be owned on the storage node by the declared owner's uid and gid (names resolved with the storage node's getent). Mutating: runs on the lab, and on live nodes only with `--allow-writes`. A write that is refused is SHARE-001's finding, not this one's.",
     fix: (f, node) => `on ${node.name}: in smb.conf, [${share(f)}] force user = <forceUser> and force group = <forceGroup> (wanted: ${f.expected}); then smbcontrol smbd reload-config`,
     section: "§5.3",
     family: "identity",
@@ -30,7 +30,7 @@ export default invariant(
     appliesTo: (node, { options }) => (node.shares?.exports ?? []).some(owned) && options.writes.allowed,
     planned: (node) =>
       (node.shares?.exports ?? []).some(owned)
-        ? "write probes are off (set HLC_ALLOW_WRITE_PROBES=1 on live nodes): the owner of a real write cannot be seen; IDENT-003 checks force user/group from the config"
+        ? "write probes are off (run with --allow-writes on live nodes): the owner of a real write cannot be seen; IDENT-003 checks force user/group from the config"
         : undefined,
     reads: (node, { options }) => ({ access: sambaAccess(accessPlan(node.shares!, options.nonce, options.writes)), accounts }),
     check(ctx) {

@@ -40,7 +40,8 @@ describe("schedule install / uninstall", () => {
     expect(service).toContain("\nEnvironment=HLC_TEXTFILE_DIR=/srv/textfile\n");
     expect(service).toContain("\nEnvironment=HLC_STALE_AFTER=1h\n");
     expect(service).toContain("\nEnvironment=HLC_RUNS_KEEP=5\n");
-    expect(service).toContain("\nEnvironment=HLC_ALLOW_WRITE_PROBES=0\n");
+    // Read-only by default, and not by an environment variable: opt-ins come from flags only.
+    expect(service).not.toContain("HLC_ALLOW_WRITE_PROBES");
     expect(service).toContain(`\nWorkingDirectory=${ROOT}\n`);
     expect(service).toContain(`\nExecStart=${process.execPath} ${ROOT}/node_modules/tsx/dist/cli.mjs scripts/scheduled-run.ts\n`);
     expect(service).toContain(`\nReadWritePaths=${ROOT}/reports/runs /srv/textfile\n`);

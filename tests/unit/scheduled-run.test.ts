@@ -60,6 +60,23 @@ describe("scheduled run", () => {
     expect(() => parseArgs(["--inventory"], {})).toThrow("--inventory needs a value");
   });
 
+  it("opt-ins come from the scheduled run's flags only: inherited variables change nothing (issue 21 pt 7)", async () => {
+    const inherited = { HLC_INVENTORY: "/etc/hlc/inv.yaml", HLC_HOST_LIMITS: "/x/host-limits.json", HLC_ALLOW_WRITE_PROBES: "1", HLC_ACCEPT_NEW_HOSTKEYS: "1" };
+    const o = parseArgs([], inherited);
+    expect(o.hostLimits).toBeUndefined();
+    expect(o.allowWrites).toBeUndefined();
+    expect(parseArgs(["--allow-writes", "--accept-new-hostkeys"], inherited)).toMatchObject({ allowWrites: true, acceptNewHostKeys: true });
+    const seen: Record<string, string>[] = [];
+    const steps: RunSteps = { suite: async (env) => (seen.push(env), { exitCode: 137 }), report: async () => ({ exitCode: 0, all: "" }) };
+    const lines: string[] = [];
+    const runsDir = mkdtempSync(join(tmpdir(), "hlc-runs-"));
+    await scheduledRun({ ...o, runsDir }, (l) => lines.push(l), steps);
+    expect(Object.keys(seen[0]!).filter((k) => k in inherited && k !== "HLC_INVENTORY")).toEqual([]);
+    expect(lines.join("\n")).toContain("Opt-ins: write probes off (read-only; --allow-writes to opt in)");
+    await scheduledRun({ ...o, runsDir, allowWrites: true }, (l) => lines.push(l), steps);
+    expect(seen[1]!.HLC_ALLOW_WRITE_PROBES).toBe("1");
+  });
+
   it("`latest` and the retention move only after a run that wrote its results (issue 21)", async () => {
     const runs = mkdtempSync(join(tmpdir(), "hlc-runs-"));
     for (const n of ["20261201T040000Z", "20261202T040000Z"]) {

@@ -111,7 +111,7 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
           restoreTest: {
             type: "boolean",
             description:
-              "Restore-test the newest backup: copy it to a scratch folder, run PRAGMA integrity_check and parse both keys, then remove the copy (default true). It writes a scratch copy, so on live nodes it runs only with HLC_ALLOW_WRITE_PROBES=1.",
+              "Restore-test the newest backup in place, without writing anything (default true): its db.sqlite3 opened read-only and immutable for PRAGMA integrity_check, both keys parsed by openssl. Runs on every run, live nodes included.",
           },
         },
       },

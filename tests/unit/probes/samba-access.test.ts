@@ -177,7 +177,7 @@ describe("the shares section's probes", () => {
     "/nonexistent-inventory-dir",
   );
 
-  it("turns write probes on for the lab, off for live nodes unless HLC_ALLOW_WRITE_PROBES=1", () => {
+  it("turns write probes on for the lab, off for live nodes unless the run has --allow-writes", () => {
     expect(writeSwitch("lab", undefined).allowed).toBe(true);
     expect(writeSwitch("live", undefined).allowed).toBe(false);
     expect(writeSwitch("live", "1").allowed).toBe(true);
@@ -187,7 +187,7 @@ describe("the shares section's probes", () => {
   it("probes every declared share with every declared identity; an unreadable password is a skip, not a crash", () => {
     const p = accessPlan(decl, "n", writeSwitch("live", undefined), { HLC_TEST_PW_JELLYFIN: "pw-from-env" });
     expect(p.writes).toBe(false);
-    expect(p.writesOff).toMatch(/HLC_ALLOW_WRITE_PROBES=1/);
+    expect(p.writesOff).toMatch(/--allow-writes/);
     expect(p.shares.map((s) => [s.name, s.identities.map((i) => `${i.name}:${i.expect}:${i.password.ok}`)])).toEqual([
       ["media", ["jellyfin:ro:true", "nextcloud:none:false"]],
       ["nextcloud", ["nextcloud:rw:false", "jellyfin:none:true"]],

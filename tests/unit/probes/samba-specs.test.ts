@@ -129,7 +129,7 @@ describe("the shares specs on the storage image's real output", () => {
   it("without write probes judges read-write access from the effective config, and says that it did", () => {
     const ok = judgeAll({ testparm: "testparm-conformant.txt", access: "access-writes-off-conformant.txt", nonce: "13d79fb4" });
     expect(failed(ok)).toEqual([]);
-    expect(ok["SHARE-001"]!.evidence.find((e) => e.probe === SAMBA_ACCESS)!.stdout).toContain("write probes are off on live nodes (set HLC_ALLOW_WRITE_PROBES=1 to run them)");
+    expect(ok["SHARE-001"]!.evidence.find((e) => e.probe === SAMBA_ACCESS)!.stdout).toContain("write probes are off on live nodes (run with --allow-writes to try them)");
     // A config that makes nextcloud read-only fails SHARE-001 even without write probes.
     const roConfig = read("testparm-conformant.txt").replace(/(\[nextcloud\][\s\S]*?)\tread only = No\n/, "$1");
     const f = facts({ testparm: "testparm-conformant.txt", access: "access-writes-off-conformant.txt", nonce: "13d79fb4" });
