@@ -13,7 +13,8 @@ import { routerSection } from "./router.ts";
 import { sharesSection } from "./shares.ts";
 import { storageSection } from "./storage.ts";
 import { tailnetSection } from "./tailnet.ts";
+import { tunnelsSection } from "./tunnels.ts";
 import type { Section } from "./types.ts";
 import { unitsSection } from "./units.ts";
 
-export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, routerSection, nextcloudSection, gpuSection, tailnetSection, capacitySection, unitsSection] as Section[];
+export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, routerSection, nextcloudSection, gpuSection, tailnetSection, capacitySection, unitsSection, tunnelsSection] as Section[];
