@@ -59,6 +59,8 @@ export interface ResticDecl {
   tag?: string;
   /** Run `restic check` (DATA-014). */
   check: boolean;
+  /** The critical paths (§2.4 "vault exports, Nextcloud DB + config, documents") a fresh snapshot must hold (DATA-013). */
+  covers?: string[];
   /** Where the suite can read the same password on its own machine, only to mask it in evidence. */
   maskPassword?: PasswordSource;
 }
@@ -72,7 +74,7 @@ export interface BackupsDecl {
 interface RawBackups {
   vaultwarden?: { dir?: string; maxAgeHours?: number; restoreTest?: boolean };
   nextcloud?: { dir?: string; pattern?: string; maxAgeHours?: number; restoreTest?: boolean; expectTables?: string[]; minTables?: number; defaultsFile?: string };
-  restic?: { repository: string; passwordFile: string; maxAgeHours?: number; host?: string; tag?: string; check?: boolean; maskPassword?: { env?: string; file?: string } };
+  restic?: { repository: string; passwordFile: string; maxAgeHours?: number; host?: string; tag?: string; check?: boolean; covers?: string[]; maskPassword?: { env?: string; file?: string } };
 }
 
 export const VAULTWARDEN_BACKUP_FILES = ["db.sqlite3", "rsa_key.pem", "rsa_key.pub.pem"] as const;
@@ -157,6 +159,12 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
           host: { type: "string", minLength: 1, description: "Only snapshots of this host count (restic --host), e.g. when several nodes share the repository." },
           tag: { type: "string", minLength: 1, description: "Only snapshots with this tag count (restic --tag)." },
           check: { type: "boolean", description: "Run `restic check` (structure, not --read-data) and require it to pass (default true)." },
+          covers: {
+            type: "array",
+            minItems: 1,
+            items: { type: "string", pattern: "^/.*$", patternErrorMessage: "an absolute path on the node", description: "A path on the node that a snapshot must hold." },
+            description: "The critical paths of §2.4 (vault export, Nextcloud database dump and config, documents): each must be held (itself or a folder above it) by a snapshot no older than maxAgeHours (DATA-013). Default: only the newest snapshot's age is judged.",
+          },
           maskPassword: passwordSourceSchema,
         },
       },
