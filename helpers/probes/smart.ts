@@ -123,7 +123,9 @@ export function smartHealth(devices: SmartDevice[]): Probe<SmartFact> {
   });
   // smartctl lives in /usr/sbin, outside a non-root login's PATH.
   const command = `PATH="$PATH:/usr/sbin:/sbin"; if ! command -v smartctl >/dev/null 2>&1; then echo '${NO_SMARTCTL_MARKER}'; exit 0; fi; ${parts.join("; ")}`;
-  return { name: "smart-health", command, parse: (o) => parseSmartOutput(devices, o) };
+  // slow: an array disk in standby spins up for smartctl (seconds each, one after another), and a
+  // failing disk can stall a command until the kernel's timeout; the node's quick facts come first.
+  return { name: "smart-health", command, parse: (o) => parseSmartOutput(devices, o), slow: true };
 }
 
 export function parseSmartOutput(devices: SmartDevice[], { stdout, stderr, code }: ProbeOutput): SmartFact {

@@ -118,13 +118,13 @@ export default invariant(
     fix: (f, node) => {
       const dev = deviceOf(f);
       const d = typeOf(f) ? ` -d ${typeOf(f)}` : "";
+      if (/ read$|^an ATA, NVMe or SCSI disk$/.test(f.expected)) return `on ${node.name}: smartctl${d} -a ${dev} must show the disk's attributes and logs; pass the disk (its controller) through to this node or set storage.smart.devices[].type`;
       if (/self-test/.test(f.expected) && /passed$/.test(f.expected)) {
         return `on ${node.name}: smartctl${d} -l selftest ${dev} names the failing LBA; copy the disk's data off and replace it, then snapraid -d <disk name> -l fix.log fix (§4.1)`;
       }
       if (/self-test/.test(f.expected)) {
         return `on ${node.name}: smartctl${d} -t long ${dev} now (read the result with smartctl -l selftest ${dev} when it ends), and schedule tests in /etc/smartd.conf: ${dev}${d} -a -s (S/../.././02|L/../../6/03) -m root, then systemctl restart smartd`;
       }
-      if (/read|protocol/.test(f.expected)) return `on ${node.name}: smartctl${d} -a ${dev} must show the disk's attributes; pass the disk (its controller) through to this node or set storage.smart.devices[].type`;
       return `on ${node.name}: the disk is losing sectors: smartctl${d} -t long ${dev}, snapraid -d <disk name> check (or scrub), and plan its replacement (§4.1); if the count is old and stable, declare it as storage.smart.devices[].maxReallocated`;
     },
     section: "§1, §6, §7, §4.1",

@@ -92,6 +92,9 @@ describe("DATA-025 judged on the captures", () => {
   it("a disk losing sectors whose last self-test failed: each fact its own line", () => {
     const v = judge([[{ device: "/dev/sdb" }, FAILING]]);
     expect(v.status).toBe("failed");
+    const fixes = judgeDefects(one(FAILING, { device: "/dev/sdb" }), decl([{ device: "/dev/sdb" }])).map((f) => spec.meta.fix!(f, nodeWith(undefined)));
+    expect(fixes[0]).toMatch(/^on vm102: the disk is losing sectors: smartctl -t long \/dev\/sdb, snapraid -d <disk name> check/);
+    expect(fixes[2]).toMatch(/^on vm102: smartctl -l selftest \/dev\/sdb names the failing LBA; copy the disk's data off and replace it/);
     const disk = "disk /dev/sdb [WDC WD3200BEVT-60ZCT0, serial WD-WXE708D44602]";
     expect(lines(v)).toEqual([
       `  - ${disk}: expected reallocated sectors (attribute 5 Reallocated_Sector_Ct, raw) at most 0 (storage.smart.maxReallocated); actual 535`,
@@ -155,6 +158,8 @@ describe("DATA-025 judged on the captures", () => {
     expect(lines(v)).toEqual([
       "  - disk /dev/vda: expected SMART attributes and self-test log read; actual not read (smartctl exit status 1: bit 0: command line did not parse): /dev/vda: Unable to detect device type",
     ]);
+    const fixes = judgeDefects(one("virtio-vda.a.json", { device: "/dev/vda" }), decl([{ device: "/dev/vda" }])).map((f) => spec.meta.fix!(f, nodeWith(undefined)));
+    expect(fixes).toEqual(["on vm102: smartctl -a /dev/vda must show the disk's attributes and logs; pass the disk (its controller) through to this node or set storage.smart.devices[].type"]);
     const smart = decl([{ device: "/dev/sda" }]);
     const none = evaluate(spec.meta, spec.def, nodeWith(smart), factsOf("vm102", [[smartHealth(smart.devices), { stdout: "hlc-smart: no smartctl\n", stderr: "", code: 0 }]])) as { message: string };
     expect(none.message).toContain("smartctl: expected installed (smartmontools ≥ 7.0); actual not found on the node");
