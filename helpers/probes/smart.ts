@@ -1,7 +1,28 @@
 // SMART health of declared disks (§1 planned "SMART metrics integration", §6 monthly "Review disk
-// SMART health"): `smartctl -j -H -i [-d TYPE] DEVICE` per disk (smartmontools ≥ 7.0 for -j).
-// -H asks the drive for its overall-health self-assessment; -i adds model and serial so a failing
-// disk can be named. Both are read-only (no self-test is started, no setting is changed).
+// SMART health"): `smartctl -j -a [-d TYPE] DEVICE`, one call per disk (smartmontools ≥ 7.0 for -j).
+// -a is -H (the drive's overall-health self-assessment, DATA-010), -i (model and serial, to name
+// a disk), -A (the attribute table / NVMe health log) and the error and self-test logs (DATA-025).
+// All read-only: no self-test is started, no setting is changed.
+//
+// The JSON fields read, as smartmontools writes them (smartmontools/smartmontools, src/ataprint.cpp
+// and src/nvmeprint.cpp at RELEASE_7_4 0c0bada5eedb759c9d7bb50ff54959cf0809c5a9; the JSON layout
+// is documented in smartctl(8), "-j"):
+// - ATA: `ata_smart_attributes.table[]` {id, name, raw.value}; id 5 Reallocated_Sector_Ct,
+//   197 Current_Pending_Sector, 198 Offline_Uncorrectable (the names are the drive database's
+//   defaults; the id is what the standard fixes). `power_on_time.hours`.
+//   `ata_smart_self_test_log.standard.table[]` (-a reads the standard log; -x reads `extended`),
+//   newest first, each {type.string, status {value, string, passed?, remaining_percent?},
+//   lifetime_hours, lba?}. ataprint.cpp sets `status.passed` only for a test that ran to its end:
+//   status>>4 of 1-3 (aborted by host, interrupted by reset, fatal/unknown) have no `passed`;
+//   0xf ("Self-test routine in progress") is the running test. lifetime_hours is the log's 16-bit
+//   power-on-hours stamp (ACS "life timestamp"): past 65535 hours it wraps.
+// - NVMe: `nvme_smart_health_information_log` {critical_warning, available_spare,
+//   available_spare_threshold, media_errors}; `nvme_self_test_log.table[]` (newest first; unused
+//   slots skipped, so holes are null) {self_test_code.string, self_test_result {value, string},
+//   power_on_hours}; result 0 completed without error, 6-7 completed with failed segments, 1-5/8/9
+//   aborted or "fatal or unknown" (read here like ATA's 1-3: no verdict). smartctl reads
+//   the NVMe self-test log only from 7.4 on (-a includes it there; 7.3's -a does not).
+// - SCSI/SAS: `scsi_grown_defect_list` (the grown defect list: sectors remapped since manufacture).
 //
 // smartctl's exit status is a bit mask (smartctl(8), "RETURN VALUES"); the JSON repeats it as
 // smartctl.exit_status:
@@ -45,6 +66,32 @@ export interface SmartHealth {
   messages: SmartMessage[];
   /** smartctl's output when it is not JSON (first 500 characters). */
   text?: string;
+  /** device.protocol: "ATA", "NVMe", "SCSI". */
+  protocol?: string;
+  /** power_on_time.hours. */
+  powerOnHours?: number;
+  /** ATA attributes 5, 197, 198 (raw values), when the attribute table has them. */
+  reallocated?: number;
+  pending?: number;
+  offlineUncorrectable?: number;
+  /** SCSI: scsi_grown_defect_list. */
+  grownDefects?: number;
+  /** NVMe SMART/health log, when present. */
+  nvme?: { criticalWarning: number; availableSpare: number; availableSpareThreshold: number; mediaErrors: number };
+  /** The self-test log, newest first (in-progress entries left out); undefined when smartctl printed none. */
+  selfTests?: SelfTest[];
+}
+
+export interface SelfTest {
+  type: string;
+  status: string;
+  /** True/false for a test that ran to its end; undefined for an aborted or interrupted one. */
+  passed?: boolean;
+  /** The disk's power-on hours when the test ended, as the log stamps it. */
+  hours: number;
+  /** ATA standard/extended log stamps are 16 bits (wrap at 65536); NVMe's are 64. */
+  wraps: boolean;
+  lba?: number;
 }
 
 export type SmartFact = { smartctl: false } | { smartctl: true; devices: SmartHealth[] };
@@ -71,12 +118,14 @@ export const unreadable = (status: number) => (status & 7) !== 0;
 export function smartHealth(devices: SmartDevice[]): Probe<SmartFact> {
   if (devices.length === 0) throw new Error("smartHealth: no devices given");
   const parts = devices.map((d) => {
-    const args = ["-j", "-H", "-i", ...(d.type ? ["-d", d.type] : []), "--", d.device].map((a) => (a.startsWith("-") ? a : shQuote(a))).join(" ");
+    const args = ["-j", "-a", ...(d.type ? ["-d", d.type] : []), "--", d.device].map((a) => (a.startsWith("-") ? a : shQuote(a))).join(" ");
     return `echo ${shQuote(`${DEV}${d.device}${d.type ? ` ${d.type}` : ""}`)}; smartctl ${args}; echo "${EXIT}$?"`;
   });
   // smartctl lives in /usr/sbin, outside a non-root login's PATH.
   const command = `PATH="$PATH:/usr/sbin:/sbin"; if ! command -v smartctl >/dev/null 2>&1; then echo '${NO_SMARTCTL_MARKER}'; exit 0; fi; ${parts.join("; ")}`;
-  return { name: "smart-health", command, parse: (o) => parseSmartOutput(devices, o) };
+  // slow: an array disk in standby spins up for smartctl (seconds each, one after another), and a
+  // failing disk can stall a command until the kernel's timeout; the node's quick facts come first.
+  return { name: "smart-health", command, parse: (o) => parseSmartOutput(devices, o), slow: true };
 }
 
 export function parseSmartOutput(devices: SmartDevice[], { stdout, stderr, code }: ProbeOutput): SmartFact {
@@ -124,8 +173,60 @@ export function parseSmartctlJson(d: SmartDevice, text: string, exitStatus: numb
   if (typeof j.model_name === "string") h.model = j.model_name;
   if (typeof j.serial_number === "string") h.serial = j.serial_number;
   if (typeof dev.info_name === "string") h.infoName = dev.info_name;
+  if (typeof dev.protocol === "string") h.protocol = dev.protocol;
+  const poh = num(obj(j.power_on_time).hours);
+  if (poh !== undefined) h.powerOnHours = poh;
+  const table = obj(j.ata_smart_attributes).table;
+  if (Array.isArray(table)) {
+    const raw = (id: number) => num(obj(obj(table.map(obj).find((a) => a.id === id)).raw).value);
+    const [r, p, u] = [raw(5), raw(197), raw(198)];
+    if (r !== undefined) h.reallocated = r;
+    if (p !== undefined) h.pending = p;
+    if (u !== undefined) h.offlineUncorrectable = u;
+  }
+  const gd = num(j.scsi_grown_defect_list);
+  if (gd !== undefined) h.grownDefects = gd;
+  const nv = obj(j.nvme_smart_health_information_log);
+  const [cw, sp, th, me] = [num(nv.critical_warning), num(nv.available_spare), num(nv.available_spare_threshold), num(nv.media_errors)];
+  if (cw !== undefined && sp !== undefined && th !== undefined && me !== undefined) h.nvme = { criticalWarning: cw, availableSpare: sp, availableSpareThreshold: th, mediaErrors: me };
+  const tests = selfTestLog(j);
+  if (tests) h.selfTests = tests;
   return h;
 }
+
+/** The self-test log smartctl printed (ATA standard or extended, or NVMe), newest first, running tests left out. */
+function selfTestLog(j: Record<string, unknown>): SelfTest[] | undefined {
+  const ata = obj(j.ata_smart_self_test_log);
+  const log = "standard" in ata ? obj(ata.standard) : "extended" in ata ? obj(ata.extended) : undefined;
+  if (log) {
+    // A log with no entries has no `table` (count 0).
+    const rows = Array.isArray(log.table) ? log.table.map(obj) : [];
+    return rows
+      .filter((r) => (num(obj(r.status).value) ?? 0) >> 4 !== 0xf)
+      .map((r) => {
+        const st = obj(r.status);
+        const t: SelfTest = { type: str(obj(r.type).string) ?? "?", status: str(st.string) ?? "?", hours: num(r.lifetime_hours) ?? 0, wraps: true };
+        if (typeof st.passed === "boolean") t.passed = st.passed;
+        const lba = num(r.lba);
+        if (lba !== undefined) t.lba = lba;
+        return t;
+      });
+  }
+  const nv = j.nvme_self_test_log;
+  if (nv === undefined) return undefined;
+  const rows = Array.isArray(obj(nv).table) ? (obj(nv).table as unknown[]).filter((r) => r !== null).map(obj) : [];
+  return rows.map((r) => {
+    const res = obj(r.self_test_result);
+    const v = num(res.value);
+    const t: SelfTest = { type: str(obj(r.self_test_code).string) ?? "?", status: str(res.string) ?? "?", hours: num(r.power_on_hours) ?? 0, wraps: false };
+    if (v === 0) t.passed = true;
+    else if (v === 6 || v === 7) t.passed = false; // 1-5, 8, 9: aborted or "fatal or unknown", no verdict (as ATA's 1-3)
+    return t;
+  });
+}
+
+const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
 function obj(v: unknown): Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};

@@ -1,6 +1,8 @@
 // §1 planned "SMART metrics integration", §6 monthly "Review disk SMART health (once integrated)",
 // §7 "SMART monitoring integration", §4.1/§4.2: a disk that reports itself failing is replaced
-// before it takes data (or parity) with it.
+// before it takes data (or parity) with it. Defect counts and self-tests: DATA-025; the tie of each
+// SnapRAID disk to a declared device: DATA-026. SMART unsupported (a virtio disk: "Unable to detect
+// device type", exit bit 0) or unreadable fails here, naming smartctl's reason, never passed.
 import { exitBits, unreadable, type SmartHealth } from "../../helpers/probes/smart.ts";
 import { smartProbe } from "../../helpers/probes/smart.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
@@ -35,7 +37,7 @@ export default invariant(
   {
     id: "DATA-010",
     title: "Disks report SMART health PASSED",
-    must: "Every disk declared under `storage.smart.devices` MUST answer `smartctl -j -H -i [-d TYPE]` (no exit-status bit 0-2: the command parsed, the device opened, the SMART command succeeded) and its `smart_status.passed` MUST be true (exit-status bit 3 \"DISK FAILING\" fails); a failing or unreadable disk fails naming the device and, when known, its model and serial.",
+    must: "Every disk declared under `storage.smart.devices` MUST answer `smartctl -j -a [-d TYPE]` (the same one call per disk DATA-025 reads; no exit-status bit 0-2: the command parsed, the device opened, the SMART command succeeded) and its `smart_status.passed` MUST be true (exit-status bit 3 \"DISK FAILING\" fails); a failing or unreadable disk fails naming the device and, when known, its model and serial.",
     fix: (f, node) => `on ${node.name}: smartctl -a ${f.actual.match(/\/dev\/\S+/)?.[0] ?? "<device>"} for the details; replace a failing disk, then restore its data: snapraid -d <disk name> -l fix.log fix`,
     section: "§1, §6, §7, §4.1",
     family: "data",
@@ -45,7 +47,7 @@ export default invariant(
     appliesTo: (node) => node.storage?.smart !== undefined,
     planned: (node) =>
       node.storage?.snapraid && !node.storage.smart
-        ? "planned in §1/§6 (SMART integration): declare storage.smart.devices (the array's disks, on the node that sees them) to check smartctl -H"
+        ? "planned in §1/§6 (SMART integration): declare storage.smart.devices (the array's disks, on the node that sees them) to check their SMART health"
         : undefined,
     reads: (node) => ({ smart: smartProbe(node.storage!.smart!) }),
     check({ node, facts }) {

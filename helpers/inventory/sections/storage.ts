@@ -56,10 +56,20 @@ export interface SmartDeviceDecl {
   device: string;
   /** smartctl's -d device type (sat, scsi, nvme, sat,12, megaraid,N, …); absent = smartctl's auto-detection. */
   type?: string;
+  /** This disk's own allowance of reallocated sectors (overrides SmartDecl.maxReallocated). */
+  maxReallocated?: number;
 }
 
 export interface SmartDecl {
   devices: SmartDeviceDecl[];
+  /** Most reallocated sectors (ATA 5, SCSI grown defects) a disk may show (DATA-025). */
+  maxReallocated: number;
+  /** Most pending sectors (ATA 197). */
+  maxPending: number;
+  /** Most offline-uncorrectable sectors (ATA 198) or NVMe media errors. */
+  maxUncorrectable: number;
+  /** Most days (of the disk's power-on hours) since its last completed self-test; §6 monthly. */
+  maxSelfTestAgeDays: number;
 }
 
 export interface MergerfsDecl {
@@ -84,6 +94,8 @@ export const STORAGE_DEFAULTS = {
   mountpoint: "/mnt/mergerfs",
   syncTimer: "snapraid-sync.timer",
   scrubTimer: "snapraid-scrub.timer",
+  /** §6 "Review disk SMART health" monthly: a self-test at least once a month. */
+  smart: { maxReallocated: 0, maxPending: 0, maxUncorrectable: 0, maxSelfTestAgeDays: 31 },
 } as const;
 
 // A duration as operators write timer cadences: one or more <integer><unit> groups, unit one of
@@ -132,7 +144,7 @@ interface RawStorage {
     schedule?: { sync?: RawJob; scrub?: RawJob };
   };
   mergerfs?: { mountpoint?: string; branches: string[] };
-  smart?: { devices: SmartDeviceDecl[] };
+  smart?: Partial<Omit<SmartDecl, "devices">> & { devices: SmartDeviceDecl[] };
 }
 
 const job = (what: string, dflt: string) => ({
@@ -253,8 +265,27 @@ export const storageSection: Section<RawStorage, StorageDecl> = {
         additionalProperties: false,
         required: ["devices"],
         description:
-          "SMART health (§1 planned, §6 monthly): the disks `smartctl -H` must report PASSED on (DATA-010). Absent on a SnapRAID node: skipped as planned.",
+          "SMART health (§1 planned, §6 monthly): the disks `smartctl -a` must report PASSED on (DATA-010), with no growing defects and a recent passed self-test (DATA-025); on a SnapRAID node every data and parity disk must be one of them (DATA-026). Absent on a SnapRAID node: skipped as planned.",
         properties: {
+          maxReallocated: count(
+            "Most reallocated sectors (ATA attribute 5 Reallocated_Sector_Ct, raw; SAS grown defect list) a disk may show (DATA-025). A disk can live long with a few; declare the count it has and a new one fails. Per disk: devices[].maxReallocated.",
+            STORAGE_DEFAULTS.smart.maxReallocated,
+          ),
+          maxPending: count(
+            "Most pending sectors (ATA 197 Current_Pending_Sector, raw): sectors the disk could not read and has not yet remapped. 0: any one is data SnapRAID may need to fix (§4.1).",
+            STORAGE_DEFAULTS.smart.maxPending,
+          ),
+          maxUncorrectable: count(
+            "Most offline-uncorrectable sectors (ATA 198 Offline_Uncorrectable, raw) or NVMe media and data integrity errors.",
+            STORAGE_DEFAULTS.smart.maxUncorrectable,
+          ),
+          maxSelfTestAgeDays: {
+            type: "integer",
+            minimum: 1,
+            description:
+              "Most days since the disk's last completed self-test, counted in the disk's own power-on hours (its self-test log's clock). §6 monthly: 31. Schedule them with smartd (`-s (S/../.././02|L/../../6/03)`).",
+            default: STORAGE_DEFAULTS.smart.maxSelfTestAgeDays,
+          },
           devices: {
             type: "array",
             minItems: 1,
@@ -276,6 +307,11 @@ export const storageSection: Section<RawStorage, StorageDecl> = {
                   pattern: "^[a-z0-9,+_]+$",
                   patternErrorMessage: "a smartctl -d type, e.g. sat, scsi, nvme, sat,12, megaraid,0",
                   description: "smartctl's -d device type (e.g. sat behind a USB/SAS bridge or a passed-through disk); omit for auto-detection.",
+                },
+                maxReallocated: {
+                  type: "integer",
+                  minimum: 0,
+                  description: "This disk's own allowance of reallocated sectors, e.g. the count an old disk has today (overrides smart.maxReallocated; absent: that one).",
                 },
               },
             },
@@ -311,7 +347,17 @@ export const storageSection: Section<RawStorage, StorageDecl> = {
         branches: raw.mergerfs.branches.map(trimSlash),
       };
     }
-    if (raw.smart) out.smart = { devices: raw.smart.devices.map((d) => ({ ...d })) };
+    if (raw.smart) {
+      const d = STORAGE_DEFAULTS.smart;
+      const r = raw.smart;
+      out.smart = {
+        devices: r.devices.map((x) => ({ ...x })),
+        maxReallocated: r.maxReallocated ?? d.maxReallocated,
+        maxPending: r.maxPending ?? d.maxPending,
+        maxUncorrectable: r.maxUncorrectable ?? d.maxUncorrectable,
+        maxSelfTestAgeDays: r.maxSelfTestAgeDays ?? d.maxSelfTestAgeDays,
+      };
+    }
     return out;
   },
 };

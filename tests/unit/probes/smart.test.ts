@@ -5,7 +5,9 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { NodeFacts } from "../../../helpers/facts/types.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
-import type { SmartDecl } from "../../../helpers/inventory/sections/storage.ts";
+import { STORAGE_DEFAULTS, type SmartDecl } from "../../../helpers/inventory/sections/storage.ts";
+
+const SMART_DEFAULTS = STORAGE_DEFAULTS.smart;
 import type { NodeDecl } from "../../../helpers/inventory/types.ts";
 import { exitBits, parseSmartctlJson, parseSmartOutput, smartHealth, type SmartDevice } from "../../../helpers/probes/smart.ts";
 import { ProbeParseError } from "../../../helpers/probes/types.ts";
@@ -56,7 +58,7 @@ describe("smartctl JSON parser", () => {
 
   it("the batched probe output captured on this host (three unreadable disks)", () => {
     const devices = [{ device: "/dev/vda" }, { device: "/dev/vda", type: "sat" }, { device: "/dev/sdz", type: "sat" }];
-    const f = smartHealth(devices).parse({ stdout: read("probe-virtio-host.stdout.txt"), stderr: "", code: 0 });
+    const f = smartHealth(devices).parse({ stdout: read("probe-virtio-host.a.stdout.txt"), stderr: "", code: 0 });
     if (!f.smartctl) throw new Error("expected smartctl");
     expect(f.devices.map((d) => [d.device, d.type, d.exitStatus, d.passed])).toEqual([
       ["/dev/vda", undefined, 1, undefined],
@@ -71,7 +73,7 @@ describe("smartctl JSON parser", () => {
     expect(() => parseSmartOutput(d, { stdout: "", stderr: "x", code: 2 })).toThrow(ProbeParseError);
     expect(() => parseSmartOutput(d, { stdout: "hlc-smart: device /dev/sdb\n{}\nhlc-smart: exit 0\n", stderr: "", code: 0 })).toThrow(/expected "hlc-smart: device \/dev\/sda"/);
     expect(() => parseSmartOutput(d, { stdout: "hlc-smart: device /dev/sda\n{}\n", stderr: "", code: 0 })).toThrow(/no exit status/);
-    expect(smartHealth([{ device: "/dev/sda" }, { device: "/dev/sdb", type: "sat" }]).command).toContain("smartctl -j -H -i -d sat -- /dev/sdb;");
+    expect(smartHealth([{ device: "/dev/sda" }, { device: "/dev/sdb", type: "sat" }]).command).toContain("smartctl -j -a -d sat -- /dev/sdb;");
   });
 });
 
@@ -83,7 +85,7 @@ describe("DATA-010 on the captures", () => {
   const nodeWith = (smart: SmartDecl | undefined) =>
     ({ name: "vm102", role: "storage", layer: 1, services: [], ssh: {}, storage: { snapraid: { config: "/etc/snapraid.conf" }, ...(smart ? { smart } : {}) } }) as unknown as NodeDecl;
   const judge = (items: Array<[SmartDevice, string]>) => {
-    const smart = { devices: items.map(([d]) => d) };
+    const smart = { ...SMART_DEFAULTS, devices: items.map(([d]) => d) };
     const p = smartHealth(smart.devices);
     const o = { stdout: batch(items), stderr: "", code: 0 };
     const facts: NodeFacts = factsOf("vm102", [[p, o]]);
@@ -91,7 +93,7 @@ describe("DATA-010 on the captures", () => {
   };
 
   it("applies only where smart is declared; a SnapRAID node without it is planned (the lab's vm102)", () => {
-    expect(spec.def.appliesTo(nodeWith({ devices: [{ device: "/dev/sda" }] }), NO_SCENE)).toBe(true);
+    expect(spec.def.appliesTo(nodeWith({ ...SMART_DEFAULTS, devices: [{ device: "/dev/sda" }] }), NO_SCENE)).toBe(true);
     expect(spec.def.appliesTo(nodeWith(undefined), NO_SCENE)).toBe(false);
     expect(spec.def.planned!(nodeWith(undefined), NO_SCENE)).toMatch(/^planned in §1\/§6/);
     expect(spec.def.planned!({ ...nodeWith(undefined), storage: undefined } as NodeDecl, NO_SCENE)).toBeUndefined();
@@ -120,7 +122,7 @@ describe("DATA-010 on the captures", () => {
   });
 
   it("no smartctl on the node fails", () => {
-    const smart = { devices: [{ device: "/dev/sda" }] };
+    const smart = { ...SMART_DEFAULTS, devices: [{ device: "/dev/sda" }] };
     const p = smartHealth(smart.devices);
     const o = { stdout: "hlc-smart: no smartctl\n", stderr: "", code: 0 };
     const v = evaluate(spec.meta, spec.def, nodeWith(smart), factsOf("vm102", [[p, o]])) as { message: string };
@@ -134,7 +136,7 @@ describe("smart in the inventory", () => {
   const problems = (s: string) => inventoryProblems(() => inv(s));
   it("declares devices with an optional -d type, on any node", () => {
     expect(inv("        devices: [{ device: /dev/sda }, { device: /dev/disk/by-id/ata-WDC_WD40EFRX-68N32N0_WD-WCC7K1234567, type: sat }]\n").nodes[0]!.storage).toEqual({
-      smart: { devices: [{ device: "/dev/sda" }, { device: "/dev/disk/by-id/ata-WDC_WD40EFRX-68N32N0_WD-WCC7K1234567", type: "sat" }] },
+      smart: { ...SMART_DEFAULTS, devices: [{ device: "/dev/sda" }, { device: "/dev/disk/by-id/ata-WDC_WD40EFRX-68N32N0_WD-WCC7K1234567", type: "sat" }] },
     });
   });
   it("rejects no devices, a path outside /dev, a shell-ish type", () => {
