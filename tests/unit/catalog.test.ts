@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadInventory } from "../../helpers/inventory/load.ts";
-import { loadCatalog, renderCatalog } from "../../helpers/spec/catalog.ts";
+import { loadCatalog, renderCatalog, renderChecksDoc } from "../../helpers/spec/catalog.ts";
 import { ID_PATTERN } from "../../helpers/spec/meta.ts";
 
 describe("the conformance catalogue", async () => {
@@ -19,5 +19,10 @@ describe("the conformance catalogue", async () => {
 
   it("docs/CONFORMANCE.md is current (regenerate with npm run conformance:doc)", () => {
     expect(readFileSync("docs/CONFORMANCE.md", "utf8")).toBe(renderCatalog(items, loadInventory("inventory/example.yaml")));
+  });
+
+  it("docs/CHECKS.md's table is current (regenerate with npm run conformance:doc)", () => {
+    const doc = readFileSync("docs/CHECKS.md", "utf8");
+    expect(doc).toBe(renderChecksDoc(doc, items, loadInventory("inventory/example.yaml")));
   });
 });
