@@ -6,6 +6,7 @@
 // `unavailable` with why, and the probes that need it say so instead of running.
 import "./testcontainers-env.ts";
 import { execa } from "execa";
+import { hostname } from "node:os";
 import type { Duplex } from "node:stream";
 import { PassThrough } from "node:stream";
 import { GenericContainer, getContainerRuntimeClient, ImageName, Wait, type StartedTestContainer } from "testcontainers";
@@ -47,7 +48,9 @@ export async function startScratchMariadb(): Promise<ScratchMariadb> {
   let container: StartedTestContainer;
   try {
     container = await new GenericContainer(SCRATCH_IMAGE)
-      .withLabels({ "hlc.scratch": "mariadb" })
+      // Which process started it: a run killed before its end (no Ryuk here) leaves it behind, and
+      // `docker ps --filter label=hlc.scratch` then names the process that is gone.
+      .withLabels({ "hlc.scratch": "mariadb", "hlc.scratch.pid": String(process.pid), "hlc.scratch.host": hostname() })
       .withWaitStrategy(Wait.forLogMessage(/ready for connections/))
       .withStartupTimeout(90_000)
       .start();

@@ -10,6 +10,7 @@
 //   is left behind by any run.
 import { execa } from "execa";
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GenericContainer, Wait } from "testcontainers";
 import { startLab, type Lab } from "../../fixtures/lab/lab.ts";
@@ -25,7 +26,18 @@ let lab: Lab | undefined;
 /** The result as reports/results.json has it (a skipped result's reason is there, not in vitest's report). */
 const recordOf = (resultsFile: string, id: string, node: string) =>
   (JSON.parse(readFileSync(resultsFile, "utf8")) as { results: Array<{ id: string; node: string; status: string; kind?: string; message?: string }> }).results.find((r) => r.id === id && r.node === node);
-const leftover = async () => (await execa("docker", ["ps", "-aq", "--filter", "label=hlc.scratch"])).stdout.trim();
+/** Scratch containers whose run has ended (other runs beside this test may have theirs up). */
+const leftover = async () => {
+  const alive = (pid: number) => {
+    try {
+      return process.kill(pid, 0);
+    } catch {
+      return false;
+    }
+  };
+  const rows = (await execa("docker", ["ps", "-a", "--filter", "label=hlc.scratch", "--format", '{{.ID}} {{.Label "hlc.scratch.pid"}} {{.Label "hlc.scratch.host"}}'])).stdout.split("\n").filter(Boolean);
+  return rows.filter((r) => { const [, pid, host] = r.split(" "); return host === hostname() && !alive(Number(pid)); }).join(", ");
+};
 
 /** A real gzip'd mariadb-dump of the lab's Nextcloud schema, made in the scratch image. */
 async function realDump(): Promise<Buffer> {
