@@ -159,7 +159,8 @@ export async function gatherOnRunner(transport: Transport, probe: Probe<unknown>
   try {
     const resource = await resources.get(step.resource);
     out = await step.consume(resource, (sink) => {
-      if (!transport.stream) throw new TransportError(transport.node, "channel", "this node's transport cannot stream a command's output");
+      // Not a node that is down: only this fact cannot be had (its other facts stand).
+      if (!transport.stream) throw new Error(`the transport to ${transport.node} cannot stream a command's output`);
       return transport.stream(probe.command, sink);
     }, transport.node);
   } catch (e) {

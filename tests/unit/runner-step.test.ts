@@ -98,11 +98,12 @@ describe("a probe with a runner-side step", () => {
     expect(log).toEqual(["start", "stop"]);
   });
 
-  it("a transport that cannot stream: the node is reported with why, nothing judged from it", async () => {
+  it("a transport that cannot stream: that fact is unread with why, the node's other facts stand", async () => {
     const { step } = counter();
     const p: Probe<string> = { name: "streamed", command: "true", parse: () => "x", runner: step };
-    const facts = await gatherNodeInLanes(local("n1", false), [p], 4);
-    expect(facts.reachable).toBe(false);
-    expect(facts.error?.message).toBe("n1: this node's transport cannot stream a command's output");
+    const facts = await gatherNodeInLanes(local("n1", false), [quick, p], 4);
+    expect(facts.reachable).toBe(true);
+    expect(facts.facts.quick).toMatchObject({ ok: true, value: "quick" });
+    expect(facts.facts.streamed).toMatchObject({ ok: false, error: "probe streamed: the transport to n1 cannot stream a command's output" });
   });
 });
