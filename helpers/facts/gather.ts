@@ -7,6 +7,7 @@ import type { TransportPool } from "../transport/pool.ts";
 import { TransportError, type Transport } from "../transport/types.ts";
 import { batchCompleted, buildBatch, FramingError, OUTPUT_CAP, splitBatch } from "./batch.ts";
 import { mergeLanes, splitLanes } from "./lanes.ts";
+import { RunnerResources } from "./runner.ts";
 import { redact } from "./redact.ts";
 import type { DiagnosticPlan, DiagnosticRecord, DiagnosticRequest, FactRecord, NodeFacts, RunFacts } from "./types.ts";
 
@@ -130,11 +131,49 @@ export function readFact(probe: Probe<unknown>, out: ProbeOutput, secrets: reado
   }
 }
 
-/** A node's probes in lanes (helpers/facts/lanes.ts): concurrent batches on its one connection. */
-export async function gatherNodeInLanes(transport: Transport, probes: Probe<unknown>[], channels: number, secrets: readonly string[] = []): Promise<NodeFacts> {
+/**
+ * A node's probes in lanes (helpers/facts/lanes.ts): concurrent batches on its one connection,
+ * and beside them each probe with a runner-side step on a channel of its own (gatherOnRunner).
+ */
+export async function gatherNodeInLanes(transport: Transport, probes: Probe<unknown>[], channels: number, secrets: readonly string[] = [], resources?: RunnerResources): Promise<NodeFacts> {
   const started = performance.now();
-  const parts = await Promise.all(splitLanes(probes, channels).map((lane) => gatherNode(transport, lane, secrets)));
-  return mergeLanes(probes, parts, performance.now() - started);
+  const own = resources ?? new RunnerResources();
+  const batched = probes.filter((p) => !p.runner);
+  try {
+    const parts = await Promise.all([
+      ...splitLanes(batched, channels).map((lane) => gatherNode(transport, lane, secrets)),
+      ...probes.filter((p) => p.runner).map((p) => gatherOnRunner(transport, p, own, secrets)),
+    ]);
+    return mergeLanes(probes, parts, performance.now() - started);
+  } finally {
+    if (!resources) await own.stopAll();
+  }
+}
+
+/** One runner-side probe of a node: its fact, read from what its step reported (redacted like any evidence). */
+export async function gatherOnRunner(transport: Transport, probe: Probe<unknown>, resources: RunnerResources, secrets: readonly string[] = []): Promise<NodeFacts> {
+  const started = performance.now();
+  const base = { node: transport.node, facts: {} as NodeFacts["facts"] };
+  const step = probe.runner!;
+  let out: ProbeOutput;
+  try {
+    const resource = await resources.get(step.resource);
+    out = await step.consume(resource, (sink) => {
+      // Not a node that is down: only this fact cannot be had (its other facts stand).
+      if (!transport.stream) throw new Error(`the transport to ${transport.node} cannot stream a command's output`);
+      return transport.stream(probe.command, sink);
+    }, transport.node);
+  } catch (e) {
+    // The node could not be reached (as a failed batch does, the node is unreachable with why);
+    // anything else failed on the runner's side: the fact is unread, with why.
+    if (e instanceof TransportError && e.kind !== "timeout" && e.kind !== "closed") {
+      return { ...base, reachable: false, error: { kind: e.kind, message: redact(e.message, secrets) }, roundTrips: 1, gatherMs: performance.now() - started };
+    }
+    base.facts[probe.name] = unread(probe, { stdout: "", stderr: "" }, `probe ${probe.name}: ${(e as Error).message}`, secrets);
+    return { ...base, reachable: true, roundTrips: 1, gatherMs: performance.now() - started };
+  }
+  base.facts[probe.name] = readFact(probe, out, secrets);
+  return { ...base, reachable: true, roundTrips: 1, gatherMs: performance.now() - started };
 }
 
 /** What a run gathers: which nodes (the others are never connected to), and who hears of progress. */
@@ -150,6 +189,8 @@ export interface GatherScope {
 export async function gatherRun(inventory: Inventory, pool: TransportPool, plan: ProbePlan, secrets: readonly string[] = [], scope: GatherScope = {}): Promise<RunFacts> {
   const startedAt = new Date();
   const t0 = performance.now();
+  // What runner-side steps need (a throwaway container) lives as long as this gather, failed or not.
+  const resources = new RunnerResources();
   const gathered = await Promise.all(
     inventory.nodes.map(async (n): Promise<NodeFacts> => {
       if (scope.nodes && !scope.nodes.includes(n.name)) {
@@ -157,11 +198,11 @@ export async function gatherRun(inventory: Inventory, pool: TransportPool, plan:
         return { node: n.name, reachable: false, leftOut: why, error: { kind: "left-out", message: why }, roundTrips: 0, gatherMs: 0, facts: {} };
       }
       scope.onProgress?.({ node: n.name, phase: "start" });
-      const facts = await gatherNodeInLanes(pool.get(n.name), plan(n, inventory), n.ssh?.maxChannels ?? SSH_DEFAULTS.maxChannels, secrets);
+      const facts = await gatherNodeInLanes(pool.get(n.name), plan(n, inventory), n.ssh?.maxChannels ?? SSH_DEFAULTS.maxChannels, secrets, resources);
       scope.onProgress?.({ node: n.name, phase: "done", facts });
       return facts;
     }),
-  );
+  ).finally(() => resources.stopAll());
   return {
     inventoryFile: inventory.file,
     startedAt: startedAt.toISOString(),

@@ -5,21 +5,23 @@
 //   line (the `-- Dump completed` trailer). Only those two lines leave the node, and only when they
 //   are dump comments (`-- …`): any other line (a truncated INSERT with row data) is reported by its
 //   length only.
-// - `nextcloud-restore`: the restore test. It creates a uniquely named scratch database on the
-//   node's MariaDB, imports the newest dump into it and lists its tables, then drops the scratch
-//   database on exit (trap), whatever happened. A dump that names its own database (`USE` /
-//   `CREATE DATABASE`, as `mysqldump --databases` writes) is refused before anything is imported:
-//   it would write the live database. It is a write (a database created and dropped), so it runs
-//   only when the run allows write probes (dumpRestoreProbe below); otherwise the
-//   command only says why it did not run.
-// The client logs in as the SSH user through MariaDB's unix socket (root on Debian), or with the
-// declared defaults file on the node: no credential is ever part of a command or its output.
+// - `nextcloud-restore`: the restore test, read-only on the node. The node only picks the newest
+//   dump (its name on stderr) and `cat`s it; the bytes stream over one more channel of the node's
+//   SSH connection (Probe.runner) into a throwaway MariaDB on the machine running the suite
+//   (scratch-mariadb.ts), where `zcat | mariadb <scratch database>` imports it, its tables are
+//   listed and the scratch database dropped (trap). Nothing of the dump is written to the runner's
+//   disk outside that container, which the run removes. A dump that names its own database (`USE`
+//   / `CREATE DATABASE`, as `mysqldump --databases` writes) is refused: the stream stops at that
+//   statement (it is not a dump of one database's contents a scratch database can take). No
+//   container engine on the runner: the probe says "not run" with why (SKIPPED, never passed).
 // Of the client's output only its ERROR lines are kept (it also echoes a failing statement), cut
 // before MariaDB's `near '…'` excerpt and with quoted literals masked: no row data reaches the
 // evidence. Captures in fixtures/captured/backups/.
 import { shQuote } from "../transport/shell.ts";
+import type { StreamResult } from "../transport/types.ts";
 import type { NextcloudDumpDecl } from "../inventory/sections/backups.ts";
-import { ProbeParseError, type Probe, type ProbeOutput, type WriteSwitch } from "./types.ts";
+import { scratchMariadb, type ScratchMariadb } from "./scratch-mariadb.ts";
+import { ProbeParseError, type Probe, type ProbeOutput, type RunnerStep } from "./types.ts";
 
 const DUMP = "nextcloud-dump";
 const RESTORE = "nextcloud-restore";
@@ -115,8 +117,6 @@ export function parseDump(dir: string, { stdout, stderr, code }: ProbeOutput): D
 export interface RestoreSpec {
   dir: string;
   pattern: string;
-  /** MariaDB client option file on the node (--defaults-extra-file); default: the unix-socket login. */
-  defaultsFile?: string;
 }
 
 export interface SqlStep {
@@ -132,9 +132,11 @@ export type DumpRestore =
       ran: true;
       /** The newest dump's file name; undefined when there is none. */
       dump?: string;
-      /** The scratch database's name. */
+      /** Reading it on the node (`cat`): its exit and first stderr lines. */
+      read?: { ok: boolean; code: number | null; detail: string };
+      /** The scratch database's name (in the throwaway MariaDB on the runner). */
       db?: string;
-      /** The dump names its own database (USE / CREATE DATABASE): refused, nothing imported. */
+      /** The dump names its own database (USE / CREATE DATABASE): the import stopped there. */
       refused?: string;
       create?: SqlStep;
       /** The import: the client's exit and zcat's exit (a stream cut short fails the import). */
@@ -143,43 +145,84 @@ export type DumpRestore =
       tables?: SqlStep & { names: string[] };
       /** The scratch database dropped again (the trap). */
       drop?: SqlStep;
-      /** Wall time of the whole test on the node, ms. */
+      /** Wall time of the whole test (stream and import), ms. */
       ms?: number;
     };
 
 /** Mask MariaDB client messages: cut at `near '…'` and blank quoted literals (row data). */
 export const MASK_SQL_ERRORS = `sed -e "s/ near '.*//" -e "s/; check the manual.*//" -e "s/'[^']*'/'…'/g"`;
 
-export function nextcloudRestore(spec: RestoreSpec, writes: boolean, reason = ""): Probe<DumpRestore> {
-  const d = shQuote(spec.dir);
-  const p = shQuote(spec.pattern);
-  const client = spec.defaultsFile ? `--defaults-extra-file=${shQuote(spec.defaultsFile)}` : "";
-  // Only the client's ERROR lines are kept: on a failed statement it also echoes the statement.
-  const step = (label: string, cmd: string) =>
-    `out=$(${cmd} 2>&1); rc=$?; printf '%s %s %s\\n' ${label} "$rc" "$(printf '%s' "$out" | grep -E '^(ERROR|mariadb:|mysql:)' | ${MASK_SQL_ERRORS} | head -n 3 | tr '\\n' '|')"`;
-  const command = writes
-    ? [
-        `d=${d}; umask 077; t0=$(date +%s%N)`,
-        `n=$(${newestCmd('"$d"', p)} | cut -f3)`,
-        `if [ -z "$n" ]; then echo 'dump -'; exit 0; fi`,
-        `printf 'dump %s\\n' "$n"; f="$d/$n"`,
-        `M=$(command -v mariadb || command -v mysql) || { echo 'create 127 no mariadb/mysql client'; exit 0; }`,
-        `m() { "$M" ${client} --batch --skip-column-names "$@"; }`,
-        // A dump that names a database would be restored into it: the live one. Refuse.
-        `u=$(zcat "$f" 2>/dev/null | grep -m 1 -E '^(USE |CREATE DATABASE )' | cut -c1-80)`,
-        `if [ -n "$u" ]; then printf 'refused %s\\n' "$u"; exit 0; fi`,
-        `db="hlc_restore_$(date -u +%Y%m%d%H%M%S)_$$"; echo "db $db"; z=$(mktemp)`,
-        `trap 'rm -f "$z"; out=$(m -e "DROP DATABASE IF EXISTS \\\`$db\\\`" 2>&1); rc=$?; printf "drop %s %s\\n" "$rc" "$(printf "%s" "$out" | head -n 2 | tr "\\n" "|")"; echo "ms $(( ($(date +%s%N) - t0) / 1000000 ))"' EXIT`,
-        `trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM`,
-        step("create", `m -e "CREATE DATABASE \\\`$db\\\`"`),
-        `[ "$rc" = 0 ] || exit 0`,
-        step("load", `{ zcat "$f"; echo $? >"$z"; } | m "$db"`),
-        `echo "zcat $(cat "$z")"`,
-        `out=$(m -e "SELECT table_name FROM information_schema.tables WHERE table_schema = '$db' ORDER BY table_name" 2>&1); rc=$?`,
-        `printf 'tables %s %s\\n' "$rc" "$(printf '%s' "$out" | head -n 1000 | tr '\\n' ' ')"`,
-      ].join("\n")
-    : `echo ${shQuote(`not run: ${reason}`)}`;
-  return { name: RESTORE, command, parse: parseRestore, slow: true };
+/** On the node, read-only: the newest dump's name on stderr, its bytes on stdout. */
+export function restoreStreamCommand(spec: RestoreSpec): string {
+  return [
+    `d=${shQuote(spec.dir)}`,
+    `n=$(${newestCmd('"$d"', shQuote(spec.pattern))} | cut -f3)`,
+    `if [ -z "$n" ]; then echo 'dump -' >&2; exit 0; fi`,
+    `printf 'dump %s\\n' "$n" >&2`,
+    `exec cat -- "$d/$n"`,
+  ].join("\n");
+}
+
+/**
+ * In the throwaway MariaDB's container, the dump on stdin, the scratch database's name as $1:
+ * create it, `zcat | mariadb` into it (stopping at a statement that names a database), list its
+ * tables, drop it on exit. Only status lines and masked ERROR lines are printed; stdin is drained
+ * to its end so the node's `cat` ends normally. Its /tmp holds status files only, never the dump.
+ */
+const step = (label: string, cmd: string) =>
+  `out=$(${cmd} 2>&1); rc=$?; printf '%s %s %s\\n' ${label} "$rc" "$(printf '%s' "$out" | grep -E '^(ERROR|mariadb:|mysql:)' | ${MASK_SQL_ERRORS} | head -n 3 | tr '\\n' '|')"`;
+export const RESTORE_SCRIPT = [
+  `db=$1; umask 077; t=$(mktemp -d)`,
+  `m() { mariadb --batch --skip-column-names "$@"; }`,
+  `echo "db $db"`,
+  `trap 'out=$(m -e "DROP DATABASE IF EXISTS \\\`$db\\\`" 2>&1); rc=$?; printf "drop %s %s\\n" "$rc" "$(printf "%s" "$out" | head -n 2 | tr "\\n" "|")"; rm -rf "$t"' EXIT`,
+  step("create", `m -e "CREATE DATABASE \\\`$db\\\`"`),
+  `if [ "$rc" != 0 ]; then cat >/dev/null; exit 0; fi`,
+  // GNU sed: a line that names a database is written aside and the stream ends before it (Q).
+  step("load", `{ { zcat; echo $? >"$t/z"; } | sed -e "/^\\(USE \\|CREATE DATABASE \\)/{w $t/r" -e 'Q 3' -e '}'; } | m "$db"`),
+  `cat >/dev/null`,
+  `if [ -s "$t/r" ]; then printf 'refused %s\\n' "$(head -n 1 "$t/r" | cut -c1-80)"; fi`,
+  `echo "zcat $(cat "$t/z" 2>/dev/null || echo 255)"`,
+  `out=$(m -e "SELECT table_name FROM information_schema.tables WHERE table_schema = '$db' ORDER BY table_name" 2>&1); rc=$?`,
+  `printf 'tables %s %s\\n' "$rc" "$(printf '%s' "$out" | head -n 1000 | tr '\\n' ' ')"`,
+].join("\n");
+
+/** The scratch database of one node's restore: its own name in the shared throwaway server. */
+export const scratchDbName = (node: string, now = new Date()): string =>
+  `hlc_restore_${node.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 32)}_${now.toISOString().replace(/\D/g, "").slice(0, 14)}`;
+
+/** The node's first stderr lines but its own `dump` line, `|`-joined, for the read step. */
+const readDetail = (stderr: string) =>
+  stderr.split("\n").filter((l) => l !== "" && !/^dump /.test(l)).slice(0, 3).join("|").slice(0, 300);
+
+/** The runner-side step: the node's stream into the throwaway MariaDB, reported as parseRestore reads it. */
+export const restoreOnRunner: RunnerStep<ScratchMariadb> = {
+  resource: scratchMariadb,
+  async consume(db, stream, node) {
+    if (!db.ok) return { stdout: `not run: ${db.unavailable}\n`, stderr: "", code: 0 };
+    const t0 = performance.now();
+    let read: StreamResult | undefined;
+    let failed: unknown;
+    const r = await db.run(RESTORE_SCRIPT, [scratchDbName(node)], async (stdin) => {
+      try {
+        read = await stream(stdin);
+      } catch (e) {
+        failed = e;
+      }
+    });
+    // The node's command did not end (timeout, connection lost): the gather records why.
+    if (failed) throw failed;
+    const name = /^dump (.+)$/m.exec(read!.stderr)?.[1];
+    if (name === undefined) return { stdout: "", stderr: read!.stderr, code: read!.code };
+    if (name === "-") return { stdout: "dump -\n", stderr: "", code: 0 };
+    const ms = Math.round(performance.now() - t0);
+    const stdout = `dump ${name}\nread ${read!.code ?? "-"} ${readDetail(read!.stderr)}\n${r.stdout}ms ${ms}\n`;
+    return { stdout, stderr: r.stderr, code: r.code };
+  },
+};
+
+export function nextcloudRestore(spec: RestoreSpec): Probe<DumpRestore> {
+  return { name: RESTORE, command: restoreStreamCommand(spec), parse: parseRestore, runner: restoreOnRunner };
 }
 
 export function parseRestore({ stdout, stderr, code }: ProbeOutput): DumpRestore {
@@ -196,6 +239,7 @@ export function parseRestore({ stdout, stderr, code }: ProbeOutput): DumpRestore
     else if ((m = /^refused (.*)$/.exec(line))) out.refused = m[1];
     else if ((m = /^zcat (\d+)$/.exec(line))) zcat = Number(m[1]);
     else if ((m = /^ms (\d+)$/.exec(line))) out.ms = Number(m[1]);
+    else if ((m = /^read (\d+|-) ?(.*)$/.exec(line))) out.read = { ok: m[1] === "0", code: m[1] === "-" ? null : Number(m[1]), detail: m[2]!.trim() };
     else if ((m = /^tables (\d+) ?(.*)$/.exec(line))) {
       const rc = Number(m[1]);
       const names = rc === 0 ? m[2]!.split(" ").filter((x) => x !== "") : [];
@@ -207,6 +251,7 @@ export function parseRestore({ stdout, stderr, code }: ProbeOutput): DumpRestore
       else out[m[1] as "create" | "drop"] = s;
     } else throw new ProbeParseError(RESTORE, `unexpected line ${JSON.stringify(line)}`);
   }
+  if (out.dump && !out.read) throw new ProbeParseError(RESTORE, "no read status of the dump on the node");
   if (out.load) {
     if (zcat === undefined) throw new ProbeParseError(RESTORE, "no zcat status after the import");
     out.load.zcat = zcat;
@@ -216,16 +261,7 @@ export function parseRestore({ stdout, stderr, code }: ProbeOutput): DumpRestore
   return out;
 }
 
-
-export const DUMP_RESTORE_OFF_LIVE =
-  "write probes are off on live nodes: opt in with HLC_ALLOW_WRITE_PROBES=1 to restore-test the newest Nextcloud dump (it creates a scratch database in MariaDB on the node, dropped again)";
-export const DUMP_RESTORE_OFF = "write probes are off (HLC_ALLOW_WRITE_PROBES=0): the newest Nextcloud dump was not restore-tested";
-
-/** The dump's restore test as this run may run it: it creates a scratch database, so only where writes are allowed. */
-export function dumpRestoreProbe(nc: NextcloudDumpDecl, writes: WriteSwitch): Probe<DumpRestore> {
-  return nextcloudRestore(
-    { dir: nc.dir, pattern: nc.pattern, ...(nc.defaultsFile ? { defaultsFile: nc.defaultsFile } : {}) },
-    writes.allowed,
-    writes.allowed ? "" : writes.optedOut ? DUMP_RESTORE_OFF : DUMP_RESTORE_OFF_LIVE,
-  );
+/** The dump's restore test: read-only on the node, the import in a throwaway MariaDB on the runner. */
+export function dumpRestoreProbe(nc: NextcloudDumpDecl): Probe<DumpRestore> {
+  return nextcloudRestore({ dir: nc.dir, pattern: nc.pattern });
 }

@@ -1,5 +1,9 @@
 // A probe is one question asked of a node: a read-only shell command and the parser that turns
 // its output into a typed fact. Probes are batched by helpers/facts into one round trip per node.
+// A probe with a `runner` step is not batched: its command's stdout is a byte stream piped, on one
+// more channel of the node's connection, into a step on the machine running the suite (e.g. a
+// restore into a throwaway database there), whose text report is what `parse` reads.
+import type { StreamResult } from "../transport/types.ts";
 
 export interface ProbeOutput {
   stdout: string;
@@ -35,6 +39,35 @@ export interface Probe<T> {
    * secrets the command needs, e.g. SMB passwords. Redact them from evidence as known secrets.
    */
   readonly input?: string;
+  /**
+   * Consumed on the machine running the suite (helpers/facts/runner.ts): the command (still
+   * read-only on the node) streams its stdout into `runner.consume`, whose output `parse` reads.
+   */
+  readonly runner?: RunnerStep<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/**
+ * Something the run provides on the machine running the suite, started at most once per run (by
+ * `key`) and only when a planned probe needs it, stopped when the gather ends, failed or not.
+ */
+export interface RunnerResource<R> {
+  readonly key: string;
+  /** Resolves with the resource, or with the resource's own "unavailable" value (never rejects for that). */
+  start(): Promise<R>;
+  stop(resource: R): Promise<void>;
+}
+
+/** Runs the probe's command on the node with its stdout piped into `sink`; resolves once the command ended. */
+export type NodeStream = (sink: NodeJS.WritableStream) => Promise<StreamResult>;
+
+export interface RunnerStep<R> {
+  readonly resource: RunnerResource<R>;
+  /**
+   * The runner-side step of one node: it may call `stream` (once) to run the node's command into
+   * what it sets up, or not at all (its resource is unavailable). Resolves with the text its
+   * probe's `parse` reads; the evidence shows the node's command and this output.
+   */
+  consume(resource: R, stream: NodeStream, node: string): Promise<ProbeOutput>;
 }
 
 export class ProbeParseError extends Error {

@@ -6,7 +6,7 @@
 // got in, and the node is unreachable rather than its command failed.
 import { randomBytes } from "node:crypto";
 import { shQuote, wrapCommand } from "./shell.ts";
-import { TransportError, type ExecOptions, type ExecResult, type Transport } from "./types.ts";
+import { TransportError, type ExecOptions, type ExecResult, type StreamResult, type Transport } from "./types.ts";
 
 export interface PctTransportOptions {
   /** Inventory name of the container node. */
@@ -51,6 +51,29 @@ export class PctTransport implements Transport {
       throw new TransportError(this.node, "connect", `pct exec ${vmid} on ${host.node} could not run a command in the container (exit ${r.code ?? "killed"}): ${why}`);
     }
     return { command, stdout, stderr, code: r.code, durationMs: r.durationMs };
+  }
+
+  /**
+   * A byte stream from the container over the host's channel: the marker goes to stderr only
+   * (stdout is the stream, passed through untouched), and tells pct's own errors from the command's.
+   */
+  async stream(command: string, sink: NodeJS.WritableStream, options: Pick<ExecOptions, "timeoutMs"> = {}): Promise<StreamResult> {
+    const { vmid, host } = this.options;
+    if (!host.stream) throw new TransportError(this.node, "channel", `the transport to ${host.node} cannot stream`);
+    const mark = `@@HLC-PCT-${randomBytes(6).toString("hex")}`;
+    const inner = `printf '%s\\n' ${mark} >&2; ${wrapCommand(command)}`;
+    let r: StreamResult;
+    try {
+      r = await host.stream(`pct exec ${vmid} -- /bin/sh -c ${shQuote(inner)} </dev/null`, sink, options);
+    } catch (e) {
+      if (e instanceof TransportError) throw new TransportError(this.node, e.kind, `through ${e.node} (pct exec ${vmid}): ${e.message.replace(`${e.node}: `, "")}`, { cause: e, partial: e.partial });
+      throw e;
+    }
+    const stderr = after(r.stderr, mark);
+    if (stderr === undefined) {
+      throw new TransportError(this.node, "connect", `pct exec ${vmid} on ${host.node} could not run a command in the container (exit ${r.code ?? "killed"}): ${r.stderr.trim() || "no output"}`);
+    }
+    return { ...r, stderr };
   }
 
   /** The host's connection belongs to the pool. */

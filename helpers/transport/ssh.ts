@@ -11,7 +11,7 @@ import type { SshSettings } from "../inventory/types.ts";
 import { expectedKeyTypes, keyFromBlob, verifyHostKey, type TrustPolicy } from "./host-keys.ts";
 import { Semaphore } from "./semaphore.ts";
 import { wrapCommand } from "./shell.ts";
-import { MAX_OUTPUT_BYTES, TransportError, type ExecOptions, type ExecResult, type Transport } from "./types.ts";
+import { MAX_OUTPUT_BYTES, STREAM_STDERR_BYTES, TransportError, type ExecOptions, type ExecResult, type StreamResult, type Transport } from "./types.ts";
 
 const CHANNEL_RETRIES = 10;
 const KEEPALIVE_MS = 10_000;
@@ -156,6 +156,49 @@ export class SshTransport implements Transport {
       // stdin: what the caller hands the command (secrets stay off the node's argv), then EOF.
       stream.end(options.stdin ?? "");
       return await this.collect(stream, command, started, timeoutMs, options.maxOutputBytes ?? MAX_OUTPUT_BYTES);
+    } finally {
+      release();
+    }
+  }
+
+  async stream(command: string, sink: NodeJS.WritableStream, options: Pick<ExecOptions, "timeoutMs"> = {}): Promise<StreamResult> {
+    const client = await this.connect();
+    const timeoutMs = options.timeoutMs ?? this.options.ssh.commandTimeoutMs;
+    const release = await this.channels.acquire();
+    try {
+      const started = performance.now();
+      const stream = await this.openChannel(client, wrapCommand(command, { sudo: this.options.ssh.sudo }));
+      stream.end();
+      return await new Promise<StreamResult>((resolve, reject) => {
+        const err: Buffer[] = [];
+        let errBytes = 0;
+        let bytes = 0;
+        let done = false;
+        const kill = (e: TransportError) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          stream.unpipe(sink as never);
+          stream.signal("KILL");
+          stream.close();
+          reject(e);
+        };
+        const timer = setTimeout(() => kill(new TransportError(this.node, "timeout", `command timed out after ${timeoutMs} ms: ${command.slice(0, 120)}`, { partial: { stdout: "", stderr: Buffer.concat(err).toString("utf8") } })), timeoutMs);
+        // A consumer that gives up (its process died) stops the node's command: nothing is left running.
+        sink.on("error", (e: Error) => kill(new TransportError(this.node, "closed", `the stream's consumer failed: ${e.message}`, { cause: e })));
+        stream.on("data", (d: Buffer) => (bytes += d.length));
+        stream.stderr.on("data", (d: Buffer) => {
+          if (errBytes < STREAM_STDERR_BYTES) err.push(d.subarray(0, STREAM_STDERR_BYTES - errBytes));
+          errBytes += d.length;
+        });
+        stream.pipe(sink as never);
+        stream.on("close", (code: number | null | undefined) => {
+          clearTimeout(timer);
+          if (done) return;
+          done = true;
+          resolve({ code: typeof code === "number" ? code : null, stderr: Buffer.concat(err).toString("utf8"), bytes, durationMs: performance.now() - started });
+        });
+      });
     } finally {
       release();
     }

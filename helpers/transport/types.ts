@@ -26,10 +26,32 @@ export interface ExecResult {
   durationMs: number;
 }
 
+/** How a streamed command ended (Transport.stream): its stdout went to the sink, not here. */
+export interface StreamResult {
+  /** Exit status; null when the command died on a signal. */
+  code: number | null;
+  /** Its stderr, at most STREAM_STDERR_BYTES. */
+  stderr: string;
+  /** Bytes of stdout handed to the sink. */
+  bytes: number;
+  durationMs: number;
+}
+
+/** Most bytes of a streamed command's stderr kept (its stdout is the stream). */
+export const STREAM_STDERR_BYTES = 64 * 1024;
+
 export interface Transport {
   /** Inventory name of the node this transport reaches. */
   readonly node: string;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Run `command` on one more channel with its stdout piped, bytes as they come (with the
+   * channel's flow control), into `sink`, which is ended when the command's stdout ends. For a
+   * byte stream consumed on the machine running the suite (a probe's `runner`, probes/types.ts),
+   * never kept in memory. stdin is closed. Rejects with a TransportError like exec (timeout: the
+   * command is killed); a sink that fails kills the command too.
+   */
+  stream?(command: string, sink: NodeJS.WritableStream, options?: Pick<ExecOptions, "timeoutMs">): Promise<StreamResult>;
   close(): Promise<void>;
 }
 

@@ -36,13 +36,13 @@ export interface NextcloudDumpDecl {
   pattern: string;
   /** The newest dump may be at most this old (by mtime). */
   maxAgeHours: number;
-  /** Restore the newest dump into a scratch database (mutating, opt-in on live nodes). */
+  /** Restore the newest dump into a throwaway MariaDB on the machine running the suite (read-only on the node). */
   restoreTest: boolean;
   /** Tables the restored dump must hold. */
   expectTables: string[];
   /** The restored dump must hold at least this many tables. */
   minTables: number;
-  /** MariaDB client option file on the node for the restore test; default: the unix-socket login. */
+  /** No longer used (the restore runs on the runner); accepted so existing inventories stay valid. */
   defaultsFile?: string;
 }
 
@@ -129,7 +129,7 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
           restoreTest: {
             type: "boolean",
             description:
-              "Restore-test the newest dump (default true): create a uniquely named scratch database (hlc_restore_<time>_<pid>) on the node's MariaDB, import the dump, list its tables, drop the scratch database again. It writes to MariaDB, so on live nodes it runs only with HLC_ALLOW_WRITE_PROBES=1.",
+              "Restore-test the newest dump (default true): stream it read-only from the node (`cat`, over its SSH connection) into a throwaway MariaDB container on the machine running the suite, import it into a scratch database there and list its tables; the container is removed at the end of the run. Nothing is written on the node, so it runs on live nodes too; without a container engine on the runner the test is skipped with that reason.",
           },
           expectTables: {
             type: "array",
@@ -142,7 +142,7 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
             pattern: "^/",
             patternErrorMessage: "an absolute path on the node (starting with /)",
             description:
-              "MariaDB client option file ON THE NODE for the restore test (--defaults-extra-file, e.g. /etc/mysql/debian.cnf); default: log in as the SSH user through the unix socket (root on Debian). The suite never reads it.",
+              "No longer used: the restore test imports into a throwaway MariaDB on the machine running the suite and logs in to no MariaDB on the node. Accepted so that inventories that set it stay valid.",
           },
         },
       },

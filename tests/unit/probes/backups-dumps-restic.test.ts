@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { dump } from "js-yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { backupsDeclared } from "../../../fixtures/lab/declared/backups.ts";
-import { DUMP_RESTORE_OFF, DUMP_RESTORE_OFF_LIVE, dumpRestoreProbe } from "../../../helpers/probes/nextcloud-dump.ts";
-import { writeSwitch } from "../../../helpers/run/options.ts";
+import { dumpRestoreProbe, RESTORE_SCRIPT, restoreOnRunner, restoreStreamCommand, scratchDbName } from "../../../helpers/probes/nextcloud-dump.ts";
+import { scratchMariadb } from "../../../helpers/probes/scratch-mariadb.ts";
 import { planOf, sceneOf } from "../catalog-support.ts";
 import { redact } from "../../../helpers/facts/redact.ts";
 import type { NodeFacts } from "../../../helpers/facts/types.ts";
@@ -62,11 +62,13 @@ describe("nextcloudDump (gzip 1.12, MariaDB 10.11 dumps on the nextcloud image)"
   });
 });
 
-describe("nextcloudRestore (MariaDB 10.11 on the nextcloud image)", () => {
+// Captured through the real path but for SSH: restoreStreamCommand run by a local sh, its stdout
+// streamed into restoreOnRunner in the scratch MariaDB 10.11 (fixtures/captured/backups/README.md).
+describe("nextcloudRestore: the dump streamed from the node into a throwaway MariaDB on the runner", () => {
   it("a good dump restores into a scratch database, dropped again", () => {
     const r = parseRestore(out(nc("restore-ok.txt"))) as DumpRestore & { ran: true };
-    expect(r).toMatchObject({ dump: "nextcloud-db-20261125T192816Z.sql.gz", create: { ok: true }, load: { ok: true, zcat: 0 }, drop: { ok: true } });
-    expect(r.db).toMatch(/^hlc_restore_\d{14}_\d+$/);
+    expect(r).toMatchObject({ dump: "nextcloud-db-20261206T030000Z.sql.gz", read: { ok: true, code: 0 }, create: { ok: true }, load: { ok: true, zcat: 0 }, drop: { ok: true } });
+    expect(r.db).toMatch(/^hlc_restore_lxc210_\d{14}$/);
     expect(r.tables!.names).toEqual(["oc_appconfig", "oc_filecache", "oc_storages", "oc_users"]);
     expect(r.ms).toBeGreaterThan(0);
   });
@@ -76,36 +78,51 @@ describe("nextcloudRestore (MariaDB 10.11 on the nextcloud image)", () => {
     expect(r.tables!.names).toEqual(["oc_appconfig", "oc_filecache", "oc_storages"]);
     expect(r.drop!.ok).toBe(true);
   });
-  it("a truncated dump: zcat fails, so the import fails; the quoted literal is masked", () => {
-    const r = parseRestore(out(nc("restore-truncated.txt"))) as DumpRestore & { ran: true };
-    expect(r.load).toMatchObject({ ok: false, zcat: 1 });
-    expect(r.load!.detail).toBe("ERROR 4161 (HY000) at line 56: Unknown data type: '…'");
+  it("a truncated dump: the client took what came, but zcat failed, so the import failed", () => {
+    const r = parseRestore(out(nc("restore-truncated.txt"), 0, nc("restore-truncated.stderr.txt"))) as DumpRestore & { ran: true };
+    expect(r.load).toMatchObject({ ok: false, code: 0, zcat: 1 });
+    expect(r.tables!.names).toEqual(["oc_appconfig"]);
   });
-  it("a dump that names its database is refused before anything is imported", () => {
+  it("a dump that names its database is refused: the stream stops before that statement, no table imported", () => {
     const r = parseRestore(out(nc("restore-refused-databases.txt"))) as DumpRestore & { ran: true };
     expect(r.refused).toMatch(/^CREATE DATABASE/);
-    expect(r.db).toBeUndefined();
+    expect(r.tables!.names).toEqual([]);
   });
-  it("refuses output it cannot read, or a scratch database without its drop line", () => {
+  it("no dump on the node: nothing to restore; no engine on the runner: not run, with why", () => {
+    expect(parseRestore(out(nc("restore-none.txt")))).toEqual({ ran: true });
+    expect(parseRestore(out(nc("restore-no-engine.txt")))).toEqual({ ran: false, reason: expect.stringMatching(/^no container engine is reachable on the machine running the suite/) });
+  });
+  it("a dump the node could not read", () => {
+    const r = parseRestore(out("dump x.sql.gz\nread 1 cat: /d/x.sql.gz: Permission denied\ndb d\ncreate 0 \nload 0 \nzcat 1\ntables 0 \ndrop 0 \n")) as DumpRestore & { ran: true };
+    expect(r.read).toEqual({ ok: false, code: 1, detail: "cat: /d/x.sql.gz: Permission denied" });
+  });
+  it("refuses output it cannot read, a scratch database without its drop line, a dump without its read status", () => {
     expect(() => parseRestore(out("what\n"))).toThrow(ProbeParseError);
-    expect(() => parseRestore(out("dump x.sql.gz\ndb hlc_restore_1_2\ncreate 0 \n"))).toThrow(/no drop line/);
-    expect(() => parseRestore(out("dump x.sql.gz\ndb d\ncreate 0 \nload 0 \ndrop 0 \n"))).toThrow(/no zcat status/);
+    expect(() => parseRestore(out("dump x.sql.gz\nread 0 \ndb hlc_restore_1_2\ncreate 0 \n"))).toThrow(/no drop line/);
+    expect(() => parseRestore(out("dump x.sql.gz\nread 0 \ndb d\ncreate 0 \nload 0 \ndrop 0 \n"))).toThrow(/no zcat status/);
+    expect(() => parseRestore(out("dump x.sql.gz\ndb d\ncreate 0 \nload 0 \nzcat 0\ndrop 0 \n"))).toThrow(/no read status/);
   });
-  it("creates a unique scratch database, drops it in an EXIT trap, never names the live one", () => {
-    const cmd = nextcloudRestore({ dir: DIR, pattern: "nextcloud-db-*.sql.gz" }, true).command;
-    expect(cmd).toContain('db="hlc_restore_$(date -u +%Y%m%d%H%M%S)_$$"');
-    expect(cmd).toMatch(/trap '[^']*DROP DATABASE IF EXISTS \\`\$db\\`[^']*' EXIT/);
-    expect(cmd).toContain("grep -m 1 -E '^(USE |CREATE DATABASE )'");
+  it("on the node only picks the newest dump and cats it: no client, no database, no write", () => {
+    const cmd = restoreStreamCommand({ dir: DIR, pattern: "nextcloud-db-*.sql.gz" });
+    expect(cmd).toContain(`exec cat -- "$d/$n"`);
+    expect(cmd).not.toMatch(/\b(mariadb|mysql|rm|cp|mv|touch|mktemp|tee|DATABASE)\b|>[^&]/);
     expect(cmd.replaceAll(DIR, "").replaceAll("nextcloud-db-*.sql.gz", "")).not.toMatch(/nextcloud/);
-    expect(nextcloudRestore({ dir: DIR, pattern: "*.gz", defaultsFile: "/etc/mysql/debian.cnf" }, true).command).toContain("--defaults-extra-file=/etc/mysql/debian.cnf --batch");
-    expect(nextcloudRestore({ dir: DIR, pattern: "*.gz" }, false, "why").command).toBe("echo 'not run: why'");
   });
-  it("runs on the lab, and on live nodes only with HLC_ALLOW_WRITE_PROBES=1", () => {
+  it("on the runner: a scratch database per node, dropped in an EXIT trap, stdin drained, no copy of the dump on disk", () => {
+    expect(RESTORE_SCRIPT).toMatch(/trap '[^']*DROP DATABASE IF EXISTS \\`\$db\\`[^']*' EXIT/);
+    expect(RESTORE_SCRIPT).toContain("| m \"$db\"");
+    expect(RESTORE_SCRIPT).toContain("cat >/dev/null");
+    // The only files written are zcat's status and the refused line, in a private folder.
+    expect([...RESTORE_SCRIPT.matchAll(/>"?\$t\/(\w+)/g)].map((m) => m[1])).toEqual(["z"]);
+    expect(RESTORE_SCRIPT).toContain("umask 077; t=$(mktemp -d)");
+    expect(scratchDbName("lxc-210.lan", new Date("2026-12-06T03:00:00Z"))).toBe("hlc_restore_lxc_210_lan_20261206030000");
+  });
+  it("is a runner-side probe on the shared throwaway MariaDB, the same on the lab and live", () => {
     const decl = { dir: DIR, pattern: "*.sql.gz", maxAgeHours: 26, restoreTest: true, expectTables: [], minTables: 1 };
-    expect(dumpRestoreProbe(decl, writeSwitch("lab", undefined)).command).toContain("CREATE DATABASE");
-    expect(dumpRestoreProbe(decl, writeSwitch("live", undefined)).command).toBe(`echo '${"not run: " + DUMP_RESTORE_OFF_LIVE}'`);
-    expect(dumpRestoreProbe(decl, writeSwitch("live", "1")).command).toContain("CREATE DATABASE");
-    expect(dumpRestoreProbe(decl, writeSwitch("lab", "0")).command).toContain(DUMP_RESTORE_OFF.slice(0, 20));
+    const p = dumpRestoreProbe(decl);
+    expect(p.runner).toBe(restoreOnRunner);
+    expect(p.runner!.resource).toBe(scratchMariadb);
+    expect(p.slow).toBeUndefined();
   });
 });
 
@@ -209,14 +226,25 @@ describe("DATA-011 / DATA-012 on lxc210's declaration", () => {
     expect(m).toMatch(/imports without error into scratch database hlc_restore_\S+; actual the import failed \(exit 1: ERROR 1064 \(42000\) at line 124: You have an error in your SQL syntax\)/);
     expect(m).toContain("3 table(s) restored, missing oc_users");
   });
-  it("DATA-012 fails a refused dump", () => {
-    expect(msg(judge("DATA-012", lxc210, f(ok, parseRestore(out(nc("restore-refused-databases.txt"))))))).toContain("restoring it would write the live database");
+  it("DATA-012 fails a truncated dump: zcat's exit says the archive is cut short", () => {
+    const m = msg(judge("DATA-012", lxc210, f(ok, parseRestore(out(nc("restore-truncated.txt"))))));
+    expect(m).toMatch(/expected imports without error into scratch database hlc_restore_lxc210_\d{14}; actual the import failed \(exit 0; zcat exited 1: the archive is cut short\)/);
+    expect(m).toContain("1 table(s) restored, missing oc_filecache, oc_storages, oc_users (oc_appconfig)");
   });
-  it("DATA-012 not run (write probes off on a live node) is SKIPPED with the reason, never passed (issue 21)", () => {
-    const v = judge("DATA-012", lxc210, f(ok, { ran: false, reason: DUMP_RESTORE_OFF_LIVE }));
+  it("DATA-012 fails a refused dump", () => {
+    expect(msg(judge("DATA-012", lxc210, f(ok, parseRestore(out(nc("restore-refused-databases.txt"))))))).toContain("the dump names its database (CREATE DATABASE");
+  });
+  it("DATA-012 fails a dump the node could not read, and no dump at all", () => {
+    const unread = parseRestore(out("dump x.sql.gz\nread 1 cat: x: Permission denied\ndb d\ncreate 0 \nload 0 \nzcat 1\ntables 0 \ndrop 0 \n"));
+    expect(msg(judge("DATA-012", lxc210, f(ok, unread)))).toContain("expected the dump can be read on the node and streamed to the machine running the suite; actual reading it failed (exit 1: cat: x: Permission denied)");
+    expect(msg(judge("DATA-012", lxc210, f(ok, parseRestore(out(nc("restore-none.txt"))))))).toContain("expected a dump to restore; actual no file matches nextcloud-db-*.sql.gz");
+  });
+  it("DATA-012 with no container engine on the runner is SKIPPED (not hostable) with the reason, never passed (issue 21)", () => {
+    const r = parseRestore(out(nc("restore-no-engine.txt"))) as Extract<DumpRestore, { ran: false }>;
+    const v = judge("DATA-012", lxc210, f(ok, r));
     expect(v.status).toBe("skipped");
-    expect(v).toMatchObject({ reason: "opted-out" });
-    expect(msg(v)).toBe(`DATA-012 [lxc210] not run: ${DUMP_RESTORE_OFF_LIVE}`);
+    expect(v).toMatchObject({ reason: "not-hostable" });
+    expect(msg(v)).toBe(`DATA-012 [lxc210] not run: ${r.reason}`);
   });
 });
 
