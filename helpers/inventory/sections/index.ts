@@ -4,6 +4,7 @@ import { capacitySection } from "./capacity.ts";
 import { containersSection } from "./containers.ts";
 import { gpuSection } from "./gpu.ts";
 import { identitiesSection } from "./identities.ts";
+import { localMountsSection } from "./local-mounts.ts";
 import { mountsSection } from "./mounts.ts";
 import { nextcloudSection } from "./nextcloud.ts";
 import { proxmoxSection } from "./proxmox.ts";
@@ -16,4 +17,4 @@ import { tailnetSection } from "./tailnet.ts";
 import type { Section } from "./types.ts";
 import { unitsSection } from "./units.ts";
 
-export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, routerSection, nextcloudSection, gpuSection, tailnetSection, capacitySection, unitsSection] as Section[];
+export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, localMountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, routerSection, nextcloudSection, gpuSection, tailnetSection, capacitySection, unitsSection] as Section[];
