@@ -68,7 +68,8 @@ export const localMounts: Probe<LocalMountsFact> = {
     `{ awk '$1 !~ /^#/ && NF >= 2 { print $1 }' /etc/fstab 2>/dev/null; findmnt -rn -o SOURCE; } | sed -n 's/\\[.*$//; /^\\/dev\\//p' | sort -u | while IFS= read -r s; do printf '%s\\t%s\\n' "$s" "$(readlink -f -- "$s" 2>/dev/null)"; done`,
     `echo '${MARK} units'`,
     // sd_booted(): /run/systemd/system exists only under systemd as PID 1.
-    `if [ -d /run/systemd/system ]; then u=$({ systemctl list-units --all --type=mount --plain --no-legend --no-pager | awk '{ print $1 }'; systemctl list-unit-files --type=mount --no-legend --no-pager | awk '{ print $1 }'; } | grep '\\.mount$' | sort -u); if [ -n "$u" ]; then systemctl show --no-pager -p ${LOCAL_MOUNT_PROPS.join(",")} -- $u | ${SECRET_MASK_SED} || exit 5; fi; else echo '${NO_SYSTEMD_MARKER}'; fi`,
+    // A listing that fails (systemd busy at boot: "Connection timed out") fails the probe: a unit left out is not read.
+    `if [ -d /run/systemd/system ]; then l1=$(systemctl list-units --all --type=mount --plain --no-legend --no-pager) || exit 6; l2=$(systemctl list-unit-files --type=mount --no-legend --no-pager) || exit 6; u=$(printf '%s\\n%s\\n' "$l1" "$l2" | awk '{ print $1 }' | grep '\\.mount$' | sort -u); if [ -n "$u" ]; then systemctl show --no-pager -p ${LOCAL_MOUNT_PROPS.join(",")} -- $u | ${SECRET_MASK_SED} || exit 5; fi; else echo '${NO_SYSTEMD_MARKER}'; fi`,
     `echo '${MARK} lsblk'`,
     `lsblk -J -o PATH,UUID,LABEL,PARTUUID,FSTYPE 2>/dev/null || true`,
     // lsblk reads udev's database; blkid probes the devices itself (as root), where udev is absent.

@@ -201,12 +201,13 @@ export default invariant(
     must: "Every SnapRAID data disk and parity disk (from snapraid.conf), every MergerFS branch, the MergerFS pool and every declared `localMounts` path MUST be defined persistently — its FIRST /etc/fstab line (systemd's fstab generator ignores later ones) without `noauto`, or an explicit `.mount` unit file started at boot (enabled, WantedBy=local-fs.target; systemd.mount(5)) — naming its device by a stable name (UUID=, LABEL=, PARTUUID=, PARTLABEL=, /dev/disk/by-…, a device-mapper name; never a kernel name such as /dev/sdb1; a mergerfs pool by its branches, a tmpfs by none), and MUST be mounted now from that source.",
     fix: (f, node) => {
       const mp = /^\/[^\s(]*/.exec(f.subject)?.[0] ?? "<mount point>";
+      const unit = mp.startsWith("/") ? mountUnitName(mp) : "<mount unit>";
       if (/ source /.test(f.subject)) return `on ${node.name}: in /etc/fstab (or the unit's What=) replace ${/ source (\S+)$/.exec(f.subject)?.[1] ?? "the kernel device name"} with ${/^UUID=\S+/.exec(f.expected)?.[0] ?? "UUID=$(blkid -s UUID -o value <device>)"} on the ${mp} line; then: systemctl daemon-reload`;
-      if (/noauto/.test(f.actual)) return `on ${node.name}: remove noauto from the ${mp} line of /etc/fstab; then: systemctl daemon-reload && systemctl start ${mountUnitName(mp)}`;
+      if (/noauto/.test(f.actual)) return `on ${node.name}: remove noauto from the ${mp} line of /etc/fstab; then: systemctl daemon-reload && systemctl start ${unit}`;
       if (/duplicate/.test(f.subject)) return `on ${node.name}: keep one /etc/fstab line for ${mp} (the right one, first); then: systemctl daemon-reload`;
       if (/definition/.test(f.subject)) return `on ${node.name}: add an /etc/fstab line for ${mp}: UUID=$(findmnt -no UUID ${mp} || blkid -s UUID -o value <device>) ${mp} <fstype> defaults 0 2; then: systemctl daemon-reload && findmnt --verify`;
-      if (/\.mount$/.test(f.subject)) return `on ${node.name}: give ${mountUnitName(mp)} [Install] WantedBy=local-fs.target; then: systemctl daemon-reload && systemctl enable ${mountUnitName(mp)}`;
-      return `on ${node.name}: systemctl daemon-reload && systemctl restart ${mountUnitName(mp)} (or umount ${mp} && mount ${mp}), then findmnt ${mp} (wanted: ${f.expected})`;
+      if (/\.mount$/.test(f.subject)) return `on ${node.name}: give ${unit} [Install] WantedBy=local-fs.target; then: systemctl daemon-reload && systemctl enable ${unit}`;
+      return `on ${node.name}: systemctl daemon-reload && systemctl restart ${unit} (or umount ${mp} && mount ${mp}), then findmnt ${mp} (wanted: ${f.expected})`;
     },
     section: "§3.1, §3.2",
     family: "boot",
