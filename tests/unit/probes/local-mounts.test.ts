@@ -97,3 +97,44 @@ describe("BOOT-011 on real ext4 mounts", () => {
     expect(judgeLocalMounts(wantedMounts(node, conf), f)).toEqual([]);
   });
 });
+
+describe("BOOT-011 on the lab (systemd; tmpfs disks, the mergerfs pool, vm100's /mnt/vm-data)", () => {
+  const spec = byId("BOOT-011");
+  const vm102 = { name: "vm102", role: "storage", layer: 1, services: [], ssh: {}, storage: { snapraid: { config: "/etc/snapraid.conf" }, mergerfs: { mountpoint: "/mnt/mergerfs", branches: ["/mnt/disk1", "/mnt/disk2", "/mnt/disk3"] } } } as unknown as NodeDecl;
+  const vm100 = { name: "vm100", role: "compute", layer: 2, services: [], ssh: {}, localMounts: [{ path: "/mnt/vm-data", purpose: "VM100's data disk" }] } as unknown as NodeDecl;
+  const on102 = (tag: string) => evaluate(spec.meta, spec.def, vm102, factsOf("vm102", [[localMounts, ok(read(`lab-vm102-${tag}.local-mounts.txt`))], [snapraidConfig("/etc/snapraid.conf"), ok(labConf)]])) as { status: string; message?: string };
+  const findings = (tag: string) => on102(tag).message!.split("\n").filter((l) => l.startsWith("  - "));
+
+  it("reads the fstab generator's units: SourcePath /etc/fstab, FragmentPath under /run/systemd/generator, started at boot", () => {
+    const f = parseLocalMounts(read("lab-vm102-conformant.local-mounts.txt"));
+    expect(f.systemd).toBe(true);
+    expect(f.units["mnt-disk1.mount"]).toMatchObject({ SourcePath: "/etc/fstab", FragmentPath: "/run/systemd/generator/mnt-disk1.mount", UnitFileState: "generated", What: "tmpfs", Where: "/mnt/disk1", ActiveState: "active" });
+    expect(f.mounts.find((m) => m.target === "/mnt/mergerfs")).toMatchObject({ source: "mergerfs", fstype: "fuse.mergerfs" });
+  });
+
+  it("the conformant vm102 and vm100 pass, and so does disk 3 from an enabled explicit unit (variant)", () => {
+    expect(on102("conformant").status).toBe("passed");
+    expect(on102("conformant-after").status).toBe("passed");
+    expect(on102("local-mount-explicit-unit").status).toBe("passed");
+    const v = evaluate(spec.meta, spec.def, vm100, factsOf("vm100", [[localMounts, ok(read("lab-vm100-conformant.local-mounts.txt"))]])) as { status: string };
+    expect(v.status).toBe("passed");
+  });
+
+  it("drift local-mount-pool-by-hand: the pool is mounted, with no definition for the next boot", () => {
+    expect(findings("local-mount-pool-by-hand")).toEqual([
+      "  - /mnt/mergerfs (MergerFS pool) definition: expected an /etc/fstab line (or an enabled .mount unit) for the mount point; actual no /etc/fstab line and no .mount unit file; mounted now from mergerfs (fuse.mergerfs): mounted by hand, gone after the next reboot",
+    ]);
+  });
+
+  it("drift local-mount-disk-noauto, the explicit unit disabled, and missing-disk each fail on their disk only", () => {
+    expect(findings("local-mount-disk-noauto")).toEqual([
+      `  - /mnt/disk3 (SnapRAID data disk d3, MergerFS branch) /etc/fstab options: expected mounted at boot (no noauto); actual noauto: systemd's fstab generator does not pull it into local-fs.target, so it is not mounted at boot ("tmpfs  /mnt/disk3   tmpfs  noauto,size=64m,mode=0755  0  0"); mounted now from tmpfs (tmpfs)`,
+    ]);
+    expect(findings("local-mount-explicit-unit-disabled")).toEqual([
+      "  - /mnt/disk3 (SnapRAID data disk d3, MergerFS branch) mnt-disk3.mount: expected started at boot: [Install] WantedBy=local-fs.target and enabled (systemd.mount(5)); actual disabled: not started at boot (systemctl enable mnt-disk3.mount)",
+    ]);
+    expect(findings("missing-disk")).toEqual([
+      "  - /mnt/disk2 (SnapRAID data disk d2, MergerFS branch) definition: expected an /etc/fstab line (or an enabled .mount unit) for the mount point; actual no /etc/fstab line and no .mount unit file; not mounted now either",
+    ]);
+  });
+});
