@@ -72,6 +72,13 @@ export interface NetworkMountsFact {
   credentials: Record<string, CredentialsFile>;
 }
 
+/**
+ * The node's sed that masks password=, pass=, password2= (mount.cifs doubles a comma inside a
+ * value) and the part of username= after a '%', in fstab lines and in units' Options=: a
+ * password in /etc/fstab never leaves the node (also used by BOOT-011's local-mounts probe).
+ */
+export const SECRET_MASK_SED = `sed -E 's/(^|[[:space:],=])(password2?|pass)=([^,[:space:]]|,,)*/\\1\\2=<hidden>/g; s/(^|[[:space:],=])(username|user)=([^,%[:space:]]*)%([^,[:space:]]|,,)*/\\1\\2=\\3%<hidden>/g'`;
+
 const MARK = "@@hlc-netmount";
 export const NETWORK_MOUNTS = "network-mounts";
 
@@ -82,9 +89,7 @@ export function networkMounts(paths: string[], credentials: string[]): Probe<Net
   if (paths.length === 0) throw new Error("networkMounts: no paths given");
   // One probe per node (the planner passes every declared mount): a fixed name, so specs find it.
   const name = NETWORK_MOUNTS;
-  // Masks password=, pass=, password2= (mount.cifs doubles a comma inside a value) and the part of
-  // username= after a '%', in fstab lines and in units' Options=.
-  const mask = `sed -E 's/(^|[[:space:],=])(password2?|pass)=([^,[:space:]]|,,)*/\\1\\2=<hidden>/g; s/(^|[[:space:],=])(username|user)=([^,%[:space:]]*)%([^,[:space:]]|,,)*/\\1\\2=\\3%<hidden>/g'`;
+  const mask = SECRET_MASK_SED;
   const unitsOf = (p: string) => `"$(systemd-escape -p --suffix=mount -- ${shq(p)})" "$(systemd-escape -p --suffix=automount -- ${shq(p)})"`;
   const cmd = [
     // Trigger each automount with a read (see above); bounded, errors ignored (judged from the mount table).

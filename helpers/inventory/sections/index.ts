@@ -4,6 +4,7 @@ import { capacitySection } from "./capacity.ts";
 import { containersSection } from "./containers.ts";
 import { gpuSection } from "./gpu.ts";
 import { identitiesSection } from "./identities.ts";
+import { localMountsSection } from "./local-mounts.ts";
 import { mountsSection } from "./mounts.ts";
 import { nextcloudSection } from "./nextcloud.ts";
 import { proxmoxSection } from "./proxmox.ts";
@@ -17,4 +18,4 @@ import { tunnelsSection } from "./tunnels.ts";
 import type { Section } from "./types.ts";
 import { unitsSection } from "./units.ts";
 
-export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, routerSection, nextcloudSection, gpuSection, tailnetSection, capacitySection, unitsSection, tunnelsSection] as Section[];
+export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, localMountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, routerSection, nextcloudSection, gpuSection, tailnetSection, capacitySection, unitsSection, tunnelsSection] as Section[];
