@@ -1,4 +1,5 @@
 // Every optional node section, in the order editors list them.
+import { alertingSection } from "./alerting.ts";
 import { backupsSection } from "./backups.ts";
 import { capacitySection } from "./capacity.ts";
 import { containersSection } from "./containers.ts";
@@ -16,4 +17,4 @@ import { tailnetSection } from "./tailnet.ts";
 import type { Section } from "./types.ts";
 import { unitsSection } from "./units.ts";
 
-export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, routerSection, nextcloudSection, gpuSection, tailnetSection, capacitySection, unitsSection] as Section[];
+export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, routerSection, nextcloudSection, gpuSection, tailnetSection, capacitySection, unitsSection, alertingSection] as Section[];
