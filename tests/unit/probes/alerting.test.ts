@@ -3,6 +3,7 @@
 // stdout, stderr and exit code as the batch hands them to the parser), conformant and drifted.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { parseInventory } from "../../../helpers/inventory/load.ts";
 import { alertingSection } from "../../../helpers/inventory/sections/alerting.ts";
 import {
   alertmanagerStatus,
@@ -147,5 +148,18 @@ receivers: [{ name: blackhole }, { name: chat }, { name: pager }, { name: mail }
 describe("the lab carries the suite's rules as shipped", () => {
   it("fixtures/images/monitoring/homelab-conformance.rules.yml is deploy/prometheus's file, verbatim", () => {
     expect(readFileSync("fixtures/images/monitoring/homelab-conformance.rules.yml", "utf8")).toBe(readFileSync("deploy/prometheus/homelab-conformance.rules.yml", "utf8"));
+  });
+});
+
+describe("the alerting declaration", () => {
+  const inv = (node: string) => `version: 1\nnodes:\n  - name: lxc200\n    role: monitoring\n    layer: 3\n    ssh: { host: 192.0.2.200, agent: true }\n${node}`;
+
+  it("normalises: no trailing slash, the suite's group first, no repeats", () => {
+    const n = parseInventory(inv('    prometheus: { url: "http://127.0.0.1:9090" }\n    alerting: { alertmanager: "http://127.0.0.1:9093/", ruleGroups: [node, homelab-conformance, node] }\n'), "/x/inventory.yaml").nodes[0]!;
+    expect(n.alerting).toEqual({ alertmanager: "http://127.0.0.1:9093", ruleGroups: ["homelab-conformance", "node"], receivers: [] });
+  });
+
+  it("is refused on a node without the Prometheus it is judged through", () => {
+    expect(() => parseInventory(inv('    alerting: { alertmanager: "http://127.0.0.1:9093" }\n'), "/x/inventory.yaml")).toThrow(/declare `prometheus` on the same node/);
   });
 });
