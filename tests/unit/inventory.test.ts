@@ -74,6 +74,7 @@ describe("inventory/example.yaml", () => {
         "prometheus 9090/tcp loopback",
         "grafana 3000/tcp loopback",
         "node-exporter 9100/tcp loopback",
+        "alertmanager 9093/tcp loopback",
       ],
       lxc210: ["sshd 22/tcp lan", "nextcloud 443/tcp tailnet", "mariadb 3306/tcp loopback", "redis 6379/tcp loopback"],
       lxc212: ["sshd 22/tcp lan", "calibre-web 8083/tcp loopback"],

@@ -1,4 +1,5 @@
 // Every optional node section, in the order editors list them.
+import { alertingSection } from "./alerting.ts";
 import { backupsSection } from "./backups.ts";
 import { capacitySection } from "./capacity.ts";
 import { containersSection } from "./containers.ts";
@@ -18,4 +19,4 @@ import { tunnelsSection } from "./tunnels.ts";
 import type { Section } from "./types.ts";
 import { unitsSection } from "./units.ts";
 
-export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, localMountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, routerSection, nextcloudSection, gpuSection, tailnetSection, capacitySection, unitsSection, tunnelsSection] as Section[];
+export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, localMountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, routerSection, nextcloudSection, gpuSection, tailnetSection, capacitySection, unitsSection, tunnelsSection, alertingSection] as Section[];
