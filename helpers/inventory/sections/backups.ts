@@ -11,6 +11,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Inventory } from "../types.ts";
 import { passwordSourceAlternatives, resolvePassword, type PasswordSource } from "./shares.ts";
+import { timerSchema, type JobTimerDecl } from "./storage.ts";
 import type { Section } from "./types.ts";
 
 /** As normalize.ts expands key paths (not imported from there: it imports every section). */
@@ -27,6 +28,8 @@ export interface VaultwardenBackupDecl {
   maxAgeHours: number;
   /** Restore-test the newest backup (a scratch copy; mutating, opt-in on live nodes). */
   restoreTest: boolean;
+  /** The systemd timer that keeps maxAgeHours (DATA-023); absent = the job is not declared (planned). */
+  schedule?: JobTimerDecl;
 }
 
 export interface NextcloudDumpDecl {
@@ -44,6 +47,8 @@ export interface NextcloudDumpDecl {
   minTables: number;
   /** MariaDB client option file on the node for the restore test; default: the unix-socket login. */
   defaultsFile?: string;
+  /** The systemd timer that keeps maxAgeHours (DATA-023); absent = the job is not declared (planned). */
+  schedule?: JobTimerDecl;
 }
 
 export interface ResticDecl {
@@ -61,6 +66,8 @@ export interface ResticDecl {
   check: boolean;
   /** Where the suite can read the same password on its own machine, only to mask it in evidence. */
   maskPassword?: PasswordSource;
+  /** The systemd timer whose job takes the snapshots (DATA-023); absent = the job is not declared (planned). */
+  schedule?: JobTimerDecl;
 }
 
 export interface BackupsDecl {
@@ -70,9 +77,9 @@ export interface BackupsDecl {
 }
 
 interface RawBackups {
-  vaultwarden?: { dir?: string; maxAgeHours?: number; restoreTest?: boolean };
-  nextcloud?: { dir?: string; pattern?: string; maxAgeHours?: number; restoreTest?: boolean; expectTables?: string[]; minTables?: number; defaultsFile?: string };
-  restic?: { repository: string; passwordFile: string; maxAgeHours?: number; host?: string; tag?: string; check?: boolean; maskPassword?: { env?: string; file?: string } };
+  vaultwarden?: { dir?: string; maxAgeHours?: number; restoreTest?: boolean; schedule?: JobTimerDecl };
+  nextcloud?: { dir?: string; pattern?: string; maxAgeHours?: number; restoreTest?: boolean; expectTables?: string[]; minTables?: number; defaultsFile?: string; schedule?: JobTimerDecl };
+  restic?: { repository: string; passwordFile: string; maxAgeHours?: number; host?: string; tag?: string; check?: boolean; maskPassword?: { env?: string; file?: string }; schedule?: JobTimerDecl };
 }
 
 export const VAULTWARDEN_BACKUP_FILES = ["db.sqlite3", "rsa_key.pem", "rsa_key.pub.pem"] as const;
@@ -86,6 +93,16 @@ export const NEXTCLOUD_DUMP_DEFAULTS: NextcloudDumpDecl = {
   minTables: 1,
 };
 export const RESTIC_DEFAULTS = { maxAgeHours: 26, check: true };
+
+/** `schedule` of a backup: the systemd timer whose job keeps its maxAgeHours (DATA-023). */
+const scheduleSchema = (what: string) => ({
+  type: "object",
+  additionalProperties: false,
+  required: ["timer"],
+  description:
+    `The job that keeps this bound: the systemd timer that starts the ${what}, as storage.snapraid.schedule declares SnapRAID's (DATA-023: loaded, enabled, waiting, its service present, and due at least every maxAgeHours). Absent on every bound of a node: DATA-023 is skipped there as planned; absent on one bound of a node that declares another's: DATA-023 fails, naming it.`,
+  properties: { timer: timerSchema(what) },
+});
 
 const passwordSourceSchema = {
   description:
@@ -113,6 +130,7 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
             description:
               "Restore-test the newest backup: copy it to a scratch folder, run PRAGMA integrity_check and parse both keys, then remove the copy (default true). It writes a scratch copy, so on live nodes it runs only with HLC_ALLOW_WRITE_PROBES=1.",
           },
+          schedule: scheduleSchema("backup (e.g. vaultwarden-backup.timer)"),
         },
       },
       nextcloud: {
@@ -142,6 +160,7 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
             description:
               "MariaDB client option file ON THE NODE for the restore test (--defaults-extra-file, e.g. /etc/mysql/debian.cnf); default: log in as the SSH user through the unix socket (root on Debian). The suite never reads it.",
           },
+          schedule: scheduleSchema("dump (e.g. nextcloud-db-backup.timer)"),
         },
       },
       restic: {
@@ -158,6 +177,7 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
           tag: { type: "string", minLength: 1, description: "Only snapshots with this tag count (restic --tag)." },
           check: { type: "boolean", description: "Run `restic check` (structure, not --read-data) and require it to pass (default true)." },
           maskPassword: passwordSourceSchema,
+          schedule: scheduleSchema("snapshot job (the timer of the service that runs `restic backup`)"),
         },
       },
     },
