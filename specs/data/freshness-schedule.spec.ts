@@ -19,9 +19,14 @@
 //   start and repeat nothing (systemd.timer: "relative to when the machine was booted up" …).
 //   With several triggers the timer fires at the earliest, so the cadence is the smallest of the
 //   recurring ones.
-// - RandomizedDelaySec= delays each elapse by a random time up to its value, AccuracySec= lets
-//   systemd fire up to that much later to coalesce wakeups (default 1min): both add to the worst
-//   gap. So a daily timer keeps a 26 h bound, and does not keep a 24 h one.
+// - RandomizedDelaySec= delays each elapse by a random, evenly distributed time between 0 and its
+//   value; with AccuracySec= "the randomized delay is added, and then the result is possibly
+//   further shifted to coalesce it with other timer events", AccuracySec= defaulting to 1min
+//   (man systemd.timer, systemd/systemd man/systemd.timer.xml): both add to the worst gap. So a
+//   daily timer keeps a 26 h bound, and does not keep a 24 h one.
+// - Not modelled: "in case the unit to activate is already active at the time the timer elapses
+//   it is not restarted" (man systemd.timer): a run longer than the cadence skips elapses; DATA-009
+//   and the age checks (DATA-007/011/013) see what that leaves.
 // - The next elapse (NextElapseUSecRealtime) further from now than the bound fails too: a timer
 //   re-armed to a far date keeps nothing until then.
 // Loaded, enabled (UnitFileState enabled|enabled-runtime: started at every boot), active (waiting
