@@ -97,6 +97,10 @@ export function timerSchedulesProbe(timers: string[], name = "timer-schedules"):
     name,
     command: `if [ -d /run/systemd/system ]; then ${script}; else echo '${NO_SYSTEMD_MARKER}'; fi`,
     parse: (o) => parseTimerSchedules(name, list, o),
+    // Its own lane (helpers/facts/lanes.ts): several systemctl calls and a systemd-analyze of 400
+    // elapses per timer; on a loaded machine (drift matrix at load 100 on 2 cores) it was the probe
+    // running when vm102's quick batch hit its timeout, and every probe after it went unread.
+    slow: true,
   };
 }
 

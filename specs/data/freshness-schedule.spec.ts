@@ -184,7 +184,7 @@ export default invariant(
       if (/^no job declared/.test(f.actual)) return `declare the job in the inventory: ${f.actual.replace(/^.*declare /, "")} (the systemd timer that keeps it on ${node.name})`;
       if (!timer) return `on ${node.name}: systemctl enable --now <timer>; a timer due too rarely for its bound: systemctl edit <timer> → [Timer] / OnCalendar= / OnCalendar=<a schedule at most the bound apart, e.g. daily for 26h>`;
       const line = f.actual.includes(SUGGESTION) ? f.actual.slice(f.actual.indexOf(SUGGESTION) + SUGGESTION.length) : undefined;
-      if (line) return `on ${node.name}: systemctl edit ${timer} → [Timer] / OnCalendar= / ${line} (an empty OnCalendar= first clears the old one); then systemctl daemon-reload && systemctl restart ${timer}`;
+      if (line) return `on ${node.name}: systemctl edit ${timer} → [Timer] / OnCalendar= / ${line} (the empty OnCalendar= first clears the triggers the timer had: man systemd.timer); then systemctl daemon-reload && systemctl restart ${timer}`;
       if (/service/.test(f.expected)) return `on ${node.name}: systemctl cat ${timer} — its Unit= (or ${timer.replace(/\.timer$/, ".service")}) must exist; install it, then systemctl daemon-reload`;
       return `on ${node.name}: systemctl enable --now ${timer}`;
     },

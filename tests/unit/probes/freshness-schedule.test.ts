@@ -184,6 +184,15 @@ describe("DATA-023 on the captures", () => {
     ]);
   });
 
+  it("dump-timer-monthly on the real lxc210 image: too sparse, and the next run too far away; nothing else", () => {
+    const lxc210 = { ...node, name: "lxc210", storage: undefined, backups: { nextcloud: node.backups!.nextcloud } } as unknown as NodeDecl;
+    const v = judge(cap("schedule-lxc210-dump-timer-monthly"), lxc210);
+    expect(v.message!.split("\n").slice(1)).toEqual([
+      "  - Nextcloud database dump (backups.nextcloud.maxAgeHours 26), kept by nextcloud-db-backup.timer: expected due at least every 1d 2h; actual OnCalendar=*-*-01 00:00:00: largest gap 31d (2027-01-01 00:00:00 UTC → 2027-02-01 00:00:00 UTC, over the next 400 elapses) + AccuracySec=1m = up to 31d between two runs; a schedule that keeps it: OnCalendar=daily",
+      "  - Nextcloud database dump (backups.nextcloud.maxAgeHours 26), kept by nextcloud-db-backup.timer: expected next run within 1d 2h; actual next run 2027-01-01 00:00:00 UTC, 25d 5h from now; a schedule that keeps it: OnCalendar=daily",
+    ]);
+  });
+
   it("all four timers in one node (a capture container without the services' scripts): the cadences pass; the dump timer, whose service could not start, is failed", () => {
     const v = judge(cap("schedule-conformant"));
     expect(v.message!.split("\n").slice(1)).toEqual([
@@ -207,7 +216,7 @@ describe("DATA-023 on the captures", () => {
     const meta = spec.meta;
     const findings = judgeBound(freshnessBounds(node)[2]!, timer(parsed("schedule-sparse-stopped"), "vaultwarden-backup.timer"), parsed("schedule-sparse-stopped").now);
     expect(withFixes(meta, node, findings)[0]!.fix).toBe(
-      "on node1: systemctl edit vaultwarden-backup.timer → [Timer] / OnCalendar= / OnCalendar=daily (an empty OnCalendar= first clears the old one); then systemctl daemon-reload && systemctl restart vaultwarden-backup.timer",
+      "on node1: systemctl edit vaultwarden-backup.timer → [Timer] / OnCalendar= / OnCalendar=daily (the empty OnCalendar= first clears the triggers the timer had: man systemd.timer); then systemctl daemon-reload && systemctl restart vaultwarden-backup.timer",
     );
     const stopped = judgeBound(freshnessBounds(node)[3]!, timer(parsed("schedule-sparse-stopped"), "nextcloud-db-backup.timer"), 0);
     expect(withFixes(meta, node, stopped).map((f) => f.fix)).toEqual(["on node1: systemctl enable --now nextcloud-db-backup.timer", "on node1: systemctl enable --now nextcloud-db-backup.timer"]);
