@@ -11,6 +11,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Inventory } from "../types.ts";
 import { passwordSourceAlternatives, resolvePassword, type PasswordSource } from "./shares.ts";
+import { timerSchema, type JobTimerDecl } from "./storage.ts";
 import type { Section } from "./types.ts";
 
 /** As normalize.ts expands key paths (not imported from there: it imports every section). */
@@ -27,6 +28,8 @@ export interface VaultwardenBackupDecl {
   maxAgeHours: number;
   /** Restore-test the newest backup (a scratch copy; mutating, opt-in on live nodes). */
   restoreTest: boolean;
+  /** The systemd timer that keeps maxAgeHours (DATA-023); absent = the job is not declared (planned). */
+  schedule?: JobTimerDecl;
 }
 
 export interface NextcloudDumpDecl {
@@ -44,6 +47,8 @@ export interface NextcloudDumpDecl {
   minTables: number;
   /** No longer used (the restore runs on the runner); accepted so existing inventories stay valid. */
   defaultsFile?: string;
+  /** The systemd timer that keeps maxAgeHours (DATA-023); absent = the job is not declared (planned). */
+  schedule?: JobTimerDecl;
 }
 
 export interface ResticDecl {
@@ -63,6 +68,8 @@ export interface ResticDecl {
   covers?: string[];
   /** Where the suite can read the same password on its own machine, only to mask it in evidence. */
   maskPassword?: PasswordSource;
+  /** The systemd timer whose job takes the snapshots (DATA-023); absent = the job is not declared (planned). */
+  schedule?: JobTimerDecl;
 }
 
 export interface BackupsDecl {
@@ -72,9 +79,9 @@ export interface BackupsDecl {
 }
 
 interface RawBackups {
-  vaultwarden?: { dir?: string; maxAgeHours?: number; restoreTest?: boolean };
-  nextcloud?: { dir?: string; pattern?: string; maxAgeHours?: number; restoreTest?: boolean; expectTables?: string[]; minTables?: number; defaultsFile?: string };
-  restic?: { repository: string; passwordFile: string; maxAgeHours?: number; host?: string; tag?: string; check?: boolean; covers?: string[]; maskPassword?: { env?: string; file?: string } };
+  vaultwarden?: { dir?: string; maxAgeHours?: number; restoreTest?: boolean; schedule?: JobTimerDecl };
+  nextcloud?: { dir?: string; pattern?: string; maxAgeHours?: number; restoreTest?: boolean; expectTables?: string[]; minTables?: number; defaultsFile?: string; schedule?: JobTimerDecl };
+  restic?: { repository: string; passwordFile: string; maxAgeHours?: number; host?: string; tag?: string; check?: boolean; covers?: string[]; maskPassword?: { env?: string; file?: string }; schedule?: JobTimerDecl };
 }
 
 export const VAULTWARDEN_BACKUP_FILES = ["db.sqlite3", "rsa_key.pem", "rsa_key.pub.pem"] as const;
@@ -88,6 +95,16 @@ export const NEXTCLOUD_DUMP_DEFAULTS: NextcloudDumpDecl = {
   minTables: 1,
 };
 export const RESTIC_DEFAULTS = { maxAgeHours: 26, check: true };
+
+/** `schedule` of a backup: the systemd timer whose job keeps its maxAgeHours (DATA-023). */
+const scheduleSchema = (what: string) => ({
+  type: "object",
+  additionalProperties: false,
+  required: ["timer"],
+  description:
+    `The job that keeps this bound: the systemd timer that starts the ${what}, as storage.snapraid.schedule declares SnapRAID's (DATA-023: loaded, enabled, waiting, its service present, and due at least every maxAgeHours). Absent on every bound of a node: DATA-023 is skipped there as planned; absent on one bound of a node that declares another's: DATA-023 fails, naming it.`,
+  properties: { timer: timerSchema(what) },
+});
 
 const passwordSourceSchema = {
   description:
@@ -115,6 +132,7 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
             description:
               "Restore-test the newest backup in place, without writing anything (default true): its db.sqlite3 opened read-only and immutable for PRAGMA integrity_check, both keys parsed by openssl. Runs on every run, live nodes included.",
           },
+          schedule: scheduleSchema("backup (e.g. vaultwarden-backup.timer)"),
         },
       },
       nextcloud: {
@@ -144,6 +162,7 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
             description:
               "No longer used: the restore test imports into a throwaway MariaDB on the machine running the suite and logs in to no MariaDB on the node. Accepted so that inventories that set it stay valid.",
           },
+          schedule: scheduleSchema("dump (e.g. nextcloud-db-backup.timer)"),
         },
       },
       restic: {
@@ -166,6 +185,7 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
             description: "The critical paths of §2.4 (vault export, Nextcloud database dump and config, documents): each must be held (itself or a folder above it) by a snapshot no older than maxAgeHours (DATA-013). Default: only the newest snapshot's age is judged.",
           },
           maskPassword: passwordSourceSchema,
+          schedule: scheduleSchema("snapshot job (the timer of the service that runs `restic backup`)"),
         },
       },
     },

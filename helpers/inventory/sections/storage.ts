@@ -147,19 +147,24 @@ interface RawStorage {
   smart?: Partial<Omit<SmartDecl, "devices">> & { devices: SmartDeviceDecl[] };
 }
 
+/** The schema of a job's `timer` key (shared by every declared freshness bound's schedule, e.g. backups.*.schedule). */
+export const timerSchema = (what: string) => ({
+  type: "string",
+  pattern: "^[A-Za-z0-9:_.\\\\@-]+\\.timer$",
+  patternErrorMessage: "a systemd timer unit name ending in .timer",
+  description: `The systemd timer unit that starts the ${what} (its service is the timer's Unit=, by default the same name with .service).`,
+});
+
+/** The job that keeps a freshness bound whose size is declared elsewhere (backups.*.maxAgeHours): only its timer. */
+export type JobTimerDecl = Pick<ScheduledJobDecl, "timer">;
+
 const job = (what: string, dflt: string) => ({
   type: "object",
   additionalProperties: false,
   required: ["maxInterval"],
   description: `The scheduled ${what}: its systemd timer and the most time allowed between two runs.`,
   properties: {
-    timer: {
-      type: "string",
-      pattern: "^[A-Za-z0-9:_.\\\\@-]+\\.timer$",
-      patternErrorMessage: "a systemd timer unit name ending in .timer",
-      description: `The systemd timer unit that starts the ${what} (its service is the timer's Unit=, by default the same name with .service).`,
-      default: dflt,
-    },
+    timer: { ...timerSchema(what), default: dflt },
     maxInterval: {
       type: "string",
       pattern: DURATION_PATTERN,
