@@ -85,30 +85,63 @@ export function parseFileAccess(path: string, lines: string[]): { access: FileAc
 const octal = (mode: string) => parseInt(mode, 8);
 const show = (mode: number) => `0${(mode & 0o7777).toString(8).padStart(3, "0")}`;
 
+/** What a secret file (or folder) must be, as its reader opens it. */
+export interface SecretRule {
+  /** Who may own it: root (default), or the service that writes it; root may always. */
+  owner?: string | string[];
+  /** Bits it may have: default 0600 for a file (no group/other bits), 0755 for a folder (no group/other write). */
+  allowed?: number;
+  /** A regular file (default) or a folder. */
+  kind?: "file" | "directory";
+  /**
+   * The service's own folder, as a real path: folders at or below it may belong to an `owner` too
+   * (the service writes there); every folder above it belongs to root. Default: none, root only.
+   */
+  ownedBelow?: string;
+}
+
+const within = (path: string, top: string) => top === "/" || path === top || path.startsWith(top.endsWith("/") ? top : top + "/");
+
 /**
  * Findings for a secret file judged as its reader opens it: the file really read must be a regular
- * file owned by `owner` with no bits outside `allowed` (default 0600: no group/other bits), and no
+ * file (or, `kind: "directory"`, a folder) owned by root or a declared `owner`, with no bits outside
+ * `allowed` (default 0600: no group/other bits; a folder 0755: no group/other write), and no
  * directory on its path may be writable by anyone but root (a world- or group-writable directory,
- * or one owned by another user, lets them swap the file). The link, if any, is named, never judged.
+ * or one owned by another user, lets them swap the file) — save the service's own folder
+ * (`ownedBelow`), which its owner may hold. Sticky bit (inode(7), S_ISVTX; rename(2)/unlink(2):
+ * EPERM): in a sticky directory only the entry's owner, the directory's owner and root may remove
+ * or replace an entry, so a world- or group-writable sticky directory (/tmp) is no finding when
+ * the entry on the path below it belongs to root or a declared owner. A dangling link is a missing
+ * file. The link, if any, is named, never judged.
  */
-export function judgeSecretFile(subject: string, fa: FileAccess | undefined, opts: { owner?: string; allowed?: number } = {}): FileFinding[] {
-  const owner = opts.owner ?? "root";
-  const allowed = opts.allowed ?? 0o600;
-  if (!fa || !fa.exists) return [{ subject, expected: "a file", actual: fa?.real ? `missing (a dangling symlink to ${fa.real})` : "missing" }];
-  const via = fa.real ? ` (the file read through the symlink: ${fa.real})` : "";
+export function judgeSecretFile(subject: string, fa: FileAccess | undefined, opts: SecretRule = {}): FileFinding[] {
+  const owners = ["root", ...[opts.owner ?? []].flat()].filter((o, i, a) => a.indexOf(o) === i);
+  const ownerText = owners.join(" or ");
+  const dir = opts.kind === "directory";
+  const allowed = opts.allowed ?? (dir ? 0o755 : 0o600);
+  const what = dir ? "a directory" : "a file";
+  if (!fa || !fa.exists) return [{ subject, expected: what, actual: fa?.real ? `missing (a dangling symlink to ${fa.real})` : "missing" }];
+  const via = fa.real ? ` (the ${dir ? "directory" : "file"} read through the symlink: ${fa.real})` : "";
   const findings: FileFinding[] = [];
-  if (fa.kind !== undefined && fa.kind !== "regular file" && fa.kind !== "regular empty file") findings.push({ subject: `${subject} type`, expected: "a regular file", actual: `${fa.kind}${via}` });
-  if (fa.owner !== owner) findings.push({ subject: `${subject} owner`, expected: owner, actual: `${fa.owner}:${fa.group}${via}` });
+  const kindOk = dir ? fa.kind === undefined || fa.kind === "directory" : fa.kind === undefined || fa.kind === "regular file" || fa.kind === "regular empty file";
+  if (!kindOk) findings.push({ subject: `${subject} type`, expected: dir ? "a directory" : "a regular file", actual: `${fa.kind}${via}` });
+  if (!owners.includes(fa.owner!)) findings.push({ subject: `${subject} owner`, expected: ownerText, actual: `${fa.owner}:${fa.group}${via}` });
   const mode = octal(fa.mode!);
-  if ((mode & ~allowed & 0o7777) !== 0) findings.push({ subject: `${subject} mode`, expected: `${show(allowed)} (no group/other bits)`, actual: `${show(mode)}${via}` });
-  for (const d of fa.dirs ?? []) {
+  if ((mode & ~allowed & 0o7777) !== 0) findings.push({ subject: `${subject} mode`, expected: `${show(allowed)} (${dir ? "no group/other write" : "no group/other bits"})`, actual: `${show(mode)}${via}` });
+  const dirs = fa.dirs ?? [];
+  dirs.forEach((d, i) => {
     const m = octal(d.mode);
-    const worldW = (m & 0o002) !== 0;
-    const groupW = (m & 0o020) !== 0 && d.group !== "root";
-    if (d.owner !== "root" || worldW || groupW) {
-      const why = [d.owner !== "root" ? `owned by ${d.owner}` : "", worldW ? "writable by everyone" : "", groupW ? `writable by group ${d.group}` : ""].filter(Boolean).join(", ");
-      findings.push({ subject: `${subject} directory ${d.path}`, expected: "owned by root, writable by root only (anyone who may write it can replace the file)", actual: `${d.owner}:${d.group} ${show(m)}: ${why}` });
+    // The entry on the path right below this directory: the next one down, or the file itself.
+    const below = i === 0 ? fa.owner! : dirs[i - 1]!.owner;
+    const mayOwn = opts.ownedBelow !== undefined && within(d.path, opts.ownedBelow) ? owners : ["root"];
+    const sticky = (m & 0o1000) !== 0 && owners.includes(below);
+    const worldW = (m & 0o002) !== 0 && !sticky;
+    const groupW = (m & 0o020) !== 0 && d.group !== "root" && !sticky;
+    const badOwner = !mayOwn.includes(d.owner);
+    if (badOwner || worldW || groupW) {
+      const why = [badOwner ? `owned by ${d.owner}` : "", worldW ? "writable by everyone" : "", groupW ? `writable by group ${d.group}` : ""].filter(Boolean).join(", ");
+      findings.push({ subject: `${subject} directory ${d.path}`, expected: `owned by ${mayOwn.join(" or ")}, writable by ${mayOwn.length === 1 ? "root" : "its owner"} only (anyone who may write it can replace the ${dir ? "directory" : "file"})`, actual: `${d.owner}:${d.group} ${show(m)}: ${why}` });
     }
-  }
+  });
   return findings;
 }

@@ -27,6 +27,8 @@ export interface VaultwardenBackupDecl {
   maxAgeHours: number;
   /** Restore-test the newest backup (a scratch copy; mutating, opt-in on live nodes). */
   restoreTest: boolean;
+  /** The user the backup job runs as, who may own the backups (DATA-024); absent: root only. */
+  owner?: string;
 }
 
 export interface NextcloudDumpDecl {
@@ -44,6 +46,8 @@ export interface NextcloudDumpDecl {
   minTables: number;
   /** MariaDB client option file on the node for the restore test; default: the unix-socket login. */
   defaultsFile?: string;
+  /** The user the dump job runs as, who may own the dumps (DATA-024); absent: root only. */
+  owner?: string;
 }
 
 export interface ResticDecl {
@@ -70,8 +74,8 @@ export interface BackupsDecl {
 }
 
 interface RawBackups {
-  vaultwarden?: { dir?: string; maxAgeHours?: number; restoreTest?: boolean };
-  nextcloud?: { dir?: string; pattern?: string; maxAgeHours?: number; restoreTest?: boolean; expectTables?: string[]; minTables?: number; defaultsFile?: string };
+  vaultwarden?: { dir?: string; maxAgeHours?: number; restoreTest?: boolean; owner?: string };
+  nextcloud?: { dir?: string; pattern?: string; maxAgeHours?: number; restoreTest?: boolean; expectTables?: string[]; minTables?: number; defaultsFile?: string; owner?: string };
   restic?: { repository: string; passwordFile: string; maxAgeHours?: number; host?: string; tag?: string; check?: boolean; maskPassword?: { env?: string; file?: string } };
 }
 
@@ -86,6 +90,13 @@ export const NEXTCLOUD_DUMP_DEFAULTS: NextcloudDumpDecl = {
   minTables: 1,
 };
 export const RESTIC_DEFAULTS = { maxAgeHours: 26, check: true };
+
+const backupOwnerSchema = (what: string) => ({
+  type: "string",
+  pattern: "^[A-Za-z_][A-Za-z0-9_.-]*[$]?$",
+  patternErrorMessage: "a user name on the node, as stat prints it (e.g. vaultwarden)",
+  description: `The user the ${what} job runs as (e.g. its service user), who may own the ${what}s and the folders below \`dir\` (DATA-024). Default: none, root only. Group and other bits are never allowed.`,
+});
 
 const passwordSourceSchema = {
   description:
@@ -113,6 +124,7 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
             description:
               "Restore-test the newest backup: copy it to a scratch folder, run PRAGMA integrity_check and parse both keys, then remove the copy (default true). It writes a scratch copy, so on live nodes it runs only with HLC_ALLOW_WRITE_PROBES=1.",
           },
+          owner: backupOwnerSchema("backup"),
         },
       },
       nextcloud: {
@@ -140,8 +152,9 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
             pattern: "^/",
             patternErrorMessage: "an absolute path on the node (starting with /)",
             description:
-              "MariaDB client option file ON THE NODE for the restore test (--defaults-extra-file, e.g. /etc/mysql/debian.cnf); default: log in as the SSH user through the unix socket (root on Debian). The suite never reads it.",
+              "MariaDB client option file ON THE NODE for the restore test (--defaults-extra-file, e.g. /etc/mysql/debian.cnf); default: log in as the SSH user through the unix socket (root on Debian). The suite never reads it; DATA-024 judges who may read it.",
           },
+          owner: backupOwnerSchema("dump"),
         },
       },
       restic: {
