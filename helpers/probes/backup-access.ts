@@ -68,10 +68,10 @@ export function backupAccess(decl: BackupsDecl): Probe<BackupAccess> {
   // failure (a folder the SSH user cannot read) is printed, never taken for an empty folder.
   const each = (group: AccessGroup, dirVar: string, name: string, entryVar: string, body: string) =>
     `if [ -d "$${dirVar}" ]; then ` +
-    `if e=$(find "$${dirVar}/" -mindepth 1 -maxdepth 1 -name ${shQuote(name)} 2>&1 >/dev/null) && [ -z "$e" ]; then ` +
+    `if fe=$(find "$${dirVar}/" -mindepth 1 -maxdepth 1 -name ${shQuote(name)} 2>&1 >/dev/null) && [ -z "$fe" ]; then ` +
     `echo "${MARK} list ${group} $${dirVar}"; ` +
     `find "$${dirVar}/" -mindepth 1 -maxdepth 1 -name ${shQuote(name)} | LC_ALL=C sort | while IFS= read -r ${entryVar}; do ${entryVar}="$${dirVar}/\${${entryVar}##*/}"; ${body}; done; ` +
-    `else echo "${MARK} unlisted ${group} $${dirVar}"; printf '%s\\n' "$e" | head -n 1; fi; fi`;
+    `else echo "${MARK} unlisted ${group} $${dirVar}"; printf '%s\\n' "$fe" | head -n 1; fi; fi`;
   const parts: string[] = [];
   if (decl.restic) parts.push(`p=${shQuote(decl.restic.passwordFile)}; ${one("restic-password", "p")}`);
   if (decl.nextcloud?.defaultsFile) parts.push(`p=${shQuote(decl.nextcloud.defaultsFile)}; ${one("mariadb-defaults", "p")}`);

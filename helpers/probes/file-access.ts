@@ -12,7 +12,9 @@
 //   S <owner> <group> <mode> <type>     stat -L: the file really read (after every link)
 //   L <real path>                       when the path named is (or passes through) a symlink
 //   D <owner> <group> <mode> <dir>      each directory on the real path, from its parent up to /
-// or `missing` (nothing there, or a dangling link: `L` says where it points).
+// or `missing` (nothing there, or a dangling link: `L` says where it points), or
+//   E <stat's error>                    the path cannot be looked at (a directory on the way the
+//                                       probe's user may not search): not read, never "missing".
 /** What is wrong, as the judge's Finding has it (helpers/spec/message.ts; probes sit below the judge). */
 export interface FileFinding {
   subject: string;
@@ -53,7 +55,8 @@ export function fileAccessScript(v: string): string {
     `if [ "$r" != "$${v}" ]; then printf 'L %s\\n' "$r"; fi; ` +
     `if [ -e "$${v}" ]; then stat -L -c 'S %U %G %a %F' -- "$${v}"; ` +
     `d=$(dirname -- "$r"); while :; do stat -c 'D %U %G %a %n' -- "$d" 2>/dev/null; if [ "$d" = / ] || [ "$d" = . ]; then break; fi; d=$(dirname -- "$d"); done; ` +
-    `else echo missing; fi`
+    // Not there, or not visible: stat -L says which (ENOENT/ENOTDIR: missing; EACCES and the rest: E).
+    `else e=$(LC_ALL=C stat -L -c %F -- "$${v}" 2>&1 >/dev/null); case $e in *'No such file or directory'*|*'Not a directory'*) echo missing ;; *) printf 'E %s\\n' "$(printf '%s' "\${e:-stat -L failed}" | head -n 1)" ;; esac; fi`
   );
 }
 
@@ -63,9 +66,11 @@ export function parseFileAccess(path: string, lines: string[]): { access: FileAc
   const rest: string[] = [];
   let error: string | undefined;
   let sawStat = false;
+  let unread: string | undefined;
   for (const line of lines) {
     let m: RegExpExecArray | null;
     if (line === "missing") access.exists = false;
+    else if ((m = /^E (.*)$/.exec(line))) unread = m[1]!;
     else if ((m = /^L (\/.*)$/.exec(line))) access.real = m[1]!;
     else if ((m = /^S (\S+) (\S+) ([0-7]{3,4}) (.+)$/.exec(line))) {
       Object.assign(access, { exists: true, owner: m[1]!, group: m[2]!, mode: m[3]!, kind: m[4]! });
@@ -79,6 +84,8 @@ export function parseFileAccess(path: string, lines: string[]): { access: FileAc
   }
   if (lines.includes("missing") && sawStat) error = "both a stat line and `missing`";
   if (!lines.includes("missing") && !sawStat) error = `no stat line (${JSON.stringify(lines[0] ?? "")})`;
+  // The node could not look at it: unknown, neither there nor missing.
+  if (unread !== undefined) error = `cannot be looked at by the probe's user: ${unread}`;
   return { access, rest, ...(error ? { error } : {}) };
 }
 
