@@ -7,6 +7,8 @@
 //   the newest may be, and whether it is restore-tested into a throwaway database.
 // - `restic`: the off-site/immutable target (§2.4, planned): a restic repository, the password
 //   file ON THE NODE (restic reads it; the suite never does), the maximum snapshot age.
+// Who may read each of these files, as its reader opens it, is DATA-024's (`owner`: the user the
+// Vaultwarden backup or the dump job runs as, who may own the backups; root only by default).
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Inventory } from "../types.ts";
