@@ -7,6 +7,8 @@
 //   the newest may be, and whether it is restore-tested into a throwaway database.
 // - `restic`: the off-site/immutable target (§2.4, planned): a restic repository, the password
 //   file ON THE NODE (restic reads it; the suite never does), the maximum snapshot age.
+// Who may read each of these files, as its reader opens it, is DATA-024's (`owner`: the user the
+// Vaultwarden backup or the dump job runs as, who may own the backups; root only by default).
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Inventory } from "../types.ts";
@@ -30,6 +32,8 @@ export interface VaultwardenBackupDecl {
   restoreTest: boolean;
   /** The systemd timer that keeps maxAgeHours (DATA-023); absent = the job is not declared (planned). */
   schedule?: JobTimerDecl;
+  /** The user the backup job runs as, who may own the backups (DATA-024); absent: root only. */
+  owner?: string;
 }
 
 export interface NextcloudDumpDecl {
@@ -49,6 +53,8 @@ export interface NextcloudDumpDecl {
   defaultsFile?: string;
   /** The systemd timer that keeps maxAgeHours (DATA-023); absent = the job is not declared (planned). */
   schedule?: JobTimerDecl;
+  /** The user the dump job runs as, who may own the dumps (DATA-024); absent: root only. */
+  owner?: string;
 }
 
 export interface ResticDecl {
@@ -79,8 +85,8 @@ export interface BackupsDecl {
 }
 
 interface RawBackups {
-  vaultwarden?: { dir?: string; maxAgeHours?: number; restoreTest?: boolean; schedule?: JobTimerDecl };
-  nextcloud?: { dir?: string; pattern?: string; maxAgeHours?: number; restoreTest?: boolean; expectTables?: string[]; minTables?: number; defaultsFile?: string; schedule?: JobTimerDecl };
+  vaultwarden?: { dir?: string; maxAgeHours?: number; restoreTest?: boolean; schedule?: JobTimerDecl; owner?: string };
+  nextcloud?: { dir?: string; pattern?: string; maxAgeHours?: number; restoreTest?: boolean; expectTables?: string[]; minTables?: number; defaultsFile?: string; schedule?: JobTimerDecl; owner?: string };
   restic?: { repository: string; passwordFile: string; maxAgeHours?: number; host?: string; tag?: string; check?: boolean; covers?: string[]; maskPassword?: { env?: string; file?: string }; schedule?: JobTimerDecl };
 }
 
@@ -104,6 +110,13 @@ const scheduleSchema = (what: string) => ({
   description:
     `The job that keeps this bound: the systemd timer that starts the ${what}, as storage.snapraid.schedule declares SnapRAID's (DATA-023: loaded, enabled, waiting, its service present, and due at least every maxAgeHours). Absent on every bound of a node: DATA-023 is skipped there as planned; absent on one bound of a node that declares another's: DATA-023 fails, naming it.`,
   properties: { timer: timerSchema(what) },
+});
+
+const backupOwnerSchema = (what: string) => ({
+  type: "string",
+  pattern: "^[A-Za-z_][A-Za-z0-9_.-]*[$]?$",
+  patternErrorMessage: "a user name on the node, as stat prints it (e.g. vaultwarden)",
+  description: `The user the ${what} job runs as (e.g. its service user), who may own the ${what}s and the folders below \`dir\` (DATA-024). Default: none, root only. Group and other bits are never allowed.`,
 });
 
 const passwordSourceSchema = {
@@ -133,6 +146,7 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
               "Restore-test the newest backup in place, without writing anything (default true): its db.sqlite3 opened read-only and immutable for PRAGMA integrity_check, both keys parsed by openssl. Runs on every run, live nodes included.",
           },
           schedule: scheduleSchema("backup (e.g. vaultwarden-backup.timer)"),
+          owner: backupOwnerSchema("backup"),
         },
       },
       nextcloud: {
@@ -160,9 +174,10 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
             pattern: "^/",
             patternErrorMessage: "an absolute path on the node (starting with /)",
             description:
-              "No longer used: the restore test imports into a throwaway MariaDB on the machine running the suite and logs in to no MariaDB on the node. Accepted so that inventories that set it stay valid.",
+              "No longer used to log in (the restore test imports into a throwaway MariaDB on the machine running the suite). Accepted so that inventories that set it stay valid; when set, DATA-024 judges who may read it (it holds a MariaDB password).",
           },
           schedule: scheduleSchema("dump (e.g. nextcloud-db-backup.timer)"),
+          owner: backupOwnerSchema("dump"),
         },
       },
       restic: {

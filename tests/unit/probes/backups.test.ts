@@ -110,7 +110,7 @@ describe("DATA-007 / DATA-008 on the lab's declaration", () => {
   const ok = parseRestore(out(read("restore-ok.txt")));
 
   it("the section normalizes with defaults and plans both probes", () => {
-    expect(lxc230.backups!.vaultwarden).toEqual({ dir: DIR, maxAgeHours: 26, restoreTest: true, schedule: { timer: "vaultwarden-backup.timer" } });
+    expect(lxc230.backups!.vaultwarden).toEqual({ dir: DIR, maxAgeHours: 26, restoreTest: true, schedule: { timer: "vaultwarden-backup.timer" }, owner: "vaultwarden" });
     // lxc230 also declares its restic target (tests/unit/probes/backups-dumps-restic.test.ts).
     expect(planOf("lxc230", { file: "", version: 1, nodes: [lxc230] }).map((p) => p.name)).toEqual(expect.arrayContaining(["vaultwarden-backups", "vaultwarden-restore", "restic-snapshots", "restic-check", "freshness-timers"]));
   });
