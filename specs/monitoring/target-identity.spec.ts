@@ -64,7 +64,9 @@ export function judgeTargetIdentity(
   for (const [n, f] of Object.entries(hostnames)) if (f.ok) byName.set(f.value, [...(byName.get(f.value) ?? []), n]);
   const whoIs = (name: string): string => {
     const nodes = byName.get(name) ?? [];
-    return nodes.length ? `that is ${nodes.join(" and ")} (uname -n there)` : "no node of the inventory reports that host name";
+    if (nodes.length) return `that is ${nodes.join(" and ")} (uname -n there)`;
+    const unread = Object.entries(hostnames).filter(([, f]) => !f.ok).map(([n]) => n);
+    return `no node of the inventory reports that host name${unread.length ? ` (not read on ${unread.join(", ")})` : ""}`;
   };
 
   for (const n of inventory.nodes) {
