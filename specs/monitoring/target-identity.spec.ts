@@ -135,7 +135,7 @@ export default invariant(
     severity: "critical",
     fix: (f, node) => {
       const claimed = f.subject.split(" ")[0];
-      if (/^not read: /.test(f.actual)) return `make ${claimed} reachable for the suite (uname -n over its own connection), then run again`;
+      if (/^not read: /.test(f.actual)) return `let the suite read uname -n on ${claimed} (the node unreachable, or an earlier probe of its batch timed out: see that node's other results), then run again`;
       if (/all report host name/.test(f.actual)) return `give each of those nodes its own host name: hostnamectl set-hostname <name> on each (a Proxmox LXC: pct set <vmid> --hostname <name>), then restart its prometheus-node-exporter`;
       return `on ${node.name}: in /etc/prometheus/prometheus.yml make the target labelled ${claimed} scrape ${claimed}'s own node-exporter (targets: ['${claimed}:9100'] under that label, not a copy of another node's block); promtool check config /etc/prometheus/prometheus.yml && systemctl reload prometheus; then curl -s 'http://127.0.0.1:9090/api/v1/query?query=node_uname_info' shows each node label with its own nodename`;
     },
