@@ -43,6 +43,11 @@ export default class ResultsReporter implements Reporter {
     // An error outside every spec file (the gather phase threw: a bad inventory, ...) means nothing
     // was judged: a failure of the run, never an empty run that looks clean.
     for (const e of unhandled) errors.push({ file: "(run)", message: e.message ?? String(e) });
+    // A run that judged nothing and reported no error still broke somewhere before its specs (vitest
+    // does not hand a global-setup error to reporters as unhandled: a refused inventory ended a
+    // scheduled run with 0 results and run_errors 0, metrics that looked clean). A selection is
+    // never empty (the CLI refuses a filter that matches nothing), so no result means no run.
+    if (results.length === 0 && errors.length === 0) errors.push({ file: "(run)", message: "no result was judged: the run ended before its specs ran (see its output for why, e.g. an inventory that was refused)" });
     const stats = readStats();
     const finished = new Date();
     const scope = scopeFromEnv();

@@ -32,4 +32,15 @@ describe("results reporter", () => {
     expect(prom).toMatch(/^homelab_conformance_results\{status="failed"\} 1$/m);
     expect(prom).toMatch(/^homelab_conformance_stale_after_seconds 7200$/m);
   });
+
+  it("a run that judged nothing and reported no error is a run error too (a global setup that refused the inventory)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "hlc-reporter-"));
+    Object.assign(process.env, { HLC_RESULTS_JSON: join(dir, "results.json"), HLC_METRICS_PROM: join(dir, "homelab_conformance.prom"), HLC_RUN_STATS: join(dir, "none.json"), HLC_STALE_AFTER: "2h" });
+    const r = new ResultsReporter();
+    r.onTestRunStart();
+    r.onTestRunEnd([], []);
+    const body = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
+    expect(body.errors[0].message).toMatch(/^no result was judged/);
+    expect(readFileSync(join(dir, "homelab_conformance.prom"), "utf8")).toMatch(/^homelab_conformance_run_errors 1$/m);
+  });
 });
