@@ -7,8 +7,9 @@
 // run them in a PID namespace below the node's, so the node's /proc lists them.
 //
 // One `grep` reads every comm at once (no fork per process); the command line is then read only
-// for the processes whose name matters (`wanted`), its NUL separators made US (0x1f, which no
-// shell word typed by hand holds) so that the words keep their boundaries, cut at 512 bytes.
+// for the processes whose name matters (`wanted`), cut at 512 bytes, one word (argv element) per
+// line: NULs become newlines (the gather refuses control characters in a probe's output, so no
+// other separator byte will do); a word that itself holds a newline reads as two words.
 // Captures: fixtures/captured/processes/.
 import { ProbeParseError, type Probe, type ProbeOutput } from "./types.ts";
 
@@ -33,7 +34,7 @@ export function processesProbe(wanted: readonly string[]): Probe<Processes> {
     // -s: a process that ended between the glob and the read is skipped, not an error.
     `grep -s -H '' /proc/[0-9]*/comm | sed -n 's#^/proc/\\([0-9]*\\)/comm:#C \\1 #p'`,
     names.length
-      ? `for f in /proc/[0-9]*/comm; do IFS= read -r c < "$f" 2>/dev/null || continue; case "$c" in ${names.join("|")}) p=\${f#/proc/}; p=\${p%/comm}; a=$(tr '\\0' '\\037' < "/proc/$p/cmdline" 2>/dev/null | head -c 512); printf 'A %s %s\\n' "$p" "$a";; esac; done`
+      ? `for f in /proc/[0-9]*/comm; do IFS= read -r c < "$f" 2>/dev/null || continue; case "$c" in ${names.join("|")}) p=\${f#/proc/}; p=\${p%/comm}; echo "A $p"; head -c 512 "/proc/$p/cmdline" 2>/dev/null | tr '\\0' '\\n' | sed 's/^/a /';; esac; done`
       : ":",
     "echo end",
   ].join("\n");
@@ -45,13 +46,14 @@ export function parseProcesses({ stdout, stderr, code }: ProbeOutput): Processes
   const lines = stdout.split("\n");
   if (!lines.includes("end")) throw new ProbeParseError(NAME, "no end line: the process list was cut short");
   const byPid = new Map<number, NodeProcess>();
+  let current: NodeProcess | undefined;
   for (const line of lines) {
     let m: RegExpExecArray | null;
     if ((m = /^C (\d+) (.*)$/.exec(line))) byPid.set(Number(m[1]), { pid: Number(m[1]), comm: m[2]! });
-    else if ((m = /^A (\d+) ?(.*)$/.exec(line))) {
-      const p = byPid.get(Number(m[1]));
-      if (p) p.argv = m[2]!.split("\x1f").filter((w, i, all) => w !== "" || i < all.length - 1);
-    }
+    else if ((m = /^A (\d+)$/.exec(line))) {
+      // A process that ended between the two reads has no words: its command line stays unread.
+      current = byPid.get(Number(m[1]));
+    } else if (current && line.startsWith("a ")) (current.argv ??= []).push(line.slice(2));
   }
   // A node always runs something (the probe's own shell at least): none means /proc was not read.
   if (byPid.size === 0) throw new ProbeParseError(NAME, "no process listed (is /proc mounted and readable?)");

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { dump } from "js-yaml";
 import { describe, expect, it } from "vitest";
+import { readFact } from "../../../helpers/facts/gather.ts";
 import type { NodeFacts } from "../../../helpers/facts/types.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
 import type { NodeDecl } from "../../../helpers/inventory/types.ts";
@@ -44,6 +45,10 @@ describe("processes probe (/proc/<pid>/comm, real output)", () => {
     // A word with a space in it stays one word (NULs become US on the node, not spaces).
     expect(r.processes.find((p) => p.argv?.includes("-R"))!.argv).toContain("ProxyCommand=sleep 600");
     expect(r.processes.find((p) => p.comm === "sleep")!.argv).toBeUndefined();
+  });
+  it("is read as the gather reads it: plain text, no control character (a lab run refused the first version's US separator)", () => {
+    const rec = readFact(processesProbe(Object.keys(TUNNEL_CLIENTS)), { stdout: cap("tunnels-running.txt"), stderr: "", code: 0 });
+    expect(rec.ok).toBe(true);
   });
   it("refuses a list cut short or empty", () => {
     expect(() => parseProcesses({ stdout: cap("none.txt").replace("end\n", ""), stderr: "", code: 0 })).toThrow(ProbeParseError);
