@@ -24,6 +24,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { execa } from "execa";
 import { SKIP_REASON_LABEL } from "../spec/meta.ts";
 import { leadWithAnswer } from "./lead.ts";
+import { withVerdictBanner } from "./verdict-banner.ts";
 import { makeOffline } from "./offline.ts";
 import { readResults } from "./results.ts";
 import { envMark, recordPhases } from "./phases.ts";
@@ -149,7 +150,8 @@ export async function renderReport(options: RenderOptions = {}): Promise<RenderR
   const resultFiles = await countResults(resultsDir);
   await showSkipReasons(resultsDir);
   const resultsJson = resolve(options.resultsJson ?? process.env.HLC_RESULTS_JSON ?? join(dirname(resultsDir), "results.json"));
-  await leadWithAnswer(resultsDir, existsSync(resultsJson) ? readResults(resultsJson) : undefined);
+  const body = existsSync(resultsJson) ? readResults(resultsJson) : undefined;
+  await leadWithAnswer(resultsDir, body);
 
   const staging = await mkdtemp(join(tmpdir(), "hlc-allure-"));
   try {
@@ -186,7 +188,10 @@ export async function renderReport(options: RenderOptions = {}): Promise<RenderR
     const extra = (await readdir(output)).filter((f) => f.endsWith(".html") && f !== "index.html");
     if (extra.length > 0) throw new ReportError(`expected a single-file report, but Allure also wrote ${extra.join(", ")}; is singleFile still set in allurerc.mjs?`);
 
-    const { html, removed } = makeOffline(await readFile(index, "utf8"));
+    const offline = makeOffline(await readFile(index, "utf8"));
+    const removed = offline.removed;
+    // The answer first (verdict, target, failures by node with their fix), then Allure's page.
+    const html = body ? withVerdictBanner(offline.html, body) : offline.html;
     await mkdir(dirname(outFile), { recursive: true });
     await writeFile(outFile, html);
     if (existsSync(stagedHistory)) await replaceAtomically(history, await readFile(stagedHistory));
