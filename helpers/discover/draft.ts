@@ -391,14 +391,28 @@ function nameUser(o: Observed, user: string): string {
   return g === undefined ? un : `${un}:${gn}`;
 }
 
+/** The timer that keeps a backup's bound (DATA-023), by its name, when the node has exactly one. */
+function jobOf(o: Observed, name: RegExp): Record<string, unknown> {
+  const t = (o.timers ?? []).filter((x) => name.test(x));
+  return t.length === 1 ? { schedule: { timer: t[0] } } : {};
+}
+
+/** A backup folder owned by a service user: that user may own the backups (DATA-024); root is the default. */
+function ownerOf(o: Observed, dir: string): Record<string, unknown> {
+  const u = o.backupOwners?.[dir];
+  return u && u !== "root" ? { owner: u } : {};
+}
+
 function backupsOf(o: Observed): Record<string, unknown> | undefined {
   const b: Record<string, unknown> = {};
-  if (o.vaultwarden?.exists && o.vaultwarden.backups.length) b.vaultwarden = { dir: o.vaultwarden.dir, maxAgeHours: 26, restoreTest: true };
+  if (o.vaultwarden?.exists && o.vaultwarden.backups.length) {
+    b.vaultwarden = { dir: o.vaultwarden.dir, maxAgeHours: 26, restoreTest: true, ...jobOf(o, /^vaultwarden.*backup.*\.timer$|^backup.*vaultwarden.*\.timer$/), ...ownerOf(o, o.vaultwarden.dir) };
+  }
   const nc = o.nextcloudDump;
   if (nc && nc.check.exists) {
     const newest = nc.check.newest?.name;
     const pattern = newest ? newest.replace(/\d{8}T?\d{0,6}Z?|\d{4}-\d{2}-\d{2}[T_-]?[\d:-]*/, "*") : nc.pattern;
-    b.nextcloud = { dir: nc.dir, pattern, maxAgeHours: 26, restoreTest: true, expectTables: ["oc_appconfig", "oc_filecache", "oc_storages", "oc_users"], minTables: 4 };
+    b.nextcloud = { dir: nc.dir, pattern, maxAgeHours: 26, restoreTest: true, expectTables: ["oc_appconfig", "oc_filecache", "oc_storages", "oc_users"], minTables: 4, ...jobOf(o, /^nextcloud.*(db|dump|backup).*\.timer$/), ...ownerOf(o, nc.dir) };
   }
   return Object.keys(b).length ? b : undefined;
 }

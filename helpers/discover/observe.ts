@@ -28,7 +28,7 @@ import { listeningSockets, type ListeningSocket } from "../probes/sockets.ts";
 import type { Probe } from "../probes/types.ts";
 import { parseFstab, type FstabEntry } from "../probes/network-mounts.ts";
 import { TransportPool } from "../transport/pool.ts";
-import { basics, hypervisorExtras, hypervisorGuestAccess, type HypervisorExtras, type NodeBasics } from "./probes.ts";
+import { backupOwners, basics, hypervisorExtras, hypervisorGuestAccess, type HypervisorExtras, type NodeBasics } from "./probes.ts";
 
 /** Where discover starts: a host as the operator reaches it (command line, ssh_config, Ansible). */
 export interface Target {
@@ -52,6 +52,10 @@ export interface Observed {
   samba?: { config: SambaConfig; sources?: SambaSources };
   snapraid?: SnapraidConfig;
   snapraidTimers: string[];
+  /** Every timer the node has (a backup's job is drafted from them: `backups.*.schedule`). */
+  timers?: string[];
+  /** Backup folder -> its owner (`stat -c %U`). */
+  backupOwners?: Record<string, string>;
   mergerfs?: { mountpoint: string; branches: MergerfsBranch[] };
   fstab: FstabEntry[];
   networkMounts?: NetworkMountsFact;
@@ -183,6 +187,7 @@ async function readNode(o: Observed, gather: Gather, log: (line: string) => void
   o.basics = b;
   o.fstab = parseFstab("fstab", b.fstab);
   o.snapraidTimers = b.timers.filter((t) => /^snapraid.*\.timer$/.test(t));
+  o.timers = b.timers;
 
   const probes: Probe<unknown>[] = [];
   if (b.tools.includes("qm") || b.tools.includes("pct")) probes.push(hypervisorExtras);
@@ -199,6 +204,8 @@ async function readNode(o: Observed, gather: Gather, log: (line: string) => void
   if (b.backupDirs.includes("/var/backups/vaultwarden")) probes.push(backupListing("/var/backups/vaultwarden"));
   const ncDir = b.backupDirs.find((d) => /nextcloud/.test(d));
   if (ncDir) probes.push(nextcloudDump(ncDir, "*.sql.gz"));
+  const ownedDirs = [...(b.backupDirs.includes("/var/backups/vaultwarden") ? ["/var/backups/vaultwarden"] : []), ...(ncDir ? [ncDir] : [])];
+  if (ownedDirs.length) probes.push(backupOwners(ownedDirs));
   if (probes.length === 0) return;
   const second = await gather(o.name, probes);
   if (!second.reachable) {
@@ -222,6 +229,7 @@ async function readNode(o: Observed, gather: Gather, log: (line: string) => void
     if (targets) o.prometheus = { url: promUrl, targets };
   }
   if (b.backupDirs.includes("/var/backups/vaultwarden")) o.vaultwarden = fact(second, "vaultwarden-backups", o);
+  if (ownedDirs.length) o.backupOwners = fact(second, "backup-owners", o);
   if (ncDir) {
     const check = fact<DumpCheck>(second, "nextcloud-dump", o);
     if (check) o.nextcloudDump = { dir: ncDir, pattern: "*.sql.gz", check };

@@ -131,3 +131,23 @@ export function hypervisorGuestAccess(guests: ListedGuest[]): Probe<Pick<Hypervi
     },
   };
 }
+
+/**
+ * Who owns each backup folder (`stat -c %U`): a backup job that runs as its service's user owns
+ * what it writes, and the draft declares that user as the backups' `owner` (DATA-024 allows it).
+ */
+export function backupOwners(dirs: string[]): Probe<Record<string, string>> {
+  const command = dirs.map((d) => `printf 'owner\\t%s\\t%s\\n' ${shQuote(d)} "$(stat -c %U ${shQuote(d)} 2>/dev/null)"`).join("\n");
+  return {
+    name: "backup-owners",
+    command,
+    parse({ stdout }: ProbeOutput): Record<string, string> {
+      const out: Record<string, string> = {};
+      for (const line of stdout.split("\n")) {
+        const m = /^owner\t(.+)\t(\S*)$/.exec(line);
+        if (m && m[2]) out[m[1]!] = m[2]!;
+      }
+      return out;
+    },
+  };
+}
