@@ -202,8 +202,12 @@ export async function main(argv: string[]): Promise<number> {
   const draft = buildDraft(result.nodes);
   // One key for every node: in defaults.ssh when the command line gave it.
   const key = a.identity ? resolve(home(a.identity)) : undefined;
+  // The bound discovery itself used: a run's batch on the storage node holds the SMB matrix, every
+  // SnapRAID read and the timers' calendars, and on a busy runner it outgrew the 30 s default
+  // (SHARE-001 unread on the lab's draft while CI ran beside it).
+  draft.doc.defaults = { ssh: { commandTimeoutMs: 120_000 } };
   if (key) {
-    draft.doc.defaults = { ssh: { identityFile: key } };
+    draft.doc.defaults = { ssh: { identityFile: key, commandTimeoutMs: 120_000 } };
     for (const n of draft.doc.nodes) {
       const ssh = n.ssh as Record<string, unknown> | undefined;
       if (ssh?.identityFile === key) delete ssh.identityFile;
