@@ -33,6 +33,29 @@ async function ensureImage(client: Awaited<ReturnType<typeof getContainerRuntime
   await GenericContainer.fromDockerfile(IMAGE_DIR).build(SCRATCH_IMAGE, { deleteOnExit: false });
 }
 
+const alive = (pid: number) => {
+  try {
+    return process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"; // there, but not ours to signal
+  }
+};
+
+/**
+ * Removes the scratch containers a run on this machine left behind when it was killed before its
+ * end (no Ryuk here): labelled with this host and a process that no longer exists. Best effort;
+ * another run's container (its process alive) is never touched.
+ */
+async function reapOrphans(client: Awaited<ReturnType<typeof getContainerRuntimeClient>>): Promise<void> {
+  const dockerode = client.container.dockerode;
+  const listed = await dockerode.listContainers({ all: true, filters: { label: ["hlc.scratch"] } }).catch(() => []);
+  for (const c of listed) {
+    const pid = Number(c.Labels["hlc.scratch.pid"]);
+    if (c.Labels["hlc.scratch.host"] !== hostname() || !Number.isInteger(pid) || pid <= 0 || alive(pid)) continue;
+    await dockerode.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  }
+}
+
 export async function startScratchMariadb(): Promise<ScratchMariadb> {
   let client: Awaited<ReturnType<typeof getContainerRuntimeClient>>;
   try {
@@ -40,6 +63,7 @@ export async function startScratchMariadb(): Promise<ScratchMariadb> {
   } catch (e) {
     return { ok: false, unavailable: `no container engine is reachable on the machine running the suite, so there is no throwaway MariaDB to restore into (${first(e)})` };
   }
+  await reapOrphans(client);
   try {
     await ensureImage(client);
   } catch (e) {

@@ -7,7 +7,7 @@
 // - with no container engine reachable (the run started in a mount namespace where the engine's
 //   socket is /dev/null: testcontainers finds no working runtime): SKIPPED with that reason;
 // - the dump on the node is byte for byte, mtime and ctime what it was, and no scratch container
-//   is left behind by any run.
+//   is left behind by any run; one a killed run left behind is removed by the next run's start.
 import { execa } from "execa";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
@@ -26,8 +26,21 @@ let lab: Lab | undefined;
 /** The result as reports/results.json has it (a skipped result's reason is there, not in vitest's report). */
 const recordOf = (resultsFile: string, id: string, node: string) =>
   (JSON.parse(readFileSync(resultsFile, "utf8")) as { results: Array<{ id: string; node: string; status: string; kind?: string; message?: string }> }).results.find((r) => r.id === id && r.node === node);
-/** Scratch containers whose run has ended (other runs beside this test may have theirs up). */
-const leftover = async () => {
+/** The scratch containers on this machine now, with the process each was started by. */
+const scratchContainers = async () =>
+  (await execa("docker", ["ps", "-a", "--filter", "label=hlc.scratch", "--format", '{{.ID}} {{.Label "hlc.scratch.pid"}} {{.Label "hlc.scratch.host"}}'])).stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((r) => r.split(" "))
+    .filter(([, , host]) => host === hostname());
+/**
+ * Scratch containers that appeared during `run` and whose run has ended: what that run left
+ * behind. Only the containers new since before it count (a run killed by another test may have left
+ * one earlier, which the next run's start reaps), and a concurrent run's (its process alive) does not.
+ */
+const leftoverOf = async (run: () => Promise<unknown>) => {
+  const before = new Set((await scratchContainers()).map(([id]) => id));
+  await run();
   const alive = (pid: number) => {
     try {
       return process.kill(pid, 0);
@@ -35,8 +48,7 @@ const leftover = async () => {
       return false;
     }
   };
-  const rows = (await execa("docker", ["ps", "-a", "--filter", "label=hlc.scratch", "--format", '{{.ID}} {{.Label "hlc.scratch.pid"}} {{.Label "hlc.scratch.host"}}'])).stdout.split("\n").filter(Boolean);
-  return rows.filter((r) => { const [, pid, host] = r.split(" "); return host === hostname() && !alive(Number(pid)); }).join(", ");
+  return (await scratchContainers()).filter(([id, pid]) => !before.has(id) && !alive(Number(pid))).map((r) => r.join(" ")).join(", ");
 };
 
 /** A real gzip'd mariadb-dump of the lab's Nextcloud schema, made in the scratch image. */
@@ -85,22 +97,31 @@ describe("DATA-012 through the real path: streamed from the node, restored on th
   it("a good dump restores into the throwaway MariaDB: passed, the node's dump untouched, no container left", async () => {
     const node = lab!.containers.get("nc")!;
     const before = (await node.exec(["sh", "-c", stamp])).stdout;
-    const run = await runSuite(lab!.inventoryFile, { target: "live" });
+    // What a run killed before its end leaves: a scratch container of a process that is gone.
+    const ended = execa("true");
+    await ended;
+    const gone = ended.pid!;
+    const orphan = (await execa("docker", ["create", "--label", "hlc.scratch=mariadb", "--label", `hlc.scratch.pid=${gone}`, "--label", `hlc.scratch.host=${hostname()}`, SCRATCH_IMAGE])).stdout.trim();
+    let run!: Awaited<ReturnType<typeof runSuite>>;
+    const left = await leftoverOf(async () => (run = await runSuite(lab!.inventoryFile, { target: "live" })));
     const r = resultFor(run, "DATA-012", "nc");
     expect(r.status, r.message).toBe("passed");
     expect((await node.exec(["sh", "-c", stamp])).stdout).toBe(before);
     expect((await node.exec(["sh", "-c", "command -v mariadb mysql mariadbd || echo none"])).stdout.trim()).toBe("none");
-    expect(await leftover()).toBe("");
+    expect(left).toBe("");
+    // The next run's start removed it.
+    expect((await execa("docker", ["ps", "-aq", "--no-trunc", "--filter", `id=${orphan}`])).stdout.trim()).toBe("");
   }, 600_000);
 
   it("the dump cut to half its size fails: zcat's exit says the archive is cut short", async () => {
     const node = lab!.containers.get("nc")!;
     await node.exec(["sh", "-c", `touch -r ${DUMP} /tmp/ref && truncate -s $(( $(stat -c %s ${DUMP}) / 2 )) ${DUMP} && touch -r /tmp/ref ${DUMP}`]);
-    const run = await runSuite(lab!.inventoryFile, { target: "live" });
+    let run!: Awaited<ReturnType<typeof runSuite>>;
+    const left = await leftoverOf(async () => (run = await runSuite(lab!.inventoryFile, { target: "live" })));
     const r = resultFor(run, "DATA-012", "nc");
     expect(r.status).toBe("failed");
     expect(r.message).toMatch(/expected imports without error into scratch database hlc_restore_nc_\d{14}; actual the import failed \(exit \d+.*; zcat exited 1: the archive is cut short\)/);
-    expect(await leftover()).toBe("");
+    expect(left).toBe("");
   }, 600_000);
 
   // testcontainers falls back from a DOCKER_HOST that does not answer to /var/run/docker.sock, so
