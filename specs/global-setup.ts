@@ -52,6 +52,15 @@ export default async function setup(project: TestProject): Promise<void> {
           .sort((a, b) => b[1].nodeMs! - a[1].nodeMs!)
           .map(([name, f]) => [name, f.nodeMs!]),
       ),
+      // And the CPU each probe's processes used there, costliest first: on a busy machine the
+      // nodes share the runner's cores, so CPU, not wall time, is what a probe costs the others.
+      probesCpuMs: Object.fromEntries(
+        Object.entries(n.facts)
+          .filter(([, f]) => f.nodeCpuMs !== undefined)
+          .sort((a, b) => b[1].nodeCpuMs! - a[1].nodeCpuMs!)
+          .map(([name, f]) => [name, f.nodeCpuMs!]),
+      ),
+      cpuMs: Object.values(n.facts).reduce((sum, f) => sum + (f.nodeCpuMs ?? 0), 0),
       ...(n.error ? { error: n.error.message } : {}),
       ...(n.diagnostics
         ? {

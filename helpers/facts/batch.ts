@@ -40,16 +40,21 @@ export function buildBatch(commands: Array<string | BatchCommand>, nonce = rando
     `hlc_f() { head -c ${cap + 1} | sed -u 's/^/|/'; }`,
     // A probe's own time on the node, from /proc/uptime (centiseconds) read with the shell's
     // \`read\` builtin: no process started for it. "-" where /proc/uptime cannot be read.
-    `hlc_cs() { hlc_c=-; { IFS=' ' read -r hlc_u hlc_x </proc/uptime; } 2>/dev/null || return 0; case $hlc_u in [1-9]*.[0-9][0-9]) hlc_c="\${hlc_u%.*}\${hlc_u#*.}";; esac; }`,
+    // And its CPU on the node: the batch shell's cutime + cstime (proc(5) /proc/[pid]/stat fields
+    // 16 and 17, the CPU of every descendant it has waited for: the probe's subshell, its commands
+    // and its output filters; not the daemons it talks to), in clock ticks of USER_HZ = 100 (the
+    // kernel's fixed unit for these fields on every Linux architecture but alpha). Read with
+    // \`read\` too; the function's own positional parameters split it. "-" where it cannot be read.
+    `hlc_cs() { hlc_c=- hlc_k=-; { IFS=' ' read -r hlc_u hlc_x </proc/uptime; } 2>/dev/null && case $hlc_u in [1-9]*.[0-9][0-9]) hlc_c="\${hlc_u%.*}\${hlc_u#*.}";; esac; { read -r hlc_s </proc/$$/stat; } 2>/dev/null || return 0; hlc_s=\${hlc_s##*) }; set -- $hlc_s; [ $# -ge 15 ] && case "\${14}\${15}" in *[!0-9]*) ;; *) hlc_k=$(( \${14} + \${15} ));; esac; return 0; }`,
   ];
   const parts = cmds.map(({ command, input }, i) => {
     const src = input === undefined ? `</dev/null` : "";
     const feed = input === undefined ? "" : `IFS= read -r hlc_in || hlc_in=''; printf '%s\\n' "$hlc_in" | base64 -d 2>/dev/null | `;
     return (
-      `printf '%s\\n' '${mark} BEGIN ${i}'; printf '%s\\n' '${mark} BEGIN ${i}' >&2; hlc_cs; hlc_t0=$hlc_c\n` +
+      `printf '%s\\n' '${mark} BEGIN ${i}'; printf '%s\\n' '${mark} BEGIN ${i}' >&2; hlc_cs; hlc_t0=$hlc_c hlc_k0=$hlc_k\n` +
       `hlc_rc=$( { { { ${feed}( ${command}\n) ${src} 3>&- 4>&- 5>&-; echo $? >&4; } 2>&1 1>&3 3>&- | hlc_f >&2 3>&-; } 3>&1 | hlc_f >&5; } 4>&1 )\n` +
-      `hlc_cs; case "$hlc_t0$hlc_c" in *-*) hlc_ms=-;; *) hlc_ms=$(( (hlc_c - hlc_t0) * 10 ));; esac\n` +
-      `printf '\\n%s %s %s\\n' '${mark} END ${i}' "$hlc_rc" "$hlc_ms"; printf '\\n%s\\n' '${mark} END ${i}' >&2`
+      `hlc_cs; case "$hlc_t0$hlc_c" in *-*) hlc_ms=-;; *) hlc_ms=$(( (hlc_c - hlc_t0) * 10 ));; esac; case "$hlc_k0$hlc_k" in *-*) hlc_cpu=-;; *) hlc_cpu=$(( (hlc_k - hlc_k0) * 10 ));; esac\n` +
+      `printf '\\n%s %s %s %s\\n' '${mark} END ${i}' "$hlc_rc" "$hlc_ms" "$hlc_cpu"; printf '\\n%s\\n' '${mark} END ${i}' >&2`
     );
   });
   const stdin = cmds
@@ -65,8 +70,10 @@ export function buildBatch(commands: Array<string | BatchCommand>, nonce = rando
 interface Frame {
   body: string;
   code?: number;
-  /** The probe's own time on the node (END's last field), when the node could tell. */
+  /** The probe's own time on the node (END's third field), when the node could tell. */
   nodeMs?: number;
+  /** The CPU its processes used on the node (END's fourth field), when the node could tell. */
+  nodeCpuMs?: number;
   /** The END marker came. */
   closed: boolean;
   truncated: boolean;
@@ -83,15 +90,16 @@ export class FramingError extends Error {}
  */
 function frames(text: string, mark: string, stream: "stdout" | "stderr", cap: number): Map<number, Frame> {
   const found = new Map<number, Frame>();
-  // END on stdout: exit status, then the probe's own milliseconds on the node ("-": unknown).
-  const re = new RegExp(`^${mark} (BEGIN|END) (\\d+)(?: (\\d+)(?: (\\d+|-))?)?$`);
+  // END on stdout: exit status, then the probe's own milliseconds on the node and the CPU
+  // milliseconds of its processes there ("-": unknown).
+  const re = new RegExp(`^${mark} (BEGIN|END) (\\d+)(?: (\\d+)(?: (\\d+|-)(?: (\\d+|-))?)?)?$`);
   const done = new RegExp(`^${mark} DONE \\d+$`);
   const lines = text.split("\n");
   let open: { i: number; lines: string[] } | undefined;
   let seen = false;
   let next = 0;
   const forged = (why: string) => new FramingError(`the batch's ${stream} framing was broken (${why}): something wrote to the session around the probe filter, so no probe's output can be trusted`);
-  const close = (code: number | undefined, closed: boolean, nodeMs?: number) => {
+  const close = (code: number | undefined, closed: boolean, nodeMs?: number, nodeCpuMs?: number) => {
     const o = open!;
     // The END marker is printed after a newline of its own, so the lines between BEGIN and END
     // are exactly the filtered output split at "\n" (its last piece empty when it ended in one).
@@ -101,7 +109,7 @@ function frames(text: string, mark: string, stream: "stdout" | "stderr", cap: nu
       truncated = true;
       body = Buffer.from(body, "utf8").subarray(0, cap).toString("utf8");
     }
-    found.set(o.i, { body, code, closed, truncated, ...(nodeMs !== undefined ? { nodeMs } : {}) });
+    found.set(o.i, { body, code, closed, truncated, ...(nodeMs !== undefined ? { nodeMs } : {}), ...(nodeCpuMs !== undefined ? { nodeCpuMs } : {}) });
     open = undefined;
   };
   for (let n = 0; n < lines.length; n++) {
@@ -118,7 +126,8 @@ function frames(text: string, mark: string, stream: "stdout" | "stderr", cap: nu
       } else {
         if (!open || open.i !== i) throw forged(`END ${i} outside its frame`);
         if ((stream === "stdout") !== (m[3] !== undefined)) throw forged(`END ${i} malformed`);
-        close(m[3] === undefined ? undefined : Number(m[3]), true, m[4] !== undefined && m[4] !== "-" ? Number(m[4]) : undefined);
+        const num = (v: string | undefined) => (v !== undefined && v !== "-" ? Number(v) : undefined);
+        close(m[3] === undefined ? undefined : Number(m[3]), true, num(m[4]), num(m[5]));
       }
       continue;
     }
@@ -157,6 +166,7 @@ export function splitBatch(batch: BatchScript, count: number, stdout: string, st
       stderr: e?.body ?? "",
       code: o?.closed && o.code !== undefined ? o.code : null,
       ...(o?.nodeMs !== undefined ? { nodeMs: o.nodeMs } : {}),
+      ...(o?.nodeCpuMs !== undefined ? { nodeCpuMs: o.nodeCpuMs } : {}),
       ...(truncated.length ? { truncated } : {}),
     });
   }

@@ -77,7 +77,7 @@ export async function gatherNode(transport: Transport, probes: Probe<unknown>[],
         base.facts[probe.name] = unread(probe, out, `probe ${probe.name}: the batch ended before this probe did (no end marker): not judged`, secrets);
         return;
       }
-      base.facts[probe.name] = { ...readFact(probe, out, secrets), ...(out.nodeMs !== undefined ? { nodeMs: out.nodeMs } : {}) };
+      base.facts[probe.name] = { ...readFact(probe, out, secrets), ...(out.nodeMs !== undefined ? { nodeMs: out.nodeMs } : {}), ...(out.nodeCpuMs !== undefined ? { nodeCpuMs: out.nodeCpuMs } : {}) };
     });
     return { ...base, reachable: true, roundTrips: 1, gatherMs: performance.now() - started };
   } catch (e) {

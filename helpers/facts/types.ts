@@ -17,6 +17,8 @@ export interface FactRecord<T = unknown> {
   evidence: Evidence;
   /** The probe's own wall time on the node (its batch frame's timestamps), when known. */
   nodeMs?: number;
+  /** The CPU (user + sys) its processes used on the node, when known. */
+  nodeCpuMs?: number;
 }
 
 /**

@@ -14,6 +14,8 @@ export interface ProbeOutput {
   truncated?: Array<"stdout" | "stderr">;
   /** The command's own wall time on the node, from the batch's frame (helpers/facts/batch.ts). */
   nodeMs?: number;
+  /** The CPU its processes used on the node (user + sys), from the batch's frame. */
+  nodeCpuMs?: number;
 }
 
 export interface Probe<T> {

@@ -13,8 +13,9 @@ async function runBatch(commands: string[]) {
 
 /** A probe's output without its time on the node (a number whenever /proc/uptime reads; tested below). */
 const timeless = (o: ProbeOutput | undefined) => {
-  const { nodeMs, ...rest } = o!;
+  const { nodeMs, nodeCpuMs, ...rest } = o!;
   expect(nodeMs === undefined || (Number.isInteger(nodeMs) && nodeMs >= 0)).toBe(true);
+  expect(nodeCpuMs === undefined || (Number.isInteger(nodeCpuMs) && nodeCpuMs >= 0)).toBe(true);
   return rest;
 };
 
@@ -24,6 +25,19 @@ describe("batched probes: many commands, one round trip", () => {
     const [slow, quick] = await runBatch(["sleep 0.5", "true"]);
     expect(slow!.nodeMs).toBeGreaterThanOrEqual(400);
     expect(quick!.nodeMs).toBeGreaterThanOrEqual(0);
+  });
+
+  // And the CPU its processes used there (the batch shell's cutime + cstime), in both shells a node may have.
+  it.each(["/bin/sh", "/bin/bash"])("each finished probe carries the CPU its processes used on the node (%s)", async (shell) => {
+    const burn = "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"; // CPU in a child shell, not in the batch shell
+    const batch = buildBatch([`sh -c '${burn}'`, "sleep 0.3"]);
+    const r = await execa(shell, ["-c", batch.script], { reject: false });
+    const [busy, idle] = splitBatch(batch, 2, r.stdout + "\n", r.stderr + "\n");
+    expect(busy!.nodeCpuMs).toBeGreaterThanOrEqual(50);
+    expect(busy!.nodeCpuMs!).toBeLessThanOrEqual(busy!.nodeMs! + 20);
+    // Sleeping costs time, not CPU.
+    expect(idle!.nodeMs).toBeGreaterThanOrEqual(250);
+    expect(idle!.nodeCpuMs).toBeLessThan(100);
   });
 
   it("gives each command its own stdout, stderr and exit code", async () => {
