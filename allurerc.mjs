@@ -24,6 +24,18 @@ export default defineConfig({
   historyPath: process.env.HLC_ALLURE_HISTORY ? resolve(process.env.HLC_ALLURE_HISTORY) : join(reports, "history.jsonl"),
   // The history is embedded in the single-file report: bound it.
   historyLimit: 60,
+  // Labels allure-vitest adds about the test runner, not the homelab (framework, language, the
+  // runner's host and worker thread, the spec file's package, the describe block that repeats
+  // the story): hidden from each result (helpers/report/allure-widgets.ts hides the widgets).
+  hideLabels: ["framework", "language", "host", "thread", "package", "parentSuite", "suite", "subSuite"],
+  // Allure's default categories are "Product errors" (failed) and "Test errors" (broken); here a
+  // failure is the node's drift and "broken" a check that threw. Same ids, so these replace the
+  // defaults (@allurereport/core-api categories.js normalizeCategoriesConfig); by node, not by
+  // message (each failure's message is its own).
+  categories: [
+    { id: "_product_errors_default_category", name: "Failed invariants, by node", matchers: { statuses: ["failed"] }, groupBy: [{ label: "node" }], groupByMessage: false, expand: true },
+    { id: "_test_errors_default_category", name: "Checks that could not judge (the check threw), by node", matchers: { statuses: ["broken"] }, groupBy: [{ label: "node" }], groupByMessage: false, expand: true },
+  ],
   plugins: {
     awesome: {
       options: {

@@ -3,7 +3,8 @@
 //   1. generate a single-file Awesome report with the Allure 3 CLI and ./allurerc.mjs into a
 //      private staging dir (the CLI also writes summary.json etc. that we don't ship);
 //   2. strip Allure's analytics and pin an offline CSP (./offline.ts), failing loudly if the
-//      template changed;
+//      template changed; hide its test-runner widgets, put the run's duration in its header
+//      (./allure-widgets.ts) and the verdict banner above it (./verdict-banner.ts);
 //   3. write reports/conformance-report.html and print its path.
 //
 // Environment:
@@ -25,6 +26,7 @@ import { execa } from "execa";
 import { SKIP_REASON_LABEL } from "../spec/meta.ts";
 import { leadWithAnswer } from "./lead.ts";
 import { withVerdictBanner } from "./verdict-banner.ts";
+import { fitAllureWidgets } from "./allure-widgets.ts";
 import { makeOffline } from "./offline.ts";
 import { readResults } from "./results.ts";
 import { envMark, recordPhases } from "./phases.ts";
@@ -190,8 +192,10 @@ export async function renderReport(options: RenderOptions = {}): Promise<RenderR
 
     const offline = makeOffline(await readFile(index, "utf8"));
     const removed = offline.removed;
-    // The answer first (verdict, target, failures by node with their fix), then Allure's page.
-    const html = body ? withVerdictBanner(offline.html, body) : offline.html;
+    // The answer first (verdict, target, failures by node with their fix), then Allure's page,
+    // without its test-runner widgets and with the run's duration in its header.
+    const fitted = fitAllureWidgets(offline.html, body);
+    const html = body ? withVerdictBanner(fitted, body) : fitted;
     await mkdir(dirname(outFile), { recursive: true });
     await writeFile(outFile, html);
     if (existsSync(stagedHistory)) await replaceAtomically(history, await readFile(stagedHistory));
