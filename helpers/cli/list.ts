@@ -15,7 +15,7 @@ import { precomputedApplicability, readCatalogIndex, type CatalogIndex } from ".
  * --list's rows for `inventory`: from the index when it holds this inventory's answer, else from the
  * spec files themselves (the same table either way: tests/unit/catalog-index.test.ts).
  */
-export async function listRows(inventory: Inventory, index: CatalogIndex | undefined = readCatalogIndex()): Promise<{ rows: ListRow[]; from: "index" | "specs" }> {
+export async function listRows(inventory: Inventory, index: CatalogIndex | undefined): Promise<{ rows: ListRow[]; from: "index" | "specs" }> {
   const pre = index ? precomputedApplicability(index, inventory) : undefined;
   if (index && pre) return { rows: indexRows(index.invariants, pre), from: "index" };
   const [{ loadCatalog }, { applicability }] = await Promise.all([import("../spec/catalog.ts"), import("./select.ts")]);
@@ -48,7 +48,7 @@ export async function list(args: CliArgs, where: { root: string; caller: string 
     }
     usage(`cannot read the inventory ${file}: ${(e as Error).message}`);
   }
-  const { rows } = await listRows(inventory);
+  const { rows } = await listRows(inventory, readCatalogIndex());
   process.stdout.write(renderList(rows, inventoryArg ?? "inventory/example.yaml (the nodes of the built-in lab)"));
   return EXIT.conformant;
 }
