@@ -46,6 +46,12 @@ if (args.version) {
   process.exit(EXIT.conformant);
 }
 
+// --list: the inventory and the catalogue's index (the spec files only when the index cannot answer).
+if (args.list) {
+  const { list } = await import("../helpers/cli/list.ts");
+  process.exit(await list(args, { root: ROOT, caller: CALLER }));
+}
+
 // Everything else (the inventory, the catalogue, the lab, vitest) is loaded only for a run.
 const { run } = await import("../helpers/cli/run.ts");
 process.exit(await run(args, { root: ROOT, caller: CALLER }));

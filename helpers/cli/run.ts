@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EXIT, UsageError, type CliArgs } from "./args.ts";
 import { applyOptIns, isLabInventory, optInLines } from "./opt-ins.ts";
-import { applicability, checkScope, renderList, selectsAnything } from "./select.ts";
+import { applicability, checkScope, selectsAnything } from "./select.ts";
 import { InventoryError, loadInventory } from "../inventory/load.ts";
 import type { Inventory } from "../inventory/types.ts";
 import { failingResults } from "../report/baseline.ts";
@@ -15,12 +15,15 @@ import { derivedPaths } from "../report/derived.ts";
 import { readResults, suiteVersion, RESULTS_VERSION, type ResultsFile } from "../report/results.ts";
 import { renderTerminal } from "../report/terminal.ts";
 import { loadCatalog, type Declared } from "../spec/catalog.ts";
+import { readCatalogIndex } from "../spec/catalog-index.ts";
 import { isFiltered, SCOPE_ENV, scopeToEnv, type RunScope } from "../spec/scope.ts";
 import { loadWaivers, WaiversError } from "../waivers/load.ts";
 import { WAIVERS_ENV } from "../waivers/env.ts";
 
 
 export async function run(args: CliArgs, where: { root: string; caller: string }): Promise<number> {
+  // --list answers from helpers/cli/list.ts (scripts/conformance.ts calls it directly).
+  if (args.list) return (await import("./list.ts")).list(args, where);
   const ROOT = where.root;
   const CALLER = where.caller;
   // --format: stdout carries the chosen output alone; everything a person reads goes to stderr.
@@ -61,15 +64,16 @@ export async function run(args: CliArgs, where: { root: string; caller: string }
       usage(`cannot read the inventory ${file}: ${(e as Error).message}`);
     }
   }
-  const needsCatalog = args.list || isFiltered(scope) || args.waivers !== undefined;
-  const catalog: Declared[] = needsCatalog ? await loadCatalog() : [];
+  // The filters and the waivers are checked against the invariants' IDs and families: from the
+  // catalogue's index (dist/catalog.json) when it is current, else from the spec files. The spec
+  // files themselves are imported only for what needs their code (a filter's applicability below).
+  let specs: Promise<Declared[]> | undefined;
+  const loadSpecs = () => (specs ??= loadCatalog());
+  const needsCatalog = isFiltered(scope) || args.waivers !== undefined;
+  const index = needsCatalog ? readCatalogIndex() : undefined;
+  const catalog: ReadonlyArray<{ meta: { id: string; family: string } }> = !needsCatalog ? [] : index ? index.invariants.map((meta) => ({ meta })) : await loadSpecs();
   // Without --inventory the lab is the target; its nodes are those of inventory/example.yaml.
   const declaredInventory = readInventory(inventoryArg ?? join(ROOT, "inventory", "example.yaml"));
-
-  if (args.list) {
-    process.stdout.write(renderList(applicability(catalog, declaredInventory), inventoryArg ?? "inventory/example.yaml (the nodes of the built-in lab)"));
-    process.exit(EXIT.conformant);
-  }
   const drifts = await (async () => {
     const { findDrift } = await import("../../fixtures/lab/drifts.ts");
     try {
@@ -205,7 +209,7 @@ export async function run(args: CliArgs, where: { root: string; caller: string }
   const renderHtml = args.report ?? (Boolean(process.stdout.isTTY) && process.env.HLC_REPORT !== "0");
 
   // A filter that selects no result is the operator's mistake, said before anything runs.
-  const empty = isFiltered(scope) && !selectsAnything(applicability(catalog, loadInventory(inventory)), scope);
+  const empty = isFiltered(scope) && !selectsAnything(applicability(await loadSpecs(), loadInventory(inventory)), scope);
   const resultsFile = resolve(process.env.HLC_RESULTS_JSON ?? "reports/results.json");
   const derived = derivedPaths(resultsFile);
   for (const f of [resultsFile, derived.junit, derived.summary]) rmSync(f, { force: true });

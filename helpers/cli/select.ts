@@ -3,6 +3,8 @@
 import type { Inventory, NodeDecl } from "../inventory/types.ts";
 import { closest } from "../inventory/suggest.ts";
 import type { Declared } from "../spec/catalog.ts";
+import type { ApplicabilityRow, CatalogEntry } from "../spec/catalog-index.ts";
+import type { InvariantMeta } from "../spec/meta.ts";
 import { DEFAULT_OPTIONS } from "../spec/evaluate.ts";
 import { selectsInvariant, selectsNode, type RunScope } from "../spec/scope.ts";
 import { UsageError } from "./args.ts";
@@ -38,7 +40,23 @@ export function applicability(catalog: Declared[], inventory: Inventory): Applic
   });
 }
 
-export function renderList(rows: Applicability[], inventoryLabel: string): string {
+/** What --list shows of an invariant: from its spec file (Declared) or from the catalogue's index (helpers/spec/catalog-index.ts). */
+export interface ListRow {
+  d: { meta: Pick<InvariantMeta, "id" | "section" | "family" | "title" | "mutates"> };
+  applies: string[];
+  planned: Array<{ node: string; reason: string }>;
+}
+
+/** --list's rows from the catalogue's index and its precomputed applicability (same order: by ID). */
+export function indexRows(invariants: CatalogEntry[], rows: ApplicabilityRow[]): ListRow[] {
+  return invariants.map((meta, i) => {
+    const r = rows[i]!;
+    if (r.id !== meta.id) throw new Error(`the catalogue's index is inconsistent: applicability row ${i} is ${r.id}, not ${meta.id}`);
+    return { d: { meta }, applies: r.applies, planned: r.planned };
+  });
+}
+
+export function renderList(rows: ListRow[], inventoryLabel: string): string {
   const out = [`${rows.length} invariants; nodes from ${inventoryLabel}`, ""];
   const w = Math.max(...rows.map((r) => r.d.meta.section.length), 7);
   out.push(`${"ID".padEnd(10)} ${"section".padEnd(w)} ${"family".padEnd(10)} title / applies to`);
@@ -52,7 +70,7 @@ export function renderList(rows: Applicability[], inventoryLabel: string): strin
 }
 
 /** Check the filters against the catalogue and the inventory; a typo is an error naming the closest match. */
-export function checkScope(scope: RunScope, catalog: Declared[], nodeNames: readonly string[]): void {
+export function checkScope(scope: RunScope, catalog: ReadonlyArray<{ meta: { id: string; family: string } }>, nodeNames: readonly string[]): void {
   const ids = catalog.map((d) => d.meta.id);
   const bad: string[] = [];
   for (const id of scope.invariants) if (!ids.includes(id)) bad.push(`--invariant ${id}: no such invariant${hint(id, ids)} (--list shows them)`);

@@ -2,8 +2,8 @@
 // keyword, several per real problem; this file folds them back into one problem per cause:
 // one message per value, one per unknown key, one per missing key, with the composite
 // (anyOf/oneOf) summaries dropped when their branches say more.
-import { Ajv } from "ajv";
-import type { AnySchema, ErrorObject } from "ajv";
+import { createRequire } from "node:module";
+import type { Ajv, AnySchema, ErrorObject } from "ajv";
 import { describeValue, type Problem } from "./errors.ts";
 import { displayPath, pointerSegments, toPointer, type SourceMap } from "./positions.ts";
 import { inventorySchema } from "./schema.ts";
@@ -23,8 +23,13 @@ export function addAnnotationKeywords(ajv: Ajv): void {
   ajv.addKeyword("typeErrorMessage");
 }
 
+// Ajv itself (~20 modules) is loaded only to compile a schema: the compiled suite's inventory
+// validator is generated at build time, so --list and a run's start do not pay for it.
+const require = createRequire(import.meta.url);
+
 export function createValidator(schema: AnySchema) {
-  const ajv = new Ajv(AJV_OPTIONS);
+  const { Ajv: AjvClass } = require("ajv") as typeof import("ajv");
+  const ajv = new AjvClass(AJV_OPTIONS);
   addAnnotationKeywords(ajv);
   return ajv.compile(schema);
 }
@@ -39,8 +44,10 @@ type Validate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null }
 async function inventoryValidator(): Promise<Validate> {
   if (!import.meta.url.endsWith(".ts")) {
     try {
-      const generated = (await import(new URL("./validator.generated.cjs", import.meta.url).href)) as { default: Validate };
-      return generated.default;
+      // require, not import(): an ESM import of this 440 kB CommonJS file first scans it for its
+      // export names (~50 ms CPU).
+      const generated = require("./validator.generated.cjs") as Validate | { default: Validate };
+      return "default" in generated ? generated.default : generated;
     } catch {
       /* not generated: compile below */
     }
