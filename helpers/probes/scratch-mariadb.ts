@@ -4,12 +4,11 @@
 // when the run's gather ends. Its data lives in the container's own layer only: nothing of what is
 // imported is kept once it is gone. No engine reachable (or no image to be had): the resource is
 // `unavailable` with why, and the probes that need it say so instead of running.
-import "./testcontainers-env.ts";
 import { execa } from "execa";
 import { hostname } from "node:os";
 import type { Duplex } from "node:stream";
 import { PassThrough } from "node:stream";
-import { GenericContainer, getContainerRuntimeClient, ImageName, Wait, type StartedTestContainer } from "testcontainers";
+import type { StartedTestContainer } from "testcontainers";
 import { packagePath } from "../paths.ts";
 import type { RunnerResource } from "./types.ts";
 
@@ -24,9 +23,19 @@ export type ScratchMariadb =
   | { ok: true; container: StartedTestContainer; run: (script: string, args: string[], feed: (stdin: Duplex) => Promise<void>) => Promise<{ stdout: string; stderr: string; code: number | null }> }
   | { ok: false; unavailable: string };
 
+// testcontainers (~0.8 s of CPU to import) is loaded when a run starts the scratch database, not
+// by every import of the catalogue (--list, the spec files' collection); its defaults first.
+type Testcontainers = typeof import("testcontainers");
+type RuntimeClient = Awaited<ReturnType<Testcontainers["getContainerRuntimeClient"]>>;
+const testcontainers = async (): Promise<Testcontainers> => {
+  await import("./testcontainers-env.ts");
+  return import("testcontainers");
+};
+
 const first = (e: unknown) => String((e as Error)?.message ?? e).split("\n")[0]!.slice(0, 300);
 
-async function ensureImage(client: Awaited<ReturnType<typeof getContainerRuntimeClient>>): Promise<void> {
+async function ensureImage(client: RuntimeClient): Promise<void> {
+  const { GenericContainer, ImageName } = await testcontainers();
   if (await client.image.exists(ImageName.fromString(SCRATCH_IMAGE))) return;
   // Its base is Debian's (fixtures/base/build-base.sh: a registry's debian:bookworm-slim, else debootstrap).
   await execa("bash", [BASE_SCRIPT], { stdout: "ignore", stderr: "ignore" }).catch(() => undefined);
@@ -46,7 +55,7 @@ const alive = (pid: number) => {
  * end (no Ryuk here): labelled with this host and a process that no longer exists. Best effort;
  * another run's container (its process alive) is never touched.
  */
-async function reapOrphans(client: Awaited<ReturnType<typeof getContainerRuntimeClient>>): Promise<void> {
+async function reapOrphans(client: RuntimeClient): Promise<void> {
   const dockerode = client.container.dockerode;
   const listed = await dockerode.listContainers({ all: true, filters: { label: ["hlc.scratch"] } }).catch(() => []);
   for (const c of listed) {
@@ -57,7 +66,8 @@ async function reapOrphans(client: Awaited<ReturnType<typeof getContainerRuntime
 }
 
 export async function startScratchMariadb(): Promise<ScratchMariadb> {
-  let client: Awaited<ReturnType<typeof getContainerRuntimeClient>>;
+  const { GenericContainer, getContainerRuntimeClient, Wait } = await testcontainers();
+  let client: RuntimeClient;
   try {
     client = await getContainerRuntimeClient();
   } catch (e) {
