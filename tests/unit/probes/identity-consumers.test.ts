@@ -81,7 +81,8 @@ describe("container-users probe on real podman 4.3 output", () => {
   });
 
   it("prints only PUID/PGID of the environment, and refuses what it cannot read", () => {
-    expect(containerUsers.command).toContain("grep -E '^P[UG]ID='");
+    // Each entry JSON-quoted on a line of its own; only PUID/PGID are printed (the real engine: tests/integration/container-users-docker.test.ts).
+    expect(containerUsers.command).toContain(`'E"PUID='* | 'E"PGID='*)`);
     expect(containerUsers.command).not.toMatch(/\{\{json \.Config\.Env\}\}/);
     expect(() => parseContainerUsers(ok("garbage\n"))).toThrow(ProbeParseError);
     expect(() => parseContainerUsers(ok("@@hlc-cuser\tproc\t1\t0\t0\tsh\tmain\n"))).toThrow(/before any container/);
