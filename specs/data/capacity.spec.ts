@@ -1,12 +1,17 @@
 // §6 daily "storage usage not near saturation"; §1 key metrics "disk usage, inode usage,
 // filesystem saturation"; §2.1/§4.2 SnapRAID: a parity disk smaller than the largest data disk
-// cannot hold that disk's parity, and the sync that needs it fails.
+// cannot hold that disk's parity, and the sync that needs it fails. A filesystem over its
+// threshold says how fast it is filling where the homelab's Prometheus has its series (a peer read
+// on the node that declares `prometheus`; helpers/probes/capacity-trend.ts): the verdict is df's.
 import { DEFAULT_CAPACITY } from "../../helpers/inventory/sections/capacity.ts";
+import { capacityTrend, describeTrend, type FilesystemTrend } from "../../helpers/probes/capacity-trend.ts";
 import { capacityProbe, humanBytes, usePercent, type CapacityEntry, type CapacityRole, type DfRow } from "../../helpers/probes/capacity.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 import type { NodeDecl } from "../../helpers/inventory/types.ts";
 import type { CapacityFact } from "../../helpers/probes/capacity.ts";
+
+const prometheusNodes = (nodes: NodeDecl[]) => nodes.filter((n) => n.prometheus !== undefined);
 
 const ROLE_WORDS: Record<CapacityRole, string> = {
   root: "root filesystem",
@@ -27,8 +32,14 @@ interface Fs {
 
 const describeFs = (fs: Fs) => `${fs.row.target} (${fs.row.fstype} on ${fs.row.source}; ${[...new Set([...fs.roles].map((r) => ROLE_WORDS[r]))].join(", ")})`;
 
+/**
+ * What Prometheus says of this node's filesystems: their trends, or why there are none (no
+ * Prometheus read); undefined when the inventory declares no Prometheus (nothing is said then).
+ */
+export type TrendSource = { trends: FilesystemTrend[] } | { why: string } | undefined;
+
 /** The findings of one node's capacity fact against its declaration (pure: unit-tested on captures). */
-export function judgeCapacity(node: NodeDecl, f: CapacityFact): Finding[] {
+export function judgeCapacity(node: NodeDecl, f: CapacityFact, trend?: TrendSource): Finding[] {
   const cap = node.capacity ?? DEFAULT_CAPACITY;
   const findings: Finding[] = [];
   const byTarget = new Map<string, Fs>();
@@ -56,7 +67,7 @@ export function judgeCapacity(node: NodeDecl, f: CapacityFact): Finding[] {
       findings.push({
         subject: `filesystem ${describeFs(fs)}`,
         expected: `at most ${maxUsed} % of its blocks in use`,
-        actual: `${used} % in use: ${humanBytes(r.used)} used of ${humanBytes(r.used + r.avail)} usable (${humanBytes(r.size)} in all), ${humanBytes(r.avail)} free`,
+        actual: `${used} % in use: ${humanBytes(r.used)} used of ${humanBytes(r.used + r.avail)} usable (${humanBytes(r.size)} in all), ${humanBytes(r.avail)} free${trendOf(trend, node.name, r.target, r.avail)}`,
       });
     }
     const inodes = r.itotal > 0 ? usePercent(r.iused, r.iavail) : undefined;
@@ -71,6 +82,12 @@ export function judgeCapacity(node: NodeDecl, f: CapacityFact): Finding[] {
   findings.push(...judgeParitySize(f.entries));
   return findings;
 }
+
+const trendOf = (src: TrendSource, node: string, mountpoint: string, avail: number): string => {
+  if (src === undefined) return "";
+  if ("why" in src) return `; no trend: ${src.why}`;
+  return `; ${describeTrend(src.trends.find((t) => t.node === node && t.mountpoint === mountpoint), avail, humanBytes)}`;
+};
 
 /**
  * SnapRAID (manual, "Getting Started"): a parity disk must be at least as big as the biggest data
@@ -109,7 +126,7 @@ export default invariant(
     id: "DATA-020",
     title: "Filesystems stay below their usage and inode thresholds; parity is as large as the largest data disk",
     must:
-      "On every node, every real filesystem (the root filesystem, every filesystem mounted whole that is not virtual, memory-backed, an image or a network mount), every path of `capacity.filesystems`, the MergerFS pool and branches and the SnapRAID data disks and parity of `storage` MUST have at most `capacity.maxUsedPercent` (default 85) % of its blocks in use as df counts Use% and at most `capacity.maxInodesPercent` (default 90) % of its inodes, per filesystem overridable; a path df cannot read fails; every SnapRAID parity level MUST be on filesystems at least as large as the largest data disk's.",
+      "On every node, every real filesystem (the root filesystem, every filesystem mounted whole that is not virtual, memory-backed, an image or a network mount), every path of `capacity.filesystems`, the MergerFS pool and branches and the SnapRAID data disks and parity of `storage` MUST have at most `capacity.maxUsedPercent` (default 85) % of its blocks in use as df counts Use% and at most `capacity.maxInodesPercent` (default 90) % of its inodes, per filesystem overridable; a path df cannot read fails; every SnapRAID parity level MUST be on filesystems at least as large as the largest data disk's. A filesystem over its threshold is told with how fast it fills (node_filesystem_avail_bytes' 7-day slope and the days left at that rate) where the inventory's Prometheus holds its series; the verdict is df's alone.",
     section: "§6, §1, §2.1, §4.2",
     family: "data",
     severity: "critical",
@@ -118,6 +135,16 @@ export default invariant(
   {
     appliesTo: () => true,
     reads: (node) => ({ capacity: capacityProbe(node) }),
-    check: ({ node, facts }) => judgeCapacity(node, facts.capacity),
+    peers: (_node, { inventory }) => prometheusNodes(inventory.nodes).map((p) => ({ node: p.name, probe: capacityTrend(p.prometheus!.url, p.prometheus!.nodeLabel) })),
+    check({ node, inventory, facts, peer }) {
+      const proms = prometheusNodes(inventory.nodes);
+      let trend: TrendSource;
+      if (proms.length) {
+        const read = proms.map((p) => ({ p, f: peer(p.name, capacityTrend(p.prometheus!.url, p.prometheus!.nodeLabel)) }));
+        const ok = read.flatMap(({ f }) => (f.ok ? f.value : []));
+        trend = read.some(({ f }) => f.ok) ? { trends: ok } : { why: `Prometheus not read (${read.map(({ p, f }) => `${p.name}: ${f.ok ? "" : f.why}`).join("; ")})` };
+      }
+      return judgeCapacity(node, facts.capacity, trend);
+    },
   },
 );

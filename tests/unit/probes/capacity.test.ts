@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
 import type { NodeDecl } from "../../../helpers/inventory/types.ts";
-import { capacity, humanBytes, parseCapacity, parseDfRow, usePercent } from "../../../helpers/probes/capacity.ts";
+import { capacity, humanBytes, parseCapacity, parseDfRow, usePercent, type CapacityFact } from "../../../helpers/probes/capacity.ts";
+import { capacityTrendQuery, describeTrend, parseCapacityTrend } from "../../../helpers/probes/capacity-trend.ts";
 import { ProbeParseError } from "../../../helpers/probes/types.ts";
 import { evaluate } from "../../../helpers/spec/evaluate.ts";
 import { declared, type Declared } from "../catalog-support.ts";
@@ -137,5 +138,43 @@ describe("the lab's vm102 (captured): tmpfs disks, MergerFS pool, overlay root",
     ]);
     const { judgeCapacity } = await import("../../../specs/data/capacity.spec.ts");
     expect(judgeCapacity({ name: "vm102" } as NodeDecl, f)).toEqual([]);
+  });
+});
+
+describe("the trend in DATA-020's message, from the lab's Prometheus (its real answer, captured)", () => {
+  const answer = readFileSync(new URL("../../../fixtures/captured/probes/prometheus-capacity-trend-lab.json", import.meta.url), "utf8");
+  const trends = parseCapacityTrend("node", answer, "", 0);
+  const GiB = 1024 ** 3;
+  // A filesystem over its threshold where the capture has a series: lxc200's /etc/hostname (the lab host's disk).
+  const nearlyFull = (target: string): CapacityFact => ({
+    entries: [{ role: "root", path: target, fs: { source: "/dev/vda", fstype: "ext4", size: 100 * GiB, used: 95 * GiB, avail: 5 * GiB, itotal: 0, iused: 0, iavail: 0, target } }],
+  });
+
+  it("reads a slope and the history it rests on per node and mount point", () => {
+    const t = trends.find((x) => x.node === "lxc200" && x.mountpoint === "/etc/hostname")!;
+    expect(t.slope).toBeCloseTo(-39113.31, 1);
+    expect(t.span).toBeCloseTo(1033.8, 0);
+    expect(capacityTrendQuery("node")).toContain('deriv(node_filesystem_avail_bytes{node!=""}[7d])');
+  });
+
+  it("a finding over the threshold says how fast the filesystem fills, and that ~17 min of history is little", async () => {
+    const { judgeCapacity } = await import("../../../specs/data/capacity.spec.ts");
+    const [f] = judgeCapacity({ name: "lxc200" } as NodeDecl, nearlyFull("/etc/hostname"), { trends });
+    expect(f!.actual).toBe(
+      "95 % in use: 95.0 GiB used of 100.0 GiB usable (100.0 GiB in all), 5.0 GiB free; trend over the last 17 min: losing 3.1 GiB a day, full in ~2 days at that rate (less than a day of history: a rough guide)",
+    );
+    // No series for the mount point (the lab's tmpfs disks: node-exporter leaves tmpfs out), Prometheus not read, none declared.
+    expect(judgeCapacity({ name: "vm102" } as NodeDecl, nearlyFull("/mnt/disk1"), { trends })[0]!.actual).toMatch(/; no trend: Prometheus holds no node_filesystem_avail_bytes series for it$/);
+    expect(judgeCapacity({ name: "vm102" } as NodeDecl, nearlyFull("/mnt/disk1"), { why: "Prometheus not read (lxc200: unreachable)" })[0]!.actual).toMatch(/; no trend: Prometheus not read \(lxc200: unreachable\)$/);
+    expect(judgeCapacity({ name: "vm102" } as NodeDecl, nearlyFull("/mnt/disk1"))[0]!.actual).toMatch(/ 5\.0 GiB free$/);
+  });
+
+  it("words the trend: steady, gaining, hours to full, weeks of history", () => {
+    const h = humanBytes;
+    expect(describeTrend({ node: "n", mountpoint: "/", slope: 1, span: 30 * 86400 }, GiB, h)).toBe("trend over the last 30 d: steady (under 1 MiB a day)");
+    expect(describeTrend({ node: "n", mountpoint: "/", slope: GiB / 86400, span: 7 * 86400 }, GiB, h)).toBe("trend over the last 7 d: gaining 1.0 GiB of free space a day");
+    expect(describeTrend({ node: "n", mountpoint: "/", slope: (-24 * GiB) / 86400, span: 7 * 86400 }, GiB, h)).toBe("trend over the last 7 d: losing 24.0 GiB a day, full in ~1 h at that rate");
+    expect(() => parseCapacityTrend("node", "<html>", "", 0)).toThrow(ProbeParseError);
+    expect(() => parseCapacityTrend("node", "", "curl: (7) Failed to connect", 7)).toThrow(/exit 7/);
   });
 });
