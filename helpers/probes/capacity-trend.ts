@@ -9,7 +9,7 @@
 // The two are told apart by a `hlc` label (label_replace), joined with `or` (their label sets differ
 // by it, so neither drops the other: "Operators", vector matching). Read-only.
 // Real answer: fixtures/captured/probes/prometheus-capacity-trend-lab.json (the lab's Prometheus 2.42).
-import { shQuote } from "../transport/shell.ts";
+import { instantQueryCommand, parseInstantVector } from "./prometheus.ts";
 import { ProbeParseError, type Probe } from "./types.ts";
 
 export interface FilesystemTrend {
@@ -30,27 +30,17 @@ export function capacityTrendQuery(label: string): string {
 
 export function capacityTrend(baseUrl: string, label: string): Probe<FilesystemTrend[]> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(label)) throw new Error(`capacityTrend: bad label name ${JSON.stringify(label)}`);
-  const url = shQuote(`${baseUrl.replace(/\/+$/, "")}/api/v1/query?query=${encodeURIComponent(capacityTrendQuery(label))}`);
   return {
     name: CAPACITY_TREND,
-    command: `if command -v curl >/dev/null; then curl -fsS --max-time 10 ${url}; else wget -q -T 10 -O - ${url}; fi`,
+    command: instantQueryCommand(baseUrl, capacityTrendQuery(label)),
     parse: ({ stdout, stderr, code }) => parseCapacityTrend(label, stdout, stderr, code),
   };
 }
 
 export function parseCapacityTrend(label: string, stdout: string, stderr: string, code: number | null): FilesystemTrend[] {
-  if (code !== 0) throw new ProbeParseError(CAPACITY_TREND, `could not query Prometheus (exit ${code}): ${stderr.trim()}`);
-  let body: { status?: string; data?: { resultType?: string; result?: unknown[] } };
-  try {
-    body = JSON.parse(stdout);
-  } catch {
-    throw new ProbeParseError(CAPACITY_TREND, `not JSON: ${stdout.slice(0, 120)}`);
-  }
-  if (body.status !== "success" || body.data?.resultType !== "vector" || !Array.isArray(body.data.result)) {
-    throw new ProbeParseError(CAPACITY_TREND, `unexpected answer: ${stdout.slice(0, 160)}`);
-  }
+  const samples = parseInstantVector(CAPACITY_TREND, stdout, stderr, code);
   const byKey = new Map<string, FilesystemTrend>();
-  for (const raw of body.data.result) {
+  for (const raw of samples) {
     const r = raw as { metric?: Record<string, string>; value?: [number, string] };
     const node = r.metric?.[label];
     const mountpoint = r.metric?.mountpoint;

@@ -4,7 +4,7 @@
 // prometheus-node-exporter) names them. An instant query returns only series with a sample in the
 // last 5 minutes that is not a staleness marker (Prometheus querying basics, "Staleness"): a family
 // an exporter stopped exporting disappears at the next scrape.
-import { shQuote } from "../transport/shell.ts";
+import { instantQueryCommand, parseInstantVector } from "./prometheus.ts";
 import { ProbeParseError, type Probe } from "./types.ts";
 
 export interface KeyMetric {
@@ -51,27 +51,17 @@ export const KEY_METRICS_PROBE = "prometheus-key-metrics";
 
 export function keyMetrics(baseUrl: string, label: string): Probe<KeyMetricsFact> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(label)) throw new Error(`keyMetrics: bad label name ${JSON.stringify(label)}`);
-  const url = shQuote(`${baseUrl.replace(/\/+$/, "")}/api/v1/query?query=${encodeURIComponent(keyMetricsQuery(label))}`);
   return {
     name: KEY_METRICS_PROBE,
-    command: `if command -v curl >/dev/null; then curl -fsS --max-time 10 ${url}; else wget -q -T 10 -O - ${url}; fi`,
+    command: instantQueryCommand(baseUrl, keyMetricsQuery(label)),
     parse: ({ stdout, stderr, code }) => parseKeyMetrics(label, stdout, stderr, code),
   };
 }
 
 export function parseKeyMetrics(label: string, stdout: string, stderr: string, code: number | null): KeyMetricsFact {
-  if (code !== 0) throw new ProbeParseError(KEY_METRICS_PROBE, `could not query Prometheus (exit ${code}): ${stderr.trim()}`);
-  let body: { status?: string; data?: { resultType?: string; result?: unknown[] } };
-  try {
-    body = JSON.parse(stdout);
-  } catch {
-    throw new ProbeParseError(KEY_METRICS_PROBE, `not JSON: ${stdout.slice(0, 120)}`);
-  }
-  if (body.status !== "success" || body.data?.resultType !== "vector" || !Array.isArray(body.data.result)) {
-    throw new ProbeParseError(KEY_METRICS_PROBE, `unexpected answer: ${stdout.slice(0, 160)}`);
-  }
+  const samples = parseInstantVector(KEY_METRICS_PROBE, stdout, stderr, code);
   const out: KeyMetricsFact = {};
-  for (const raw of body.data.result) {
+  for (const raw of samples) {
     const r = raw as { metric?: Record<string, string>; value?: [number, string] };
     const node = r.metric?.[label];
     const name = r.metric?.family;

@@ -12,7 +12,7 @@
 // Not used as an identity: `node_dmi_info` (the dmi collector reads /sys/class/dmi/id: every LXC on
 // one host, and every container of the lab, reports the host's board and product UUID), and
 // /etc/machine-id (node-exporter exports none; only a textfile written for it would).
-import { shQuote } from "../transport/shell.ts";
+import { instantQueryCommand, parseInstantVector } from "./prometheus.ts";
 import { ProbeParseError, type Probe } from "./types.ts";
 
 export const NODENAME_PROBE = "uname-nodename";
@@ -52,26 +52,16 @@ export const unameQuery = (label: string): string => `node_uname_info{${label}!=
  */
 export function exporterIdentities(baseUrl: string, label: string): Probe<ExporterIdentity[]> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(label)) throw new Error(`exporterIdentities: bad label name ${JSON.stringify(label)}`);
-  const url = shQuote(`${baseUrl.replace(/\/+$/, "")}/api/v1/query?query=${encodeURIComponent(unameQuery(label))}`);
   return {
     name: EXPORTER_IDENTITIES,
-    command: `if command -v curl >/dev/null; then curl -fsS --max-time 10 ${url}; else wget -q -T 10 -O - ${url}; fi`,
+    command: instantQueryCommand(baseUrl, unameQuery(label)),
     parse: ({ stdout, stderr, code }) => parseExporterIdentities(label, stdout, stderr, code),
   };
 }
 
 export function parseExporterIdentities(label: string, stdout: string, stderr: string, code: number | null): ExporterIdentity[] {
-  if (code !== 0) throw new ProbeParseError(EXPORTER_IDENTITIES, `could not query Prometheus (exit ${code}): ${stderr.trim()}`);
-  let body: { status?: string; data?: { resultType?: string; result?: unknown[] } };
-  try {
-    body = JSON.parse(stdout);
-  } catch {
-    throw new ProbeParseError(EXPORTER_IDENTITIES, `not JSON: ${stdout.slice(0, 120)}`);
-  }
-  if (body.status !== "success" || body.data?.resultType !== "vector" || !Array.isArray(body.data.result)) {
-    throw new ProbeParseError(EXPORTER_IDENTITIES, `unexpected answer: ${stdout.slice(0, 160)}`);
-  }
-  return body.data.result.map((raw) => {
+  const samples = parseInstantVector(EXPORTER_IDENTITIES, stdout, stderr, code);
+  return samples.map((raw) => {
     const m = (raw as { metric?: Record<string, string> }).metric;
     const node = m?.[label];
     if (typeof node !== "string" || typeof m?.nodename !== "string") {

@@ -27,16 +27,7 @@ export const CATALOG_INDEX_FILE = join(PACKAGE_ROOT, "dist", "catalog.json");
 export const CATALOG_SOURCE_DIRS = ["specs", "helpers"] as const;
 
 /** An invariant's meta without its functions (the fix is code, not data). */
-export interface CatalogEntry {
-  id: string;
-  title: string;
-  must: string;
-  section: string;
-  family: Family;
-  severity: Severity;
-  mutates?: boolean;
-  playbook?: string;
-}
+export type CatalogEntry = Omit<InvariantMeta, "fix">;
 
 /** Where one invariant applies on one inventory (helpers/cli/select.ts applicability). */
 export interface ApplicabilityRow {
