@@ -37,6 +37,9 @@ export interface InstallOptions {
 
 export class ScheduleError extends Error {}
 
+/** What the unit runs: the compiled scheduled run, one plain Node process (issue 25; `npm run build`). */
+export const COMPILED_RUN = "dist/scripts/scheduled-run.js";
+
 // systemd reads %, $, quotes, backslashes and spaces in these values specially: refuse them rather
 // than guess at escaping (a path like that is unusual for a service).
 const SAFE_PATH = /^\/[A-Za-z0-9._@+\/-]*$/;
@@ -86,6 +89,7 @@ export function parseInstall(argv: string[], cwd = process.cwd()): InstallOption
   const inventory = checkPath("--inventory", abs(get.get("--inventory")!));
   if (!existsSync(inventory)) throw new ScheduleError(`--inventory: ${inventory} does not exist`);
   loadInventory(inventory); // a bad inventory is refused now, with file, line and key, not at 04:00
+  if (!existsSync(join(ROOT, COMPILED_RUN))) throw new ScheduleError(`${join(ROOT, COMPILED_RUN)} is missing: the unit runs the compiled suite; run \`npm run build\` in ${ROOT} first`);
   return {
     inventory,
     textfileDir: checkPath("--textfile-dir", abs(get.get("--textfile-dir")!)),
@@ -129,7 +133,7 @@ export function renderUnits(o: InstallOptions): { service: string; timer: string
     "Environment=HLC_RUNS_DIR": `${o.runsDir}`,
     "Environment=HLC_RUNS_KEEP": `${o.keep}`,
     "Environment=HLC_STALE_AFTER": `${o.staleAfter}`,
-    ExecStart: `${o.node} ${o.checkout}/node_modules/tsx/dist/cli.mjs scripts/scheduled-run.ts`,
+    ExecStart: `${o.node} ${o.checkout}/${COMPILED_RUN}`,
     ReadWritePaths: `${o.runsDir} ${o.textfileDir}`,
   });
   const timer = setKeys(readFileSync(join(SHIPPED, `${UNIT}.timer`), "utf8"), {

@@ -15,7 +15,6 @@
 // the metrics, not through a failed unit); 2 when it could not (then the metrics age and
 // HomelabConformanceRunStale fires).
 import { PACKAGE_ROOT } from "../helpers/paths.ts";
-import { execa } from "execa";
 import { OPT_IN_ENV, optInLines } from "../helpers/cli/opt-ins.ts";
 import { chmodSync, copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -108,16 +107,13 @@ export function deliverMetrics(prom: string, textfileDir: string): string {
   return target;
 }
 
-/** The two processes of a run (the suite, then the report), replaceable in tests. */
+/** The two steps of a run (the suite, then the report), replaceable in tests. */
 export interface RunSteps {
   suite(env: Record<string, string>, vitestArgs: string[], output: NodeJS.WritableStream): Promise<{ exitCode?: number }>;
   report(env: Record<string, string>): Promise<{ exitCode?: number; all?: string }>;
 }
 
-const realSteps: RunSteps = {
-  suite: runWithLog,
-  report: (env) => execa(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "helpers/report/render.ts")], { cwd: ROOT, env, reject: false, all: true }),
-};
+const realSteps: RunSteps = { suite: suiteInProcess, report: reportInProcess };
 
 export async function scheduledRun(o: ScheduledOptions, log: (line: string) => void = console.log, steps: RunSteps = realSteps): Promise<number> {
   const inventory = resolve(o.inventory);
@@ -175,24 +171,67 @@ export async function scheduledRun(o: ScheduledOptions, log: (line: string) => v
 }
 
 /**
- * The suite's output goes to the journal (stdout) and to the run's output.log. `--configLoader
- * runner`: Vite's default loader bundles vitest.config.ts into node_modules/.vite-temp/, which the
- * service cannot write (ProtectSystem=strict: the checkout is read-only to it).
+ * The suite in this process (issue 25: one lean process per run), as the CLI runs it
+ * (helpers/cli/judge.ts: vitest's Node API on the compiled specs, the gather in this process): no
+ * vitest child, no tsx, no config to bundle (the unit's checkout is read-only to it). What the run
+ * reads is `env`, set on this process once the inherited opt-ins are dropped (an opt-in comes from
+ * this run's flags only, as the CLI's: helpers/cli/opt-ins.ts). Everything it prints goes to the
+ * journal (stdout) and to the run's output.log; the verdict with each failure's fix closes it.
  */
-async function runWithLog(env: Record<string, string>, vitestArgs: string[], output: NodeJS.WritableStream): Promise<{ exitCode?: number }> {
-  // An opt-in comes from this run's flags only: one inherited from the unit's environment or a
-  // drop-in is dropped, as the CLI does (helpers/cli/opt-ins.ts).
-  const inherited = { ...process.env };
-  for (const k of OPT_IN_ENV) delete inherited[k];
-  const child = execa(process.execPath, [join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "--project", "conformance", "--configLoader", "runner", ...vitestArgs], { cwd: ROOT, env: { ...inherited, ...env }, extendEnv: false, reject: false, all: true, stdin: "ignore" });
-  child.all?.on("data", (chunk: Buffer) => {
-    process.stdout.write(chunk);
-    output.write(chunk);
+async function suiteInProcess(env: Record<string, string>, vitestArgs: string[], output: NodeJS.WritableStream): Promise<{ exitCode?: number }> {
+  for (const k of OPT_IN_ENV) delete process.env[k];
+  Object.assign(process.env, env);
+  return teeOutput(output, async () => {
+    let crashed: string | undefined;
+    try {
+      const { judge } = await import("../helpers/cli/judge.ts");
+      await judge({ files: [], vitestArgs });
+    } catch (e) {
+      crashed = (e as Error).stack ?? String(e);
+    }
+    const { readResults } = await import("../helpers/report/results.ts");
+    const { renderTerminal } = await import("../helpers/report/terminal.ts");
+    const { failingResults } = await import("../helpers/report/baseline.ts");
+    try {
+      const body = readResults(env.HLC_RESULTS_JSON!);
+      console.log(renderTerminal(body, { tty: false, failOn: "any", width: 120, quiet: true }));
+      return { exitCode: failingResults(body, "any").length + body.errors.length ? 1 : 0 };
+    } catch (e) {
+      console.error(`the run wrote no results${crashed ? ` (the judging part crashed: ${crashed})` : ""}: ${(e as Error).message}`);
+      return { exitCode: 3 };
+    }
   });
-  return await child;
+}
+
+/** The HTML report, in this process (only with --report). */
+async function reportInProcess(env: Record<string, string>): Promise<{ exitCode?: number; all?: string }> {
+  Object.assign(process.env, env);
+  const lines: string[] = [];
+  const sink = { write: (c: string | Buffer) => (lines.push(String(c)), true) } as unknown as NodeJS.WritableStream;
+  const exitCode = await teeOutput(sink, async () => (await import("../helpers/report/render.ts")).reportMain([]));
+  return { exitCode, all: lines.join("") };
+}
+
+/** Runs `f` with whatever this process writes to stdout and stderr also written to `output`. */
+async function teeOutput<T>(output: NodeJS.WritableStream, f: () => Promise<T>): Promise<T> {
+  const streams = [process.stdout, process.stderr] as const;
+  const originals = streams.map((s) => s.write);
+  streams.forEach((s, i) => {
+    s.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      output.write(typeof chunk === "string" ? chunk : Buffer.from(chunk));
+      return (originals[i] as (...a: unknown[]) => boolean).call(s, chunk, ...rest);
+    }) as typeof s.write;
+  });
+  try {
+    return await f();
+  } finally {
+    streams.forEach((s, i) => (s.write = originals[i]!));
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  // The run's phases count from this process's start (helpers/report/phases.ts), as the CLI's do.
+  process.env.HLC_T0 ??= String(Math.round(performance.timeOrigin));
   let options: ScheduledOptions;
   try {
     options = parseArgs(process.argv.slice(2));

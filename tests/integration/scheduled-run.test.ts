@@ -25,7 +25,8 @@ import { findDrift } from "../../fixtures/lab/drifts.ts";
 import { imageName } from "../../fixtures/lab/images.ts";
 import { applyDrift, LAB_LABEL, startLab, type Lab } from "../../fixtures/lab/lab.ts";
 import { readResults } from "../../helpers/report/results.ts";
-import { PROM_NAME, scheduledRun } from "../../scripts/scheduled-run.ts";
+import { PROM_NAME } from "../../scripts/scheduled-run.ts";
+import { COMPILED_RUN } from "../../scripts/schedule.ts";
 
 const RULES = readFileSync(new URL("../../deploy/prometheus/homelab-conformance.rules.yml", import.meta.url), "utf8");
 const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
@@ -68,10 +69,10 @@ async function deliver(prom: string): Promise<void> {
   expect(mv.exitCode, mv.output).toBe(0);
 }
 
-/** One scheduled run (scripts/scheduled-run.ts, what the unit runs), delivered to lxc200. */
+/** One scheduled run (the compiled scripts/scheduled-run, what the unit runs: one Node process), delivered to lxc200. */
 async function runAndDeliver(staleAfter: string): Promise<{ prom: string; finishedSec: number }> {
-  const code = await scheduledRun({ inventory: lab.inventoryFile, runsDir, keep: 2, staleAfter, vitestArgs: [] }, () => {});
-  expect(code, "the scheduled run produced results and metrics").toBe(0);
+  const r = await execa(process.execPath, [join(ROOT, COMPILED_RUN), "--inventory", lab.inventoryFile, "--runs-dir", runsDir, "--keep", "2", "--stale-after", staleAfter], { cwd: ROOT, reject: false, all: true, stdin: "ignore" });
+  expect(r.exitCode, `the scheduled run produced results and metrics:\n${r.all?.slice(-3000)}`).toBe(0);
   const latest = join(runsDir, readlinkSync(join(runsDir, "latest")));
   const prom = readFileSync(join(latest, PROM_NAME), "utf8");
   await deliver(prom);

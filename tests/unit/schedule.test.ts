@@ -43,7 +43,7 @@ describe("schedule install / uninstall", () => {
     // Read-only by default, and not by an environment variable: opt-ins come from flags only.
     expect(service).not.toContain("HLC_ALLOW_WRITE_PROBES");
     expect(service).toContain(`\nWorkingDirectory=${ROOT}\n`);
-    expect(service).toContain(`\nExecStart=${process.execPath} ${ROOT}/node_modules/tsx/dist/cli.mjs scripts/scheduled-run.ts\n`);
+    expect(service).toContain(`\nExecStart=${process.execPath} ${ROOT}/dist/scripts/scheduled-run.js\n`);
     expect(service).toContain(`\nReadWritePaths=${ROOT}/reports/runs /srv/textfile\n`);
     for (const h of ["ProtectSystem=strict", "ProtectHome=yes", "NoNewPrivileges=yes", "PrivateTmp=yes", "CapabilityBoundingSet=\n"]) expect(service).toContain(`\n${h}`);
     expect(timer).toContain("\nOnCalendar=*-*-* *:00/30:00\n");
