@@ -69,7 +69,7 @@ const MARK = "--- hlc-probe:";
 /**
  * Runs one command framed for the parser: its stdout, a blank line, its stderr with "! " before
  * each line, and its exit status. POSIX sh (dash): stdout goes straight out through fd 3 while
- * stderr is captured, so the two never interleave.
+ * stderr is captured, so the two never interleave. Shared with ./tailscale.ts (with readSections).
  */
 export const RUN_FN =
   `hlc_run() { printf '%s\\n' "${MARK} $* ---"; { e=$("$@" 2>&1 >&3); r=$?; } 3>&1; printf '\\n'; ` +

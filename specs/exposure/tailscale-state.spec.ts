@@ -62,12 +62,14 @@ export function judgeTailscale(f: TailscaleFact, decl: TailscaleNodeDecl): Findi
       const login = s.backendState === "NeedsLogin" || s.backendState === "NeedsMachineAuth";
       out.push({ subject: SUBJECT.backend, expected: "BackendState Running (logged in, up)", actual: `${s.backendState}${login && s.authURL ? ` (login waiting at ${s.authURL})` : ""}` });
     }
-    const self = s.self;
-    if (!self) {
+    // Self's tags, key and online state mean something only once logged in and running (no netmap
+    // before): a node that is not Running gets the one finding above, not noise about its Self.
+    const self = s.backendState === "Running" ? s.self : undefined;
+    if (s.backendState === "Running" && !self) {
       out.push({ subject: SUBJECT.status, expected: "Self: this node as the tailnet knows it", actual: "no Self in the status" });
-    } else {
+    } else if (self) {
       const who = self.dnsName || self.hostName || "this node";
-      if (s.backendState === "Running" && !self.online) out.push({ subject: SUBJECT.online, expected: `${who} connected to the control plane (Self.Online true)`, actual: "false" });
+      if (!self.online) out.push({ subject: SUBJECT.online, expected: `${who} connected to the control plane (Self.Online true)`, actual: "false" });
       if (!sameSet(self.tags, decl.tags)) out.push({ subject: SUBJECT.tags, expected: `${who} tagged ${list(decl.tags)} (tailnet.tailscale.tags)`, actual: list(self.tags) });
       out.push(...judgeKey(f.now, s.version, self, decl, who));
     }

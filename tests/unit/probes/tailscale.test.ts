@@ -132,6 +132,8 @@ describe("EXPOSE-010 judged on the captures", () => {
     expect(v.message).toContain("EXPOSE-010 [lxc210]");
     expect(lines(v)).toEqual(["  - tailscale backend: expected BackendState Running (logged in, up); actual NeedsLogin (login waiting at https://login.tailscale.com/a/xxxxxx)"]);
     expect(fixes(v)[0]).toMatch(/^on lxc210: tailscale up/);
+    // Not Running: Self's tags and key are not judged (no netmap yet), only the state.
+    expect(lines(judge(output({ status: { stdout: needsLogin } }), { ...DECL, tags: ["tag:server"] }))).toHaveLength(1);
     for (const state of ["Stopped", "NoState"]) {
       const w = judge(output({ status: { stdout: edited(LINUX, (j) => (j.BackendState = state)) } }));
       expect(lines(w)).toEqual([`  - tailscale backend: expected BackendState Running (logged in, up); actual ${state}`]);
