@@ -69,9 +69,9 @@ const MARK = "--- hlc-probe:";
 /**
  * Runs one command framed for the parser: its stdout, a blank line, its stderr with "! " before
  * each line, and its exit status. POSIX sh (dash): stdout goes straight out through fd 3 while
- * stderr is captured, so the two never interleave.
+ * stderr is captured, so the two never interleave. Shared with ./tailscale.ts (with readSections).
  */
-const RUN_FN =
+export const RUN_FN =
   `hlc_run() { printf '%s\\n' "${MARK} $* ---"; { e=$("$@" 2>&1 >&3); r=$?; } 3>&1; printf '\\n'; ` +
   `[ -z "$e" ] || printf '%s\\n' "$e" | sed 's/^/! /'; printf '%s\\n' "${MARK} exit $r ---"; }`;
 
@@ -146,7 +146,7 @@ export interface Section {
 }
 
 /** Split hlc_run frames: "--- hlc-probe: CMD ---" ... "--- hlc-probe: exit N ---". */
-function readSections(probe: string, { stdout, stderr, code }: ProbeOutput): Map<string, Section> {
+export function readSections(probe: string, { stdout, stderr, code }: ProbeOutput): Map<string, Section> {
   const out = new Map<string, Section>();
   let current: { cmd: string; body: string[]; err: string[] } | undefined;
   for (const line of stdout.split("\n")) {

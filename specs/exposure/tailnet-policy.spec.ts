@@ -11,16 +11,16 @@ export default invariant(
     title: "The tailnet policy grants admin ports to admins only, allows no accept-all, and carries tests",
     must:
       "On every node that declares `tailnet.policy`, the policy file MUST parse as HuJSON (JSON with comments and trailing commas); no `acls` or `grants` rule may accept every source to every destination and port; every rule granting an admin port (`adminPorts`, default 22 and 8006; Tailscale SSH rules count as port 22) MUST name only declared `admins` as sources; and the file MUST carry a non-empty `tests` block.",
-    fix: (f, node) => `in ${node.tailnet!.policy.file}: grant admin ports only to ${node.tailnet!.policy.admins.join(", ")}, drop accept-all rules, keep a tests block; then push the policy (${f.subject})`,
+    fix: (f, node) => `in ${node.tailnet!.policy!.file}: grant admin ports only to ${node.tailnet!.policy!.admins.join(", ")}, drop accept-all rules, keep a tests block; then push the policy (${f.subject})`,
     section: "§5.2, §7",
     family: "exposure",
     severity: "critical",
   },
   {
     appliesTo: (node) => node.tailnet?.policy !== undefined,
-    reads: (node) => ({ policy: tailnetPolicy(node.tailnet!.policy.file) }),
+    reads: (node) => ({ policy: tailnetPolicy(node.tailnet!.policy!.file) }),
     check({ node, facts }) {
-      const decl = node.tailnet!.policy;
+      const decl = node.tailnet!.policy!;
       const f = facts.policy;
       const subject = `tailnet policy ${decl.file}`;
       if (!f.exists) return [{ subject, expected: "the policy file kept on this node", actual: "it does not exist or cannot be read" }];

@@ -1,6 +1,8 @@
-// Section `tailnet` (§5.2 "Admin and service segmentation is enforced through the overlay model
-// (policy-driven)", §7 "ACL/policy documentation for overlay network"): the operator's Tailscale
-// policy file, kept on this node (a repo checkout), judged offline (EXPOSE-008).
+// Section `tailnet` (§5.2 "Identity-based overlay network for remote access … Admin and service
+// segmentation is enforced through the overlay model (policy-driven)", §7 "ACL/policy
+// documentation for overlay network"): the operator's Tailscale policy file, kept on this node (a
+// repo checkout), judged offline (EXPOSE-008); and this node's own membership of the tailnet as
+// tailscaled reports it (EXPOSE-010). Either may be declared without the other.
 import type { Section } from "./types.ts";
 
 export interface TailnetPolicyDecl {
@@ -12,19 +14,33 @@ export interface TailnetPolicyDecl {
   adminPorts: number[];
 }
 
-export interface TailnetDecl {
-  policy: TailnetPolicyDecl;
+/** This node as a member of the tailnet (EXPOSE-010). */
+export interface TailscaleNodeDecl {
+  /** The ACL tags the node must carry, exactly (Self.Tags); [] = none (a user-owned node). */
+  tags: string[];
+  /** "disabled": key expiry switched off for this node; a number: the key must not expire within that many days. */
+  keyExpiry: "disabled" | number;
+  /** HostPort entries ("name.tailnet.ts.net:443") for which Funnel (public exposure) is accepted; [] = none. */
+  funnel: string[];
 }
 
-type Raw = { policy: Omit<TailnetPolicyDecl, "adminPorts"> & { adminPorts?: number[] } };
+export interface TailnetDecl {
+  policy?: TailnetPolicyDecl;
+  tailscale?: TailscaleNodeDecl;
+}
+
+type Raw = {
+  policy?: Omit<TailnetPolicyDecl, "adminPorts"> & { adminPorts?: number[] };
+  tailscale?: { tags?: string[]; keyExpiry: "disabled" | number; funnel?: string[] };
+};
 
 export const tailnetSection: Section<Raw, TailnetDecl> = {
   key: "tailnet",
   schema: {
     type: "object",
     additionalProperties: false,
-    required: ["policy"],
-    description: "The Tailscale overlay (§5.2, §7): the operator's policy file, kept on this node, judged offline (EXPOSE-008).",
+    minProperties: 1,
+    description: "The Tailscale overlay (§5.2, §7): the operator's policy file kept on this node, judged offline (EXPOSE-008), and/or this node's own tailscaled state (EXPOSE-010).",
     properties: {
       policy: {
         type: "object",
@@ -37,9 +53,29 @@ export const tailnetSection: Section<Raw, TailnetDecl> = {
           adminPorts: { type: "array", minItems: 1, items: { type: "integer", minimum: 1, maximum: 65535, description: "A TCP port." }, description: "Admin ports (default [22, 8006]: SSH and the Proxmox UI)." },
         },
       },
+      tailscale: {
+        type: "object",
+        additionalProperties: false,
+        required: ["keyExpiry"],
+        description: "This node runs tailscaled and is a member of the tailnet (EXPOSE-010): logged in and running, tagged as declared, its node key not about to expire, no Funnel unless listed.",
+        properties: {
+          tags: { type: "array", uniqueItems: true, items: { type: "string", pattern: "^tag:[A-Za-z0-9-]+$", patternErrorMessage: "an ACL tag, e.g. tag:server", description: "An ACL tag, e.g. tag:server." }, description: "The tags the node must carry, exactly (default [] : none)." },
+          keyExpiry: {
+            oneOf: [
+              { type: "string", enum: ["disabled"], description: "Key expiry is disabled for this node (admin console: Disable key expiry)." },
+              { type: "integer", minimum: 1, maximum: 3650, description: "The node key must not expire within this many days." },
+            ],
+            description: "\"disabled\", or the number of days the node key must still be valid for.",
+          },
+          funnel: { type: "array", uniqueItems: true, items: { type: "string", pattern: "^[^\\s:]+:[0-9]{1,5}$", patternErrorMessage: "a HostPort as tailscale serve status --json names it, e.g. node.tail1234.ts.net:443", description: "A HostPort Funnel may expose." }, description: "HostPorts Funnel may publish to the internet (default []: none, §0 no direct exposure)." },
+        },
+      },
     },
   },
-  normalize: (raw) => ({ policy: { file: raw.policy.file, admins: [...raw.policy.admins], adminPorts: raw.policy.adminPorts ?? [22, 8006] } }),
+  normalize: (raw) => ({
+    ...(raw.policy ? { policy: { file: raw.policy.file, admins: [...raw.policy.admins], adminPorts: raw.policy.adminPorts ?? [22, 8006] } } : {}),
+    ...(raw.tailscale ? { tailscale: { tags: [...(raw.tailscale.tags ?? [])], keyExpiry: raw.tailscale.keyExpiry, funnel: [...(raw.tailscale.funnel ?? [])] } } : {}),
+  }),
 };
 
 declare module "../types.ts" {

@@ -69,7 +69,7 @@ const msg = (v: Verdict) => (v.status === "passed" ? "" : v.message);
 
 
 describe("EXPOSE-008 on the lab's policy", () => {
-  it("defaults: admin ports 22 and 8006", () => expect(node.tailnet!.policy.adminPorts).toEqual([22, 8006]));
+  it("defaults: admin ports 22 and 8006", () => expect(node.tailnet!.policy!.adminPorts).toEqual([22, 8006]));
   it("passes the lab's policy file", () => expect(judge(read(LAB)).status).toBe("passed"));
   it("fails the drifted file: SSH to the servers for the family group", () => {
     expect(msg(judge(read(readFileSync("fixtures/captured/tailnet/tailnet-policy-ssh-for-all.hujson", "utf8"))))).toContain(
