@@ -74,7 +74,7 @@ describe("MON-005 on the captures", () => {
     const f = judge(inventory, "node", parseContainerMetrics("node", read("prometheus-container-metrics-vm100-only.json"), "", 0));
     expect(f.map((x) => x.subject)).toEqual(['lxc212 container calibre-web (node="lxc212", name="calibre-web")', 'lxc230 container vaultwarden (node="lxc230", name="vaultwarden")']);
     expect(f[0]!.actual).toMatch(/no container series for lxc212 at all/);
-    const fix = spec.meta.fix(f[0]!, inventory.nodes[1] as NodeDecl);
+    const fix = spec.meta.fix!(f[0]!, inventory.nodes[1] as NodeDecl);
     expect(fix).toMatch(/^on lxc212: run docker_state_exporter/);
     expect(fix).toContain('on lxc200: scrape it with the label node="lxc212"');
   });
