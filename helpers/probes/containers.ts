@@ -52,18 +52,53 @@ export interface ContainerInfo {
   restartCount: number;
   ports: ContainerPort[];
   mounts: ContainerMount[];
+  /** HostConfig.Devices: device nodes given to it (`--device`, compose `devices:`). */
+  devices: DeviceMapping[];
+  /** HostConfig.DeviceRequests: devices asked of a device driver (`--gpus`, compose `deploy.resources.reservations.devices`). */
+  deviceRequests: DeviceRequest[];
+}
+
+// The two device fields as Docker defines them (moby api/types/container/hostconfig.go, in
+// Resources, embedded in HostConfig):
+//   type DeviceMapping struct { PathOnHost string; PathInContainer string; CgroupPermissions string }
+//   type DeviceRequest struct {
+//     Driver string             // Name of device driver
+//     Count int                 // Number of devices to request (-1 = All)
+//     DeviceIDs []string        // List of device IDs as recognizable by the device driver
+//     Capabilities [][]string   // An OR list of AND lists of device capabilities (e.g. "gpu")
+//     Options map[string]string }
+// `docker run --gpus all` stores {Driver: "", Count: -1, Capabilities: [["gpu"]]}: the CLI leaves
+// Driver empty and the daemon picks the driver that has the capability (captured:
+// fixtures/captured/gpu/inspect-docker-devices.json). Podman 4.3 has no DeviceRequests (its
+// template fails on the field, hence `{{json .HostConfig}}` in FORMAT) and prints a --device of a
+// node by the host's device of the same major:minor in PathOnHost (/dev/null for the lab's stand-in).
+export interface DeviceMapping {
+  pathOnHost: string;
+  pathInContainer: string;
+  cgroupPermissions: string;
+}
+
+export interface DeviceRequest {
+  driver: string;
+  /** -1: all. */
+  count: number;
+  deviceIds: string[];
+  /** OR list of AND lists. */
+  capabilities: string[][];
 }
 
 const NAME = "containers";
 
 /**
- * Only the fields the specs judge, one JSON object per container and line: the full inspect
+ * Only the parts the specs judge, one JSON object per container and line: the full inspect
  * output holds Config.Env, where secrets (ADMIN_TOKEN, DB passwords) live, and evidence is kept.
- * Works with Docker's and podman's Go templates alike.
+ * HostConfig is printed whole (it holds no environment): naming its fields one by one fails on
+ * an engine that lacks one (podman 4.3 has no HostConfig.DeviceRequests). Works with Docker's and
+ * podman's Go templates alike.
  */
 const FORMAT =
   '{"Name":{{json .Name}},"RestartCount":{{json .RestartCount}},"State":{{json .State}},' +
-  '"HostConfig":{"RestartPolicy":{{json .HostConfig.RestartPolicy}},"PortBindings":{{json .HostConfig.PortBindings}}},"Mounts":{{json .Mounts}}}';
+  '"HostConfig":{{json .HostConfig}},"Mounts":{{json .Mounts}}}';
 
 export const containers: Probe<ContainerInfo[]> = {
   name: NAME,
@@ -121,6 +156,22 @@ function parseOne(raw: unknown): ContainerInfo {
     return { type: str(o.Type), source: str(o.Source), destination: o.Destination, rw: o.RW === true, propagation: str(o.Propagation) };
   });
   const restartCount = typeof c.RestartCount === "number" ? c.RestartCount : 0;
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const devices: DeviceMapping[] = list(host.Devices).map((d) => {
+    const o = obj(d);
+    if (!o || typeof o.PathInContainer !== "string") throw bad(`${name}: malformed device mapping ${JSON.stringify(d)}`);
+    return { pathOnHost: str(o.PathOnHost), pathInContainer: o.PathInContainer, cgroupPermissions: str(o.CgroupPermissions) };
+  });
+  const deviceRequests: DeviceRequest[] = list(host.DeviceRequests).map((r) => {
+    const o = obj(r);
+    if (!o) throw bad(`${name}: malformed device request ${JSON.stringify(r)}`);
+    return {
+      driver: str(o.Driver),
+      count: typeof o.Count === "number" ? o.Count : 0,
+      deviceIds: list(o.DeviceIDs).map(str),
+      capabilities: list(o.Capabilities).map((and) => list(and).map(str)),
+    };
+  });
   return {
     name,
     restartPolicy: str(obj(host.RestartPolicy)?.Name) || "no",
@@ -136,6 +187,8 @@ function parseOne(raw: unknown): ContainerInfo {
     restartCount,
     ports,
     mounts,
+    devices,
+    deviceRequests,
   };
 }
 

@@ -18,7 +18,7 @@ export default invariant(
     severity: "critical",
   },
   {
-    appliesTo: (node) => node.gpu !== undefined,
+    appliesTo: (node) => (node.gpu?.passthrough.length ?? 0) > 0,
     reads: (node) => ({ passthrough: gpuPassthrough(node.gpu!.passthrough) }),
     check({ node, facts }) {
       const checks = facts.passthrough;

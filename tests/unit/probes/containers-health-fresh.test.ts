@@ -35,7 +35,7 @@ describe("health freshness", () => {
   });
 
   it("cannot tell without a check on record, a start time, or with unreadable times", () => {
-    const base = { name: "x", restartPolicy: "no", status: "running", running: true, stateRunning: true, paused: false, restarting: false, dead: false, restartCount: 0, ports: [], mounts: [] };
+    const base = { name: "x", restartPolicy: "no", status: "running", running: true, stateRunning: true, paused: false, restarting: false, dead: false, restartCount: 0, ports: [], mounts: [], devices: [], deviceRequests: [] };
     expect(healthIsFresh({ ...base })).toBeUndefined();
     expect(healthIsFresh({ ...base, health: "healthy", startedAt: "2026-11-25T18:09:02Z" })).toBeUndefined();
     expect(healthIsFresh({ ...base, health: "healthy", startedAt: "yesterday", lastHealthCheck: "2026-11-25T18:09:02Z" })).toBeUndefined();

@@ -73,7 +73,7 @@ describe("containers probe (podman 4.3 docker inspect captures)", () => {
       { Name: "/web", RestartCount: 1, State: { Status: "exited", Running: false }, HostConfig: { RestartPolicy: { Name: "" }, PortBindings: null }, Mounts: null },
     ]);
     expect(containers.parse(out(docker))).toEqual([
-      { name: "web", restartPolicy: "no", status: "exited", running: false, stateRunning: false, paused: false, restarting: false, dead: false, restartCount: 1, ports: [], mounts: [] },
+      { name: "web", restartPolicy: "no", status: "exited", running: false, stateRunning: false, paused: false, restarting: false, dead: false, restartCount: 1, ports: [], mounts: [], devices: [], deviceRequests: [] },
     ]);
   });
 
