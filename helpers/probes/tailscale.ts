@@ -30,6 +30,17 @@
 //   when any AllowFunnel entry, top-level or in a Foreground config, is true (ServeConfig.IsFunnelOn).
 //
 // `tailscale funnel status --json` is the same command (cli/funnel.go: Exec e.runServeStatus).
+//
+// Certificates (§5.2 "Remote services use Tailscale DNS/certs"): for each name the inventory
+// declares (`tailnet.tailscale.certs`), the certificate the node itself is served when it connects
+// to that name (MagicDNS resolves it to the node's own tailnet address), read with openssl 3:
+// `openssl s_client -servername NAME` (SNI, so a server holding several certificates answers with
+// this name's) piped into `openssl x509 -noout -subject -enddate -ext subjectAltName`. x509 prints
+// `subject=…`, `notAfter=Mar  5 12:00:00 2027 GMT` (ASN1_TIME_print: month, day padded to two,
+// time, year, GMT) and the SAN extension's header line followed by one indented line
+// `DNS:a, DNS:b, IP Address:…`. Nothing answered (no listener, no TLS, the name not resolving):
+// x509 gets no PEM, exits 1 with "Could not read certificate from <stdin>". openssl is looked for
+// first (`command -v openssl`): without it no certificate line is run, and EXPOSE-010 says so.
 // Captures (real output): fixtures/captured/tailscale/.
 import { readSections, RUN_FN, type Section } from "./proxmox.ts";
 import { ProbeParseError, type Probe, type ProbeOutput } from "./types.ts";
@@ -43,7 +54,31 @@ export const CMD = {
   enabled: "systemctl is-enabled tailscaled",
   status: "tailscale status --json --peers=false",
   serve: "tailscale serve status --json",
+  openssl: "command -v openssl",
 } as const;
+
+/** The pipeline reading the certificate served for `name` on `port` (names and ports are schema-checked: no shell quoting needed). */
+export const certPipeline = (name: string, port: number) =>
+  `echo | timeout 10 openssl s_client -connect ${name}:${port} -servername ${name} 2>/dev/null | openssl x509 -noout -subject -enddate -ext subjectAltName`;
+/** The frame's header of a certificate's pipeline: hlc_run prints its arguments, `sh -c PIPELINE`. */
+export const certCommand = (name: string, port: number) => `sh -c ${certPipeline(name, port)}`;
+
+/** What `openssl x509 -noout -subject -enddate -ext subjectAltName` printed. */
+export interface CertInfo {
+  subject: string;
+  /** notAfter, seconds since the epoch. */
+  notAfter: number;
+  /** notAfter as openssl printed it. */
+  notAfterText: string;
+  /** The DNS names of the subjectAltName extension; [] when it has none. */
+  dnsNames: string[];
+}
+
+export interface CertAnswer {
+  name: string;
+  port: number;
+  answer: CommandAnswer<CertInfo>;
+}
 
 /** What Self says of this node in `tailscale status --json`. */
 export interface TailscaleSelf {
@@ -96,22 +131,35 @@ export interface TailscaleFact {
   /** Undefined when the CLI is not installed (not run). */
   status?: CommandAnswer<TailscaleStatus>;
   serve?: CommandAnswer<FunnelEntry[]>;
+  /** `command -v openssl` found it; undefined when no certificate is declared (not asked). */
+  openssl?: boolean;
+  /** One per declared certificate, in the inventory's order; [] when openssl is missing or none is declared. */
+  certs?: CertAnswer[];
 }
 
-export const tailscaleProbe: Probe<TailscaleFact> = {
-  name: NAME,
-  // tailscale lives in /usr/bin, tailscaled in /usr/sbin; systemctl in /usr/bin or /bin.
-  command: [
-    `PATH="$PATH:/usr/sbin:/sbin"`,
-    RUN_FN,
-    `hlc_run ${CMD.now}`,
-    `hlc_run ${CMD.which}`,
-    `hlc_run ${CMD.active}`,
-    `hlc_run ${CMD.enabled}`,
-    `if command -v tailscale >/dev/null 2>&1; then hlc_run ${CMD.status}; hlc_run ${CMD.serve}; fi`,
-  ].join("; "),
-  parse: parseTailscaleOutput,
-};
+/** The probe of a node serving `certs` under their MagicDNS names (none: tailscaled's state only). */
+export function tailscaleProbeFor(certs: ReadonlyArray<{ name: string; port: number }>): Probe<TailscaleFact> {
+  const unique = [...new Map(certs.map((c) => [`${c.name}:${c.port}`, { name: c.name, port: c.port }])).values()];
+  const certLines = unique.length
+    ? [`hlc_run ${CMD.openssl}`, `if command -v openssl >/dev/null 2>&1; then ${unique.map((c) => `hlc_run sh -c '${certPipeline(c.name, c.port)}'`).join("; ")}; fi`]
+    : [];
+  return {
+    name: NAME,
+    // tailscale lives in /usr/bin, tailscaled in /usr/sbin; systemctl in /usr/bin or /bin.
+    command: [
+      `PATH="$PATH:/usr/sbin:/sbin"`,
+      RUN_FN,
+      `hlc_run ${CMD.now}`,
+      `hlc_run ${CMD.which}`,
+      `hlc_run ${CMD.active}`,
+      `hlc_run ${CMD.enabled}`,
+      `if command -v tailscale >/dev/null 2>&1; then hlc_run ${CMD.status}; hlc_run ${CMD.serve}; ${certLines.length ? `${certLines.join("; ")}; ` : ""}fi`,
+    ].join("; "),
+    parse: (output) => parseTailscaleOutput(output, unique),
+  };
+}
+
+export const tailscaleProbe: Probe<TailscaleFact> = tailscaleProbeFor([]);
 
 const need = (sections: Map<string, Section>, cmd: string): Section => {
   const s = sections.get(cmd);
@@ -119,7 +167,7 @@ const need = (sections: Map<string, Section>, cmd: string): Section => {
   return s;
 };
 
-export function parseTailscaleOutput(output: ProbeOutput): TailscaleFact {
+export function parseTailscaleOutput(output: ProbeOutput, certs: ReadonlyArray<{ name: string; port: number }> = []): TailscaleFact {
   if (output.code !== 0) throw new ProbeParseError(NAME, `exited ${output.code}: ${output.stderr.trim()}`);
   const sections = readSections(NAME, output);
   const date = need(sections, CMD.now);
@@ -131,7 +179,60 @@ export function parseTailscaleOutput(output: ProbeOutput): TailscaleFact {
   if (!fact.installed) return fact;
   fact.status = answer(need(sections, CMD.status), parseStatusJson);
   fact.serve = answer(need(sections, CMD.serve), funnelEntries);
+  if (!certs.length) return fact;
+  fact.openssl = need(sections, CMD.openssl).code === 0;
+  fact.certs = fact.openssl ? certs.map((c) => ({ ...c, answer: certAnswer(need(sections, certCommand(c.name, c.port))) })) : [];
   return fact;
+}
+
+function certAnswer(s: Section): CommandAnswer<CertInfo> {
+  const base = { exit: s.code, stderr: s.stderr };
+  if (s.code !== 0) return base;
+  try {
+    return { ...base, value: parseX509Text(s.body) };
+  } catch (e) {
+    return { ...base, error: (e as Error).message };
+  }
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** `notAfter=Mar  5 12:00:00 2027 GMT` (openssl's ASN1_TIME_print) → seconds since the epoch. */
+export function parseNotAfter(text: string): number {
+  const m = /^([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4}) GMT$/.exec(text.trim());
+  const month = m ? MONTHS.indexOf(m[1]!) : -1;
+  if (!m || month < 0) throw new Error(`notAfter not a date as openssl prints it: ${JSON.stringify(text)}`);
+  return Date.UTC(Number(m[6]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])) / 1000;
+}
+
+/** The lines `openssl x509 -noout -subject -enddate -ext subjectAltName` prints → CertInfo. */
+export function parseX509Text(lines: string[]): CertInfo {
+  const subject = lines.find((l) => l.startsWith("subject="));
+  const end = lines.find((l) => l.startsWith("notAfter="));
+  if (!end) throw new Error("no notAfter= line: not a certificate as openssl x509 prints it");
+  const notAfterText = end.slice("notAfter=".length).trim();
+  const at = lines.findIndex((l) => /^X509v3 Subject Alternative Name:/.test(l.trim()));
+  const dnsNames: string[] = [];
+  // The extension's values: the indented lines after its header (openssl prints them on one).
+  for (let i = at + 1; at >= 0 && i < lines.length && /^\s+\S/.test(lines[i]!); i++) {
+    for (const v of lines[i]!.trim().split(/,\s*/)) if (v.startsWith("DNS:")) dnsNames.push(v.slice(4));
+  }
+  return { subject: subject ? subject.slice("subject=".length).trim() : "", notAfter: parseNotAfter(notAfterText), notAfterText, dnsNames };
+}
+
+/**
+ * Whether a certificate's DNS name `pattern` covers `name`: RFC 6125 §6.4.3 (case-insensitive per
+ * §6.4.1, a trailing dot ignored), the wildcard taken only as the whole left-most label ("*.a.b"
+ * matches "x.a.b", one label: not "a.b", not "y.x.a.b"); a partial-label wildcard ("w*.a.b", which
+ * §6.4.3 leaves to the client and RFC 9525 forbids) and a "*" anywhere else match nothing.
+ */
+export function dnsNameCovers(pattern: string, name: string): boolean {
+  const norm = (s: string) => s.toLowerCase().replace(/\.$/, "");
+  const p = norm(pattern).split(".");
+  const n = norm(name).split(".");
+  if (p.length !== n.length || p.some((l) => l === "")) return false;
+  if (p.slice(1).some((l) => l.includes("*")) || (p[0]!.includes("*") && p[0] !== "*")) return false;
+  return p.every((l, i) => (i === 0 && l === "*" ? n[0] !== "" : l === n[i]));
 }
 
 function answer<T>(s: Section, read: (json: unknown) => T): CommandAnswer<T> {

@@ -12,11 +12,22 @@
 // publishing a HostPort because its serve config says AllowFunnel. Only tailscaled's serve config
 // tells, and only on a node that runs it.
 //
+// Certificates (§5.2 "Remote services use Tailscale DNS/certs"), for each name declared in
+// `tailnet.tailscale.certs`: what the node itself is served when it connects to that MagicDNS name
+// (openssl s_client with SNI, helpers/probes/tailscale.ts): a certificate answered, one of its DNS
+// SANs covering the name (RFC 6125 §6.4.3, wildcard only as the whole left-most label; the
+// subject's CN is not read: RFC 6125 §6.4.4 falls back to it only without any DNS SAN, and
+// browsers no longer do), and its notAfter at least `certMinDays` (default 14) after the node's own
+// clock. `tailscale cert` gets a Let's Encrypt certificate (90 days) but does not install or renew
+// it for another server: a service using its files goes stale unless the operator renews them;
+// `tailscale serve` renews its own.
+//
 // No tailscale binary or control server is available to the project's tests: this invariant is
-// proven on real captured output only (fixtures/captured/tailscale/, tests/unit/probes/tailscale.test.ts),
+// proven on real captured output only (fixtures/captured/tailscale/, tests/unit/probes/tailscale.test.ts;
+// the certificates: openssl's own output against openssl s_server on the build host),
 // and the lab declares no `tailnet.tailscale`, so a lab run reports it skipped (no node declares it).
 import type { TailscaleNodeDecl } from "../../helpers/inventory/sections/tailnet.ts";
-import { tailscaleProbe, type TailscaleFact, type TailscaleSelf } from "../../helpers/probes/tailscale.ts";
+import { dnsNameCovers, tailscaleProbeFor, type CertAnswer, type TailscaleFact, type TailscaleSelf } from "../../helpers/probes/tailscale.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
 
@@ -33,6 +44,8 @@ export const SUBJECT = {
   key: "node key",
   serve: "tailscale serve status",
   funnel: "Funnel",
+  openssl: "openssl",
+  cert: "certificate",
 } as const;
 
 /** "1.76.1-ERR-BuildInfo", "1.102.4-t3caf…" → [1, 76]; undefined when unreadable. */
@@ -84,6 +97,24 @@ export function judgeTailscale(f: TailscaleFact, decl: TailscaleNodeDecl): Findi
       out.push({ subject: `${SUBJECT.funnel} ${e.hostPort}`, expected: "no Funnel (public internet exposure, §0) unless listed in tailnet.tailscale.funnel", actual: `${e.at}[${e.hostPort}] = true: published to the internet` });
     }
   }
+  if (decl.certs.length) {
+    if (f.openssl !== true) out.push({ subject: SUBJECT.openssl, expected: `openssl installed (Debian package openssl), to read the certificate served for ${decl.certs.map((c) => c.name).join(", ")}`, actual: f.openssl === false ? "command -v openssl: not found" : "not asked" });
+    else for (const c of decl.certs) out.push(...judgeCert(f.now, f.certs?.find((a) => a.name === c.name && a.port === c.port), c, decl.certMinDays));
+  }
+  return out;
+}
+
+function judgeCert(now: number, a: CertAnswer | undefined, c: { name: string; port: number }, minDays: number): Finding[] {
+  const subject = `${SUBJECT.cert} ${c.name}:${c.port}`;
+  const v = a?.answer.value;
+  if (!a || !v) {
+    const why = !a ? "not asked" : a.answer.exit !== 0 ? `no certificate answered (exit ${a.answer.exit}: ${a.answer.stderr.split("\n")[0] || "no message"})` : (a.answer.error ?? "unreadable");
+    return [{ subject, expected: `a TLS certificate served for ${c.name} on port ${c.port} (openssl s_client -servername ${c.name})`, actual: why }];
+  }
+  const out: Finding[] = [];
+  if (!v.dnsNames.some((d) => dnsNameCovers(d, c.name))) out.push({ subject, expected: `a certificate valid for ${c.name} (a DNS subjectAltName covering it, RFC 6125 §6.4.3)`, actual: `DNS names ${list(v.dnsNames)} (subject ${v.subject || "empty"})` });
+  const left = v.notAfter - now;
+  if (left < minDays * DAY) out.push({ subject, expected: `valid for at least ${minDays} more days (tailnet.tailscale.certMinDays)`, actual: `notAfter ${v.notAfterText} (${left < 0 ? "already past" : `in ${Math.floor(left / DAY)} days`})` });
   return out;
 }
 
@@ -103,7 +134,7 @@ function judgeKey(now: number, version: string, self: TailscaleSelf, decl: Tails
   return [];
 }
 
-const FIX: Array<[string, (node: string) => string]> = [
+const FIX: Array<[string, (node: string, subject: string) => string]> = [
   [SUBJECT.cli, (n) => `on ${n}: install Tailscale (apt-get install tailscale from pkgs.tailscale.com), then systemctl enable --now tailscaled and tailscale up`],
   [SUBJECT.unit, (n) => `on ${n}: systemctl enable --now tailscaled`],
   [SUBJECT.status, (n) => `on ${n}: systemctl start tailscaled, then tailscale status`],
@@ -113,22 +144,30 @@ const FIX: Array<[string, (node: string) => string]> = [
   [SUBJECT.key, (n) => `re-authenticate ${n} (tailscale up --force-reauth) or disable key expiry for it in the admin console (Machines → … → Disable key expiry); or correct tailnet.tailscale.keyExpiry`],
   [SUBJECT.serve, (n) => `on ${n}: systemctl start tailscaled, then tailscale serve status --json`],
   [SUBJECT.funnel, (n) => `on ${n}: tailscale funnel reset (or tailscale funnel --https=<port> off), or list the HostPort under tailnet.tailscale.funnel with its reason`],
+  [SUBJECT.openssl, (n) => `on ${n}: apt-get install openssl`],
+  [
+    SUBJECT.cert,
+    (n, subject) => {
+      const name = subject.slice(SUBJECT.cert.length + 1).replace(/:\d+$/, "");
+      return `on ${n}: tailscale cert ${name} (a fresh Let's Encrypt certificate for the MagicDNS name; HTTPS certificates must be enabled in the admin console), then restart the service that serves it from those files; if tailscale serve serves it, it renews by itself: check tailscale serve status`;
+    },
+  ],
 ];
 
 export default invariant(
   {
     id: "EXPOSE-010",
-    title: "A tailnet node runs tailscaled logged in, tagged as declared, with a valid key and no Funnel",
+    title: "A tailnet node runs tailscaled logged in, tagged as declared, with a valid key, no Funnel, and valid certificates for its MagicDNS names",
     must:
       "On every node that declares `tailnet.tailscale`: the tailscale CLI MUST be installed and the tailscaled unit active and enabled; `tailscale status --json` MUST report BackendState Running and Self.Online true; Self.Tags MUST equal the declared `tags`; the node key MUST not be expired and, per `keyExpiry`, either have expiry disabled (Self.KeyExpiry absent) or stay valid for at least that many days; and no AllowFunnel entry of `tailscale serve status --json` (top-level or foreground) may be true unless its HostPort is listed in `funnel`. Proven on real captured output only: the project has no tailscale binary or control server.",
-    fix: (f, node) => (FIX.find(([s]) => f.subject === s || f.subject.startsWith(`${s} `))?.[1] ?? ((n: string) => `on ${n}: tailscale status; tailscale serve status`))(node.name),
+    fix: (f, node) => (FIX.find(([s]) => f.subject === s || f.subject.startsWith(`${s} `))?.[1] ?? ((n: string) => `on ${n}: tailscale status; tailscale serve status`))(node.name, f.subject),
     section: "§5.2, §0",
     family: "exposure",
     severity: "critical",
   },
   {
     appliesTo: (node) => node.tailnet?.tailscale !== undefined,
-    reads: () => ({ tailscale: tailscaleProbe }),
+    reads: (node) => ({ tailscale: tailscaleProbeFor(node.tailnet?.tailscale?.certs ?? []) }),
     check: ({ node, facts }) => judgeTailscale(facts.tailscale, node.tailnet!.tailscale!),
   },
 );

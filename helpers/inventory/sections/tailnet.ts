@@ -22,6 +22,16 @@ export interface TailscaleNodeDecl {
   keyExpiry: "disabled" | number;
   /** HostPort entries ("name.tailnet.ts.net:443") for which Funnel (public exposure) is accepted; [] = none. */
   funnel: string[];
+  /** MagicDNS names this node serves TLS for (§5.2 "Tailscale DNS/certs"); [] = none judged. */
+  certs: TailnetCertDecl[];
+  /** A served certificate must stay valid for at least this many more days (default 14). */
+  certMinDays: number;
+}
+
+/** A TLS service of this node under its MagicDNS name, e.g. { name: "nc.tail1234.ts.net", port: 443 }. */
+export interface TailnetCertDecl {
+  name: string;
+  port: number;
 }
 
 export interface TailnetDecl {
@@ -31,7 +41,7 @@ export interface TailnetDecl {
 
 type Raw = {
   policy?: Omit<TailnetPolicyDecl, "adminPorts"> & { adminPorts?: number[] };
-  tailscale?: { tags?: string[]; keyExpiry: "disabled" | number; funnel?: string[] };
+  tailscale?: { tags?: string[]; keyExpiry: "disabled" | number; funnel?: string[]; certs?: Array<{ name: string; port?: number }>; certMinDays?: number };
 };
 
 export const tailnetSection: Section<Raw, TailnetDecl> = {
@@ -68,13 +78,28 @@ export const tailnetSection: Section<Raw, TailnetDecl> = {
             description: "\"disabled\", or the number of days the node key must still be valid for.",
           },
           funnel: { type: "array", uniqueItems: true, items: { type: "string", pattern: "^[^\\s:]+:[0-9]{1,5}$", patternErrorMessage: "a HostPort as tailscale serve status --json names it, e.g. node.tail1234.ts.net:443", description: "A HostPort Funnel may expose." }, description: "HostPorts Funnel may publish to the internet (default []: none, §0 no direct exposure)." },
+          certs: {
+            type: "array",
+            items: {
+              type: "object",
+              additionalProperties: false,
+              required: ["name"],
+              description: "A TLS service of this node under its MagicDNS name.",
+              properties: {
+                name: { type: "string", pattern: "^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$", patternErrorMessage: "a DNS name without a trailing dot, e.g. nc.tail1234.ts.net", description: "The MagicDNS name the service is reached by (and the certificate must be valid for)." },
+                port: { type: "integer", minimum: 1, maximum: 65535, description: "The TLS port (default 443)." },
+              },
+            },
+            description: "TLS services of this node under their MagicDNS names (§5.2 \"Tailscale DNS/certs\"): each must present, to the node itself, a certificate valid for that name and not expiring within certMinDays (default []: none judged).",
+          },
+          certMinDays: { type: "integer", minimum: 1, maximum: 365, description: "Days a served certificate must still be valid for (default 14)." },
         },
       },
     },
   },
   normalize: (raw) => ({
     ...(raw.policy ? { policy: { file: raw.policy.file, admins: [...raw.policy.admins], adminPorts: raw.policy.adminPorts ?? [22, 8006] } } : {}),
-    ...(raw.tailscale ? { tailscale: { tags: [...(raw.tailscale.tags ?? [])], keyExpiry: raw.tailscale.keyExpiry, funnel: [...(raw.tailscale.funnel ?? [])] } } : {}),
+    ...(raw.tailscale ? { tailscale: { tags: [...(raw.tailscale.tags ?? [])], keyExpiry: raw.tailscale.keyExpiry, funnel: [...(raw.tailscale.funnel ?? [])], certs: (raw.tailscale.certs ?? []).map((c) => ({ name: c.name, port: c.port ?? 443 })), certMinDays: raw.tailscale.certMinDays ?? 14 } } : {}),
   }),
 };
 

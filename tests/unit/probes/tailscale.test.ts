@@ -10,7 +10,7 @@ import type { RunFacts } from "../../../helpers/facts/types.ts";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
 import type { TailscaleNodeDecl } from "../../../helpers/inventory/sections/tailnet.ts";
 import type { Inventory, NodeDecl } from "../../../helpers/inventory/types.ts";
-import { CMD, funnelEntries, parseStatusJson, parseTailscaleOutput, tailscaleProbe } from "../../../helpers/probes/tailscale.ts";
+import { certCommand, CMD, dnsNameCovers, funnelEntries, parseNotAfter, parseStatusJson, parseTailscaleOutput, parseX509Text, tailscaleProbe, tailscaleProbeFor } from "../../../helpers/probes/tailscale.ts";
 import { judgeAll, toResults } from "../../../helpers/run/judge.ts";
 import { DEFAULT_OPTIONS, evaluate } from "../../../helpers/spec/evaluate.ts";
 import { judgeTailscale } from "../../../specs/exposure/tailscale-state.spec.ts";
@@ -38,8 +38,19 @@ const edited = (f: string, edit: (j: Record<string, any>) => void) => {
 const frame = (cmd: string, stdout: string, code: number, stderr = "") =>
   `--- hlc-probe: ${cmd} ---\n${stdout}\n${stderr ? stderr.split("\n").map((l) => `! ${l}\n`).join("") : ""}--- hlc-probe: exit ${code} ---\n`;
 
+// Real openssl output (fixtures/captured/tailscale/README.md): the probe's pipeline against openssl
+// s_server on the build host, certificates made 2026-12-07 01:39 UTC for host.tail1234.ts.net.
+const HOST = "host.tail1234.ts.net";
+const CERT = { valid: "cert-valid.stdout.txt", soon: "cert-soon.stdout.txt", other: "cert-other.stdout.txt", wild: "cert-wild.stdout.txt" } as const;
+const NO_ANSWER = read("cert-no-answer.stderr.txt").trimEnd(); // x509 reading nothing (exit 1)
+const NODE_DATE = at("2026-12-07T02:00:00Z"); // the node's clock the certificate tests pass in
+type CertOut = { name?: string; port?: number; stdout: string; code?: number; stderr?: string };
+
 interface NodeOut {
   now?: number;
+  /** undefined: no certificate declared (nothing asked); false: `command -v openssl` exit 127. */
+  openssl?: boolean;
+  certs?: CertOut[];
   active?: [string, number];
   enabled?: [string, number];
   status?: { stdout: string; code?: number; stderr?: string };
@@ -56,14 +67,16 @@ function output(o: NodeOut): string {
     frame(CMD.enabled, e, ec),
     frame(CMD.status, o.status?.stdout ?? read(LINUX), o.status?.code ?? 0, o.status?.stderr),
     frame(CMD.serve, o.serve?.stdout ?? read(TAILNET_ONLY), o.serve?.code ?? 0, o.serve?.stderr),
+    ...(o.openssl === undefined ? [] : [frame(CMD.openssl, o.openssl ? "/usr/bin/openssl" : "", o.openssl ? 0 : 127)]),
+    ...(o.openssl ? (o.certs ?? []).map((c) => frame(certCommand(c.name ?? HOST, c.port ?? 443), c.stdout.trimEnd(), c.code ?? 0, c.stderr)) : []),
   ].join("");
 }
 
-const DECL: TailscaleNodeDecl = { tags: [], keyExpiry: 30, funnel: [] };
+const DECL: TailscaleNodeDecl = { tags: [], keyExpiry: 30, funnel: [], certs: [], certMinDays: 14 };
 const node = (decl: TailscaleNodeDecl) => ({ name: "lxc210", role: "service", layer: 3, services: [], ssh: {}, tailnet: { tailscale: decl } }) as unknown as NodeDecl;
 function judge(stdout: string, decl: TailscaleNodeDecl = DECL) {
   const spec = byId("EXPOSE-010");
-  const facts = factsOf("lxc210", [[tailscaleProbe, { stdout, stderr: "", code: 0 }]]);
+  const facts = factsOf("lxc210", [[tailscaleProbeFor(decl.certs), { stdout, stderr: "", code: 0 }]]);
   return evaluate(spec.meta, spec.def, node(decl), facts) as { status: string; message?: string; findings?: Array<{ subject: string; fix?: string }> };
 }
 const lines = (v: { message?: string }) => (v.message ?? "").split("\n").filter((l) => l.startsWith("  - "));
@@ -216,14 +229,95 @@ describe("EXPOSE-010 judged on the captures", () => {
   });
 });
 
+describe("EXPOSE-010: the certificates served for MagicDNS names (real openssl output)", () => {
+  const CERTS: TailscaleNodeDecl = { ...DECL, certs: [{ name: HOST, port: 443 }] };
+  // The Linux capture's key is long expired by the node date of these tests: expiry declared disabled
+  // and Self.KeyExpiry removed from a copy, so only the certificate is judged.
+  const status = edited(LINUX, (j) => delete j.Self.KeyExpiry);
+  const decl = { ...CERTS, keyExpiry: "disabled" as const };
+  const certNode = (certs: CertOut[], o: NodeOut = {}) => output({ now: NODE_DATE, status: { stdout: status }, openssl: true, certs, ...o });
+
+  it("openssl x509's lines: subject, notAfter, the DNS SANs (the four captures)", () => {
+    expect(parseX509Text(read(CERT.valid).split("\n"))).toEqual({ subject: "CN = host.tail1234.ts.net", notAfter: at("2027-03-07T01:39:18Z"), notAfterText: "Mar  7 01:39:18 2027 GMT", dnsNames: [HOST] });
+    expect(parseX509Text(read(CERT.soon).split("\n")).notAfter).toBe(at("2026-12-12T01:39:18Z"));
+    expect(parseX509Text(read(CERT.other).split("\n")).dnsNames).toEqual(["other.tail1234.ts.net"]);
+    expect(parseX509Text(read(CERT.wild).split("\n")).dnsNames).toEqual(["*.tail1234.ts.net"]);
+    expect(parseNotAfter("Mar  5 12:00:00 2027 GMT")).toBe(at("2027-03-05T12:00:00Z"));
+    expect(parseNotAfter("Dec 31 23:59:59 2030 GMT")).toBe(at("2030-12-31T23:59:59Z"));
+    expect(() => parseNotAfter("2027-03-05")).toThrow(/notAfter/);
+    expect(() => parseX509Text(["subject=CN = x"])).toThrow(/notAfter/);
+  });
+
+  it("name matching: RFC 6125 §6.4.3, the wildcard only as the whole left-most label, one label", () => {
+    expect(dnsNameCovers("*.tail1234.ts.net", HOST)).toBe(true);
+    expect(dnsNameCovers("HOST.tail1234.ts.net", HOST)).toBe(true);
+    expect(dnsNameCovers(HOST, `${HOST}.`)).toBe(true);
+    expect(dnsNameCovers("*.tail1234.ts.net", "tail1234.ts.net")).toBe(false);
+    expect(dnsNameCovers("*.tail1234.ts.net", "a.host.tail1234.ts.net")).toBe(false);
+    expect(dnsNameCovers("h*.tail1234.ts.net", HOST)).toBe(false);
+    expect(dnsNameCovers("host.*.ts.net", HOST)).toBe(false);
+    expect(dnsNameCovers("*.*.ts.net", HOST)).toBe(false);
+    expect(dnsNameCovers("other.tail1234.ts.net", HOST)).toBe(false);
+  });
+
+  it("the probe asks openssl only when a certificate is declared, one pipeline per name and port, with SNI", () => {
+    expect(tailscaleProbe.command).not.toContain("openssl");
+    const p = tailscaleProbeFor([{ name: HOST, port: 443 }, { name: HOST, port: 443 }, { name: HOST, port: 8443 }]);
+    expect(p.command).toContain("hlc_run command -v openssl");
+    expect(p.command).toContain(`hlc_run sh -c 'echo | timeout 10 openssl s_client -connect ${HOST}:443 -servername ${HOST} 2>/dev/null | openssl x509 -noout -subject -enddate -ext subjectAltName'`);
+    expect(p.command.match(/s_client/g)).toHaveLength(2);
+  });
+
+  it("passes: the certificate for the name, 90 days; the wildcard *.tail1234.ts.net", () => {
+    expect(judge(certNode([{ stdout: read(CERT.valid) }]), decl).status).toBe("passed");
+    expect(judge(certNode([{ stdout: read(CERT.wild) }]), decl).status).toBe("passed");
+  });
+
+  it("fails a certificate expiring within certMinDays of the node's date (5 days), and one already past", () => {
+    const v = judge(certNode([{ stdout: read(CERT.soon) }]), decl);
+    expect(lines(v)).toEqual([`  - certificate ${HOST}:443: expected valid for at least 14 more days (tailnet.tailscale.certMinDays); actual notAfter Dec 12 01:39:18 2026 GMT (in 4 days)`]);
+    expect(fixes(v)[0]).toMatch(new RegExp(`^on lxc210: tailscale cert ${HOST.replace(/\./g, "\\.")} .*restart the service that serves it.*tailscale serve .*renews by itself`));
+    expect(lines(judge(certNode([{ stdout: read(CERT.soon) }], { now: at("2026-12-13T00:00:00Z") }), decl))[0]).toContain("already past");
+    expect(judge(certNode([{ stdout: read(CERT.soon) }]), { ...decl, certMinDays: 3 }).status).toBe("passed");
+  });
+
+  it("fails a certificate for another name", () => {
+    expect(lines(judge(certNode([{ stdout: read(CERT.other) }]), decl))).toEqual([
+      `  - certificate ${HOST}:443: expected a certificate valid for ${HOST} (a DNS subjectAltName covering it, RFC 6125 §6.4.3); actual DNS names other.tail1234.ts.net (subject CN = other.tail1234.ts.net)`,
+    ]);
+  });
+
+  it("fails when no certificate answered (the real pipeline against a name that does not resolve: x509 exit 1)", () => {
+    const v = judge(certNode([{ stdout: "", code: 1, stderr: NO_ANSWER }]), decl);
+    expect(lines(v)).toEqual([`  - certificate ${HOST}:443: expected a TLS certificate served for ${HOST} on port 443 (openssl s_client -servername ${HOST}); actual no certificate answered (exit 1: Could not read certificate from <stdin>)`]);
+  });
+
+  it("fails, never passes, without openssl: a finding naming the Debian package", () => {
+    const v = judge(certNode([], { openssl: false }), decl);
+    expect(lines(v)).toEqual([`  - openssl: expected openssl installed (Debian package openssl), to read the certificate served for ${HOST}; actual command -v openssl: not found`]);
+    expect(fixes(v)[0]).toBe("on lxc210: apt-get install openssl");
+  });
+
+  it("each declared port is judged apart, in the inventory's order", () => {
+    const two = { ...decl, certs: [{ name: HOST, port: 443 }, { name: HOST, port: 8443 }] };
+    const v = judge(certNode([{ stdout: read(CERT.valid) }, { port: 8443, stdout: read(CERT.other) }]), two);
+    expect(lines(v).map((l) => l.split(":")[0])).toEqual([`  - certificate ${HOST}`]);
+    expect(lines(v)[0]).toContain(`${HOST}:8443`);
+  });
+});
+
 describe("the inventory and the lab", () => {
   const base = { version: 1, defaults: { ssh: { agent: true } } };
   const inv = (tailnet: unknown) => dump({ ...base, nodes: [{ name: "lxc210", role: "service", layer: 3, ssh: { host: "lxc210" }, tailnet }] });
 
   it("tailnet.tailscale: defaults, and what the schema refuses", () => {
     const n = parseInventory(inv({ tailscale: { keyExpiry: "disabled" } }), "/inv.yaml").nodes[0]!;
-    expect(n.tailnet).toEqual({ tailscale: { tags: [], keyExpiry: "disabled", funnel: [] } });
-    expect(parseInventory(inv({ tailscale: { tags: ["tag:server"], keyExpiry: 30, funnel: ["n.tail1234.ts.net:443"] } }), "/inv.yaml").nodes[0]!.tailnet!.tailscale).toEqual({ tags: ["tag:server"], keyExpiry: 30, funnel: ["n.tail1234.ts.net:443"] });
+    expect(n.tailnet).toEqual({ tailscale: { tags: [], keyExpiry: "disabled", funnel: [], certs: [], certMinDays: 14 } });
+    expect(parseInventory(inv({ tailscale: { tags: ["tag:server"], keyExpiry: 30, funnel: ["n.tail1234.ts.net:443"] } }), "/inv.yaml").nodes[0]!.tailnet!.tailscale).toEqual({ tags: ["tag:server"], keyExpiry: 30, funnel: ["n.tail1234.ts.net:443"], certs: [], certMinDays: 14 });
+    expect(parseInventory(inv({ tailscale: { keyExpiry: 30, certs: [{ name: "nc.tail1234.ts.net" }, { name: "nc.tail1234.ts.net", port: 8443 }], certMinDays: 21 } }), "/inv.yaml").nodes[0]!.tailnet!.tailscale).toMatchObject({ certs: [{ name: "nc.tail1234.ts.net", port: 443 }, { name: "nc.tail1234.ts.net", port: 8443 }], certMinDays: 21 });
+    expect(inventoryProblems(() => parseInventory(inv({ tailscale: { keyExpiry: 30, certs: [{ name: "nc.tail1234.ts.net; reboot" }] } }), "/inv.yaml"))).toContain("DNS name");
+    expect(inventoryProblems(() => parseInventory(inv({ tailscale: { keyExpiry: 30, certs: [{ name: "nc.tail1234.ts.net." }] } }), "/inv.yaml"))).not.toBe("");
+    expect(inventoryProblems(() => parseInventory(inv({ tailscale: { keyExpiry: 30, certMinDays: 0 } }), "/inv.yaml"))).not.toBe("");
     expect(inventoryProblems(() => parseInventory(inv({ tailscale: { tags: ["server"], keyExpiry: 30 } }), "/inv.yaml"))).toContain("tag:server");
     expect(inventoryProblems(() => parseInventory(inv({ tailscale: { keyExpiry: "never" } }), "/inv.yaml"))).not.toBe("");
     expect(inventoryProblems(() => parseInventory(inv({ tailscale: {} }), "/inv.yaml"))).toContain("keyExpiry");
