@@ -2,8 +2,7 @@
 // units snippets (sanitized)"): the copies the operator's repo keeps of what runs on this node,
 // read on the node that keeps the repo checkout (`keptOn`, default this node), the way
 // `tailnet.policy.file` is a path on the node that keeps it. CONT-003 judges the compose files
-// against the running containers. The unit snippets are declared for their own check (the
-// snippet's directives in `systemctl cat UNIT`), not written yet: declared, not judged.
+// against the running containers, BOOT-012 the unit snippets against `systemctl cat UNIT`.
 import { unitName } from "./units.ts";
 import { isRecord, nodeRecords, suggestion } from "./rules.ts";
 import type { Section } from "./types.ts";
@@ -43,7 +42,7 @@ export const repoCopiesSection: Section<Raw, RepoCopiesDecl> = {
     type: "object",
     additionalProperties: false,
     description:
-      "The operator's repo copies of what runs on this node (§7: compose files and systemd unit snippets, sanitized): each compose file must describe the running containers of its project (CONT-003); unit snippets are declared for a check not written yet (their directives in the unit as `systemctl cat` shows it).",
+      "The operator's repo copies of what runs on this node (§7: compose files and systemd unit snippets, sanitized): each compose file must describe the running containers of its project (CONT-003), each unit snippet's directives must hold in the unit as `systemctl cat` shows it (BOOT-012).",
     properties: {
       keptOn: { type: "string", minLength: 1, description: "The node that keeps the repo checkout the paths below are on (default: this node), e.g. the monitoring LXC." },
       compose: {
@@ -62,7 +61,7 @@ export const repoCopiesSection: Section<Raw, RepoCopiesDecl> = {
       },
       units: {
         type: "array",
-        description: "systemd unit snippets of this node, as the repo keeps them (declared for a check not written yet: not judged today).",
+        description: "systemd unit snippets of this node, as the repo keeps them.",
         items: {
           type: "object",
           additionalProperties: false,
