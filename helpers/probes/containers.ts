@@ -56,6 +56,17 @@ export interface ContainerInfo {
   devices: DeviceMapping[];
   /** HostConfig.DeviceRequests: devices asked of a device driver (`--gpus`, compose `deploy.resources.reservations.devices`). */
   deviceRequests: DeviceRequest[];
+  /** Config.Image: the image as it was asked for ("" when the engine printed none). */
+  image?: string;
+  /** Labels com.docker.compose.project / .service ("" when not created by compose). */
+  composeProject?: string;
+  composeService?: string;
+  /**
+   * Names of Config.Env, never the values (secrets live there): cut at "=" on the node by the
+   * template, so no value reaches the runner or the evidence. Includes the image's ENV and what the
+   * engine adds (PATH, HOME, HOSTNAME, container=podman). Undefined when the engine printed none.
+   */
+  envKeys?: string[];
 }
 
 // The two device fields as Docker defines them (moby api/types/container/hostconfig.go, in
@@ -91,14 +102,19 @@ const NAME = "containers";
 
 /**
  * Only the parts the specs judge, one JSON object per container and line: the full inspect
- * output holds Config.Env, where secrets (ADMIN_TOKEN, DB passwords) live, and evidence is kept.
- * HostConfig is printed whole (it holds no environment): naming its fields one by one fails on
- * an engine that lacks one (podman 4.3 has no HostConfig.DeviceRequests). Works with Docker's and
+ * output holds Config.Env, where secrets (ADMIN_TOKEN, DB passwords) live, and evidence is kept,
+ * so of Config.Env only the names are printed (`split` is in Docker's and podman's template
+ * functions; checked on Docker 20.10+ and podman 4.3.1). `index` of a missing label is "".
+ * HostConfig is printed whole (it holds no environment; a logging driver's options, which could,
+ * go through the evidence redaction like any output): naming its fields one by one fails on an
+ * engine that lacks one (podman 4.3 has no HostConfig.DeviceRequests). Works with Docker's and
  * podman's Go templates alike.
  */
 const FORMAT =
   '{"Name":{{json .Name}},"RestartCount":{{json .RestartCount}},"State":{{json .State}},' +
-  '"HostConfig":{{json .HostConfig}},"Mounts":{{json .Mounts}}}';
+  '"HostConfig":{{json .HostConfig}},"Mounts":{{json .Mounts}},' +
+  '"Image":{{json .Config.Image}},"Project":{{json (index .Config.Labels "com.docker.compose.project")}},"Service":{{json (index .Config.Labels "com.docker.compose.service")}},' +
+  '"EnvKeys":[{{range $i, $e := .Config.Env}}{{if $i}},{{end}}{{json (index (split $e "=") 0)}}{{end}}]}';
 
 export const containers: Probe<ContainerInfo[]> = {
   name: NAME,
@@ -189,7 +205,21 @@ function parseOne(raw: unknown): ContainerInfo {
     mounts,
     devices,
     deviceRequests,
+    // Plain `docker inspect` (captures) has Config; there the top-level Image is the image's ID.
+    image: obj(c.Config) ? str(obj(c.Config)?.Image) : str(c.Image),
+    composeProject: str(c.Project) || str(obj(obj(c.Config)?.Labels)?.["com.docker.compose.project"]),
+    composeService: str(c.Service) || str(obj(obj(c.Config)?.Labels)?.["com.docker.compose.service"]),
+    ...envKeysOf(c),
   };
+}
+
+// The probe prints EnvKeys (names only); plain `docker inspect` output (captures) has Config.Env,
+// whose values are dropped here.
+function envKeysOf(c: Obj): { envKeys?: string[] } {
+  if (Array.isArray(c.EnvKeys)) return { envKeys: c.EnvKeys.filter((k): k is string => typeof k === "string") };
+  const env = obj(c.Config)?.Env;
+  if (Array.isArray(env)) return { envKeys: env.filter((e): e is string => typeof e === "string").map((e) => e.split("=")[0]!) };
+  return {};
 }
 
 /**

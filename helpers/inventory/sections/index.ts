@@ -10,6 +10,7 @@ import { mountsSection } from "./mounts.ts";
 import { nextcloudSection } from "./nextcloud.ts";
 import { proxmoxSection } from "./proxmox.ts";
 import { reachabilitySection } from "./reachability.ts";
+import { repoCopiesSection } from "./repo-copies.ts";
 import { rebootSection } from "./reboot.ts";
 import { routerSection } from "./router.ts";
 import { sharesSection } from "./shares.ts";
@@ -19,4 +20,4 @@ import { tunnelsSection } from "./tunnels.ts";
 import type { Section } from "./types.ts";
 import { unitsSection } from "./units.ts";
 
-export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, localMountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, routerSection, nextcloudSection, gpuSection, tailnetSection, capacitySection, unitsSection, tunnelsSection, alertingSection] as Section[];
+export const SECTIONS: Section[] = [proxmoxSection, storageSection, sharesSection, mountsSection, localMountsSection, containersSection, backupsSection, identitiesSection, reachabilitySection, rebootSection, routerSection, nextcloudSection, gpuSection, tailnetSection, capacitySection, unitsSection, tunnelsSection, alertingSection, repoCopiesSection] as Section[];

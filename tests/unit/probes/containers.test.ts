@@ -43,7 +43,10 @@ describe("containers probe (podman 4.3 docker inspect captures)", () => {
 
   it("reads the probe's own one-object-per-line format (--format template)", () => {
     expect(containers.command).toContain("docker inspect --format");
-    expect(containers.command).not.toMatch(/[{ ]\.Config/);
+    // Config.Env holds secrets: never printed whole, only each entry's name cut at "=" (CONT-003).
+    expect(containers.command).not.toMatch(/json \.Config(\.Env)?\}\}/);
+    expect(containers.command.match(/\.Config\.Env/g)).toEqual([".Config.Env"]);
+    expect(containers.command).toContain('{{range $i, $e := .Config.Env}}{{if $i}},{{end}}{{json (index (split $e "=") 0)}}{{end}}');
     const abs = get(parse("format-vm100-restart-loop.jsonl"), "audiobookshelf");
     expect(abs).toMatchObject({ restartPolicy: "unless-stopped", health: "starting" });
     expect(abs.restartCount).toBeGreaterThanOrEqual(2);
@@ -73,7 +76,7 @@ describe("containers probe (podman 4.3 docker inspect captures)", () => {
       { Name: "/web", RestartCount: 1, State: { Status: "exited", Running: false }, HostConfig: { RestartPolicy: { Name: "" }, PortBindings: null }, Mounts: null },
     ]);
     expect(containers.parse(out(docker))).toEqual([
-      { name: "web", restartPolicy: "no", status: "exited", running: false, stateRunning: false, paused: false, restarting: false, dead: false, restartCount: 1, ports: [], mounts: [], devices: [], deviceRequests: [] },
+      { name: "web", restartPolicy: "no", status: "exited", running: false, stateRunning: false, paused: false, restarting: false, dead: false, restartCount: 1, ports: [], mounts: [], devices: [], deviceRequests: [], image: "", composeProject: "", composeService: "" },
     ]);
   });
 
