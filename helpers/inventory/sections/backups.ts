@@ -68,6 +68,8 @@ export interface ResticDecl {
   host?: string;
   /** Only snapshots with this tag count (restic --tag). */
   tag?: string;
+  /** This repository is §2.4's off-site copy: DATA-031 then judges that restic reaches it off the site. */
+  offsite?: boolean;
   /** Run `restic check` (DATA-014). */
   check: boolean;
   /** The critical paths (§2.4 "vault exports, Nextcloud DB + config, documents") a fresh snapshot must hold (DATA-013). */
@@ -193,6 +195,7 @@ export const backupsSection: Section<RawBackups, BackupsDecl> = {
           host: { type: "string", minLength: 1, description: "Only snapshots of this host count (restic --host), e.g. when several nodes share the repository." },
           tag: { type: "string", minLength: 1, description: "Only snapshots with this tag count (restic --tag)." },
           check: { type: "boolean", description: "Run `restic check` (structure, not --read-data) and require it to pass (default true)." },
+          offsite: { type: "boolean", description: "This repository is the off-site copy §2.4 plans: DATA-031 then requires that restic reaches it off the site (not a local disk of the node, not a homelab node, not a loopback, private or link-local address as the node resolves it). Absent or false: DATA-031 is skipped as planned." },
           covers: {
             type: "array",
             minItems: 1,
