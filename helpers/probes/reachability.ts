@@ -38,8 +38,16 @@ export interface ReachAttempt extends ReachTarget {
 }
 
 export const REACHABILITY = "reachability";
-/** Seconds a single connect may take before it counts as a timeout. */
+/** Seconds a single connect may take before it is tried again. */
 export const CONNECT_TIMEOUT_S = 2;
+/**
+ * Seconds the second try may take before the attempt counts as a timeout. The bound covers
+ * starting bash and resolving the name too, which a busy node can stretch past 2 s (seen: a
+ * conformant lab's sshd and node-exporter reported "no answer" at load average 40+). Only an
+ * attempt that timed out is tried again, so a refused or open port costs no more, and a second
+ * try can only turn a timeout into what the port really answers.
+ */
+export const RETRY_TIMEOUT_S = 6;
 
 const RESULTS: readonly ReachResult[] = ["connected", "refused", "timeout", "unreachable", "unresolved", "error"];
 
@@ -49,6 +57,7 @@ const RESULTS: readonly ReachResult[] = ["connected", "refused", "timeout", "unr
 const ATTEMPT = [
   "a() {",
   `  m=$(timeout ${CONNECT_TIMEOUT_S} bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$3" "$4" 2>&1); c=$?`,
+  `  if [ $c = 124 ]; then m=$(timeout ${RETRY_TIMEOUT_S} bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$3" "$4" 2>&1); c=$?; fi`,
   "  case $c:$m in",
   "    0:*) r=connected ;; 124:*) r=timeout ;; *refused*) r=refused ;;",
   "    *'No route'*|*unreachable*) r=unreachable ;; *) r=error ;;",
