@@ -26,7 +26,8 @@ beforeAll(async () => {
       ...n,
       ...(n.name === "vm100" ? { jump: "vm102" } : {}),
       declare: {
-        ...Object.fromEntries(Object.entries(declare ?? {}).filter(([k]) => k !== "proxmox")),
+        // Without pve and lxc200: no `proxmox`, and no `repoCopies` (kept on lxc200).
+        ...Object.fromEntries(Object.entries(declare ?? {}).filter(([k]) => k !== "proxmox" && k !== "repoCopies")),
         ...(n.name === "vm100" ? { reboot: { allowed: true, convergeWithin: "2m" } } : {}),
       },
     }));
