@@ -27,6 +27,7 @@
 // printed: only the names leave the node.
 import { CORE_SCHEMA, load, mergeTag } from "js-yaml";
 import { shQuote } from "../transport/shell.ts";
+import { repoFileCommand, repoFileText } from "./repo-file.ts";
 import { ProbeParseError, type Probe, type ProbeOutput } from "./types.ts";
 
 const NAME = "compose-file";
@@ -129,19 +130,14 @@ const MASK_ENV = String.raw`function ind(s) { match(s, /^ */); return RLENGTH }
 }`;
 
 export function composeFile(file: string): Probe<ComposeFileFact> {
-  const f = shQuote(file);
-  const command = `[ -r ${f} ] || { echo missing; exit 0; }; echo present; head -c ${MAX} ${f} | awk -v env=-1 ${shQuote(MASK_ENV)}`;
+  const command = repoFileCommand(file, MAX, `awk -v env=-1 ${shQuote(MASK_ENV)}`);
   // One probe per file: probes are keyed by name on a node (helpers/run/plan.ts).
   return { name: `${NAME} ${file}`, command, parse: (o) => parseComposeOutput(file, o) };
 }
 
-export function parseComposeOutput(file: string, { stdout, stderr, code }: ProbeOutput): ComposeFileFact {
-  if (code !== 0) throw new ProbeParseError(NAME, `exited ${code}: ${stderr.trim()}`);
-  const nl = stdout.indexOf("\n");
-  const head = nl < 0 ? stdout : stdout.slice(0, nl);
-  if (head === "missing") return { file, exists: false, services: [] };
-  if (head !== "present") throw new ProbeParseError(NAME, `expected "present" or "missing", got ${JSON.stringify(head)}`);
-  const body = stdout.slice(nl + 1);
+export function parseComposeOutput(file: string, output: ProbeOutput): ComposeFileFact {
+  const body = repoFileText(NAME, output);
+  if (body === undefined) return { file, exists: false, services: [] };
   if (Buffer.byteLength(body) >= MAX) return { file, exists: true, services: [], error: `larger than ${MAX} bytes: not judged` };
   return parseComposeYaml(file, body);
 }

@@ -9,6 +9,7 @@
 // Environment= values may be secrets (the snippet is sanitized, the node's are not): the node
 // masks them (`Environment=NAME=<hidden>`), and only names are compared.
 import { shQuote } from "../transport/shell.ts";
+import { repoFileCommand, repoFileText } from "./repo-file.ts";
 import { ProbeParseError, type Probe, type ProbeOutput } from "./types.ts";
 
 export interface Directive {
@@ -119,18 +120,13 @@ const MAX = 256 * 1024;
 
 /** A unit snippet kept in the repo checkout, read on the node that keeps it (Environment= values masked there). */
 export function unitSnippet(file: string): Probe<UnitSnippet> {
-  const f = shQuote(file);
-  const command = `[ -r ${f} ] || { echo missing; exit 0; }; echo present; head -c ${MAX} ${f} | ${MASK_ENV}`;
-  return { name: `${SNIPPET} ${file}`, command, parse: (o) => parseUnitSnippet(file, o) };
+  return { name: `${SNIPPET} ${file}`, command: repoFileCommand(file, MAX, MASK_ENV), parse: (o) => parseUnitSnippet(file, o) };
 }
 
-export function parseUnitSnippet(file: string, { stdout, stderr, code }: ProbeOutput): UnitSnippet {
-  if (code !== 0) throw new ProbeParseError(SNIPPET, `exited ${code}: ${stderr.trim()}`);
-  const nl = stdout.indexOf("\n");
-  const head = nl < 0 ? stdout : stdout.slice(0, nl);
-  if (head === "missing") return { file, exists: false, directives: [] };
-  if (head !== "present") throw new ProbeParseError(SNIPPET, `expected "present" or "missing", got ${JSON.stringify(head)}`);
-  return { file, exists: true, directives: parseUnitText(stdout.slice(nl + 1)) };
+export function parseUnitSnippet(file: string, output: ProbeOutput): UnitSnippet {
+  const text = repoFileText(SNIPPET, output);
+  if (text === undefined) return { file, exists: false, directives: [] };
+  return { file, exists: true, directives: parseUnitText(text) };
 }
 
 /**
