@@ -2,8 +2,9 @@
 // operator gave checked before anything starts (exit 2), the lab when it is the target, the
 // gather and judging in this process (helpers/cli/judge.ts), then the outputs and the exit code.
 import { execa } from "execa";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EXIT, UsageError, type CliArgs } from "./args.ts";
 import { applyOptIns, isLabInventory, optInLines } from "./opt-ins.ts";
@@ -213,7 +214,9 @@ export async function run(args: CliArgs, where: { root: string; caller: string }
   const resultsFile = resolve(process.env.HLC_RESULTS_JSON ?? "reports/results.json");
   const derived = derivedPaths(resultsFile);
   for (const f of [resultsFile, derived.junit, derived.summary]) rmSync(f, { force: true });
-  rmSync(process.env.HLC_ALLURE_RESULTS ?? "reports/allure-results", { recursive: true, force: true });
+  // The last run's Allure results are moved aside (one rename) and deleted while the nodes are
+  // gathered: a few hundred unlinks cost ~1 s of wall time on a busy disk before anything started.
+  const clearing = clearAside(resolve(process.env.HLC_ALLURE_RESULTS ?? "reports/allure-results"));
 
   let code: number;
   if (empty) {
@@ -239,6 +242,7 @@ export async function run(args: CliArgs, where: { root: string; caller: string }
     code = await finish(crashed);
   }
 
+  await clearing;
   if (lab && !args.keepLab) await lab.stop();
   else if (lab) console.log(`Lab ${lab.id} left running (inventory ${inventory}); remove it with npm run lab:down.`);
   return code;
@@ -273,4 +277,26 @@ export async function run(args: CliArgs, where: { root: string; caller: string }
     return EXIT.conformant;
   }
 
+}
+
+/**
+ * Empty `dir` at once for the run (renamed to a sibling `.NAME.old-PID`), and delete what it held,
+ * and what a killed run left aside, in the background. Resolves when that is done; never rejects.
+ */
+export function clearAside(dir: string): Promise<void> {
+  const parent = dirname(dir);
+  const prefix = `.${basename(dir)}.old-`;
+  try {
+    renameSync(dir, join(parent, `${prefix}${process.pid}`));
+  } catch (e) {
+    // Absent: nothing to clear. Anything else (a rename refused): deleted in place, as before.
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") rmSync(dir, { recursive: true, force: true });
+  }
+  let aside: string[] = [];
+  try {
+    aside = readdirSync(parent).filter((f) => f.startsWith(prefix));
+  } catch {
+    /* no parent: nothing aside */
+  }
+  return Promise.all(aside.map((f) => rm(join(parent, f), { recursive: true, force: true }).catch(() => undefined))).then(() => undefined);
 }
