@@ -7,7 +7,9 @@
 import type { Reporter } from "vitest/node";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CODE_EXT, codePath, CODE_ROOT } from "../paths.ts";
+import { CODE_EXT, codePath, CODE_ROOT, COMPILED } from "../paths.ts";
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 export interface JudgeOptions {
   /** Spec files to run (a filtered run); empty: every spec file. */
@@ -48,6 +50,9 @@ export async function conformanceConfig(): Promise<Record<string, unknown>> {
     // Nothing written beside the code: an installed package or a read-only checkout (the
     // scheduled unit's ProtectSystem=strict) must run as well.
     cache: false,
+    // Compiled, the suite's own modules are plain ESM that Node imports as it is: vite's module
+    // runner would parse and transform each again (~0.7 s of CPU per run, measured).
+    ...(COMPILED ? { server: { deps: { external: [new RegExp(`^${escapeRe(CODE_ROOT)}/`)] } } } : {}),
   };
 }
 
