@@ -111,6 +111,12 @@ beforeAll(async () => {
     const ours = g.groups.find((x) => x.name === "homelab-conformance");
     return ours?.rules.length === 6 && ours.rules.every((r) => r.health === "ok") ? true : undefined;
   });
+  // A reload also re-discovers the Alertmanagers: until that is done Prometheus lists none active,
+  // which MON-004 rightly fails too ("fired alerts are sent nowhere"; CI, stop 31).
+  await until("Prometheus to list its Alertmanager again after the reload", async () => {
+    const a = await prom<{ activeAlertmanagers: unknown[] }>("/api/v1/alertmanagers");
+    return a.activeAlertmanagers.length > 0 ? true : undefined;
+  });
 }, 600_000);
 
 let runner: string | undefined;
