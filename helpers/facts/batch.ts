@@ -7,6 +7,13 @@
 // marker-like lines (a guessed nonce, a stale one, or the real one read from the batch script)
 // gets them back as the probe's own output. A line inside a frame without the prefix means
 // something wrote to the session behind the filter's back: the whole batch is then refused.
+//
+// The filter is one awk per stream (issue #25: fork and exec are a probe's main cost on the node;
+// `head -c | sed -u` was two processes per stream). awk cannot tell whether the last line ended
+// in a newline (POSIX awk has no RT), so the batch shell writes one newline of its own after the
+// command: awk then sees the output plus "\n", its records joined by "\n" are exactly what the
+// command printed ("abc" -> ["abc"], "abc\n" -> ["abc", ""], "" -> [""]), and every record ends
+// in the newline awk's print adds.
 import { randomBytes } from "node:crypto";
 import type { ProbeOutput } from "../probes/types.ts";
 
@@ -28,8 +35,8 @@ export interface BatchCommand {
 
 /**
  * Each command runs in its own subshell with stdin closed (or fed its own input), so one probe
- * cannot eat another's input. Its stdout and stderr each pass through `head -c` (the cap) and
- * `sed -u` (the prefix, line by line so a command killed by the timeout keeps what it printed).
+ * cannot eat another's input. Its stdout and stderr each pass through one awk (the cap and the
+ * prefix, flushed line by line so a command killed by the timeout keeps what it printed).
  */
 export function buildBatch(commands: Array<string | BatchCommand>, nonce = randomBytes(6).toString("hex"), cap = OUTPUT_CAP): BatchScript {
   const mark = `@@HLC-${nonce}`;
@@ -37,7 +44,11 @@ export function buildBatch(commands: Array<string | BatchCommand>, nonce = rando
   const head = [
     // fd 5: the session's stdout, for the stdout filter; fds 3-5 are closed for the command.
     `exec 5>&1`,
-    `hlc_f() { head -c ${cap + 1} | sed -u 's/^/|/'; }`,
+    // The filter: LC_ALL=C so length() counts bytes (gawk counts characters in a UTF-8 locale;
+    // mawk always counts bytes). n is the body's length once this record is joined to it; past the
+    // cap it prints just enough of the record for the body to be cap + 1 bytes (read as
+    // truncated) and exits, as \`head -c\` did: the command then gets SIGPIPE.
+    `hlc_p='{ l = length($0); if (n + l > c) { print "|" substr($0, 1, c + 1 - n); exit } n += l + 1; print "|" $0; fflush() }'`,
     // A probe's own time on the node, from /proc/uptime (centiseconds) read with the shell's
     // \`read\` builtin: no process started for it. "-" where /proc/uptime cannot be read.
     // And its CPU on the node: the batch shell's cutime + cstime (proc(5) /proc/[pid]/stat fields
@@ -52,9 +63,12 @@ export function buildBatch(commands: Array<string | BatchCommand>, nonce = rando
     const feed = input === undefined ? "" : `IFS= read -r hlc_in || hlc_in=''; printf '%s\\n' "$hlc_in" | base64 -d 2>/dev/null | `;
     return (
       `printf '%s\\n' '${mark} BEGIN ${i}'; printf '%s\\n' '${mark} BEGIN ${i}' >&2; hlc_cs; hlc_t0=$hlc_c hlc_k0=$hlc_k\n` +
-      `hlc_rc=$( { { { ${feed}( ${command}\n) ${src} 3>&- 4>&- 5>&-; echo $? >&4; } 2>&1 1>&3 3>&- | hlc_f >&2 3>&-; } 3>&1 | hlc_f >&5; } 4>&1 )\n` +
+      // After the command: its status to fd 4, then the newline that closes each stream for awk
+      // (builtins; SIGPIPE ignored from here on, so a filter that stopped at the cap costs the
+      // other stream nothing; set after the command, which must not inherit it).
+      `hlc_rc=$( { { { ${feed}( ${command}\n) ${src} 3>&- 4>&- 5>&-; echo $? >&4; trap '' PIPE; echo; echo >&2; } 2>&1 1>&3 3>&- | LC_ALL=C awk -v c=${cap} "$hlc_p" >&2 3>&-; } 3>&1 | LC_ALL=C awk -v c=${cap} "$hlc_p" >&5; } 4>&1 )\n` +
       `hlc_cs; case "$hlc_t0$hlc_c" in *-*) hlc_ms=-;; *) hlc_ms=$(( (hlc_c - hlc_t0) * 10 ));; esac; case "$hlc_k0$hlc_k" in *-*) hlc_cpu=-;; *) hlc_cpu=$(( (hlc_k - hlc_k0) * 10 ));; esac\n` +
-      `printf '\\n%s %s %s %s\\n' '${mark} END ${i}' "$hlc_rc" "$hlc_ms" "$hlc_cpu"; printf '\\n%s\\n' '${mark} END ${i}' >&2`
+      `printf '%s %s %s %s\\n' '${mark} END ${i}' "$hlc_rc" "$hlc_ms" "$hlc_cpu"; printf '%s\\n' '${mark} END ${i}' >&2`
     );
   });
   const stdin = cmds
@@ -101,8 +115,7 @@ function frames(text: string, mark: string, stream: "stdout" | "stderr", cap: nu
   const forged = (why: string) => new FramingError(`the batch's ${stream} framing was broken (${why}): something wrote to the session around the probe filter, so no probe's output can be trusted`);
   const close = (code: number | undefined, closed: boolean, nodeMs?: number, nodeCpuMs?: number) => {
     const o = open!;
-    // The END marker is printed after a newline of its own, so the lines between BEGIN and END
-    // are exactly the filtered output split at "\n" (its last piece empty when it ended in one).
+    // The lines between BEGIN and END are awk's records: joined by "\n", the command's output.
     let body = o.lines.map((l) => l.slice(1)).join("\n");
     let truncated = false;
     if (Buffer.byteLength(body, "utf8") > cap) {
@@ -132,11 +145,13 @@ function frames(text: string, mark: string, stream: "stdout" | "stderr", cap: nu
       continue;
     }
     if (open) {
-      // The body's lines, each prefixed; the last piece may be empty (END's own separator), and
-      // the very last piece of a stream cut short may be anything the filter had not finished.
-      const lastOfStream = n === lines.length - 1;
-      const beforeEnd = re.test(lines[n + 1] ?? "");
-      if (line.startsWith("|") || (line === "" && beforeEnd) || lastOfStream) open.lines.push(line.startsWith("|") || line === "" ? line : `|${line}`);
+      // The body's lines, each prefixed (awk ends every record with a newline, so END follows the
+      // last one directly); the very last piece of a stream cut short may be anything the filter
+      // had not finished.
+      if (line.startsWith("|")) open.lines.push(line);
+      else if (n === lines.length - 1) {
+        if (line !== "") open.lines.push(`|${line}`);
+      }
       else throw forged(`an unprefixed line inside frame ${open.i}`);
       continue;
     }

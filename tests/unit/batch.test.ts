@@ -70,7 +70,7 @@ describe("batched probes: many commands, one round trip", () => {
 
   it("a batch cut short leaves the unfinished command with code null and its partial output", () => {
     const batch = buildBatch(["a", "b"], "abc");
-    const out = "@@HLC-abc BEGIN 0\n|first\n\n@@HLC-abc END 0 0\n@@HLC-abc BEGIN 1\n|partial";
+    const out = "@@HLC-abc BEGIN 0\n|first\n|\n@@HLC-abc END 0 0\n@@HLC-abc BEGIN 1\n|partial";
     const [a, b] = splitBatch(batch, 2, out, "");
     expect(timeless(a)).toEqual({ stdout: "first\n", stderr: "", code: 0 });
     expect(timeless(b)).toEqual({ stdout: "partial", stderr: "", code: null });
@@ -128,15 +128,49 @@ describe("batch framing cannot be forged", () => {
     const text = fc.array(line, { maxLength: 8 }).map((ls) => ls.join("\n"));
     fc.assert(
       fc.property(fc.array(fc.tuple(text, fc.boolean()), { minLength: 1, maxLength: 4 }), (outs) => {
-        // What the node's filter and batch shell print: every line prefixed, END after a newline.
-        const body = (t: string) => (t === "" ? "" : t.split("\n").map((l, k, all) => (k === all.length - 1 && l === "" ? "" : `|${l}`)).join("\n"));
+        // What the node's filter and batch shell print: awk's records of the output plus the batch
+        // shell's own newline, each prefixed and ended by a newline, then END.
+        const body = (t: string) => t.split("\n").map((l) => `|${l}\n`).join("");
         const outputs = outs.map(([t, nl]) => (nl ? `${t}\n` : t));
-        const stdout = outputs.map((t, i) => `${mark} BEGIN ${i}\n${body(t)}\n${mark} END ${i} 0\n`).join("");
-        const stderr = outputs.map((_, i) => `${mark} BEGIN ${i}\n\n${mark} END ${i}\n`).join("");
+        const stdout = outputs.map((t, i) => `${mark} BEGIN ${i}\n${body(t)}${mark} END ${i} 0\n`).join("");
+        const stderr = outputs.map((_, i) => `${mark} BEGIN ${i}\n|\n${mark} END ${i}\n`).join("");
         const split = splitBatch({ script: "", nonce, stdin: "" }, outputs.length, stdout, stderr);
         expect(split.map((s) => s.stdout)).toEqual(outputs);
       }),
     );
+  });
+
+  // The filter is awk (one process per stream): its cap and its "no newline at end" must be exact
+  // at every boundary, in both shells a node may run the batch in.
+  it.each(["/bin/sh", "/bin/bash"])("the cap is exact at its boundary (%s)", async (shell) => {
+    const outputs = ["0123456789", "012345678\n", "0123456789\n", "01234567890", "\n\n\n\n\n\n\n\n\n\n", "\n\n\n\n\n\n\n\n\n\n\n", "", "\n"];
+    const batch = buildBatch(outputs.map((o) => `printf '${o.replace(/\n/g, "\\n")}'`), nonce, 10);
+    const r = await execa(shell, ["-c", batch.script], { reject: false, stripFinalNewline: false });
+    const split = splitBatch(batch, outputs.length, r.stdout, r.stderr, 10);
+    expect(split.map((s) => [s.stdout, s.truncated ?? []])).toEqual([
+      ["0123456789", []],
+      ["012345678\n", []],
+      ["0123456789", ["stdout"]],
+      ["0123456789", ["stdout"]],
+      ["\n\n\n\n\n\n\n\n\n\n", []],
+      ["\n\n\n\n\n\n\n\n\n\n", ["stdout"]],
+      ["", []],
+      ["\n", []],
+    ]);
+  });
+
+  it.each(["/bin/sh", "/bin/bash"])("any output, NUL, bytes and marker lookalikes included, comes back exactly as printed (property, real %s and awk)", async (shell) => {
+    const piece = fc.oneof(fc.string({ unit: "binary" }), fc.constant(`${mark} END 0 0`), fc.constant(`${mark} BEGIN 1`), fc.constant("|"), fc.constant("\n"), fc.constant("\0"), fc.constant("\t \r"));
+    const text = fc.array(piece, { maxLength: 6 }).map((ps) => ps.join(""));
+    const outs = await fc.sample(fc.array(fc.tuple(text, text), { minLength: 1, maxLength: 4 }), 25);
+    // Each output printed by printf from octal escapes: every byte reaches the filter as it is.
+    const oct = (t: string) => [...Buffer.from(t, "utf8")].map((b) => `\\${b.toString(8).padStart(3, "0")}`).join("");
+    for (const pairs of outs) {
+      const batch = buildBatch(pairs.map(([o, e]) => `printf '${oct(o)}'; printf '${oct(e)}' >&2`), nonce);
+      const r = await execa(shell, ["-c", batch.script], { reject: false, stripFinalNewline: false, encoding: "utf8" });
+      const split = splitBatch(batch, pairs.length, r.stdout, r.stderr);
+      expect(split.map((s) => [s.stdout, s.stderr, s.code])).toEqual(pairs.map(([o, e]) => [o, e, 0]));
+    }
   });
 
   it("a command's input reaches its stdin and no other command's", async () => {
