@@ -69,7 +69,12 @@ export const localMounts: Probe<LocalMountsFact> = {
     `echo '${MARK} units'`,
     // sd_booted(): /run/systemd/system exists only under systemd as PID 1.
     // A listing that fails (systemd busy at boot: "Connection timed out") fails the probe: a unit left out is not read.
-    `if [ -d /run/systemd/system ]; then l1=$(systemctl list-units --all --type=mount --plain --no-legend --no-pager) || exit 6; l2=$(systemctl list-unit-files --type=mount --no-legend --no-pager) || exit 6; u=$(printf '%s\\n%s\\n' "$l1" "$l2" | awk '{ print $1 }' | grep '\\.mount$' | sort -u); if [ -n "$u" ]; then systemctl show --no-pager -p ${LOCAL_MOUNT_PROPS.join(",")} -- $u | ${SECRET_MASK_SED} || exit 5; fi; else echo '${NO_SYSTEMD_MARKER}'; fi`,
+    // list-unit-files gets the pattern '*.mount' as well as --type=mount: --type only filters
+    // what systemctl prints, while a pattern is matched by PID 1 before it works out each unit
+    // file's enablement state (systemd src/shared/install.c, unit_file_get_list:
+    // strv_fnmatch_or_empty(patterns, de->d_name) before unit_file_lookup_state). The same
+    // list; on the lab's storage node 560-670 ms -> 38-48 ms (systemd 252).
+    `if [ -d /run/systemd/system ]; then l1=$(systemctl list-units --all --type=mount --plain --no-legend --no-pager) || exit 6; l2=$(systemctl list-unit-files --type=mount --no-legend --no-pager '*.mount') || exit 6; u=$(printf '%s\\n%s\\n' "$l1" "$l2" | awk '{ print $1 }' | grep '\\.mount$' | sort -u); if [ -n "$u" ]; then systemctl show --no-pager -p ${LOCAL_MOUNT_PROPS.join(",")} -- $u | ${SECRET_MASK_SED} || exit 5; fi; else echo '${NO_SYSTEMD_MARKER}'; fi`,
     `echo '${MARK} lsblk'`,
     `lsblk -J -o PATH,UUID,LABEL,PARTUUID,FSTYPE 2>/dev/null || true`,
     // lsblk reads udev's database; blkid probes the devices itself (as root), where udev is absent.
