@@ -19,7 +19,7 @@ import { OPT_IN_ENV, optInLines } from "../helpers/cli/opt-ins.ts";
 import { chmodSync, copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { hostLimitsBeside } from "../fixtures/lab/run-suite.ts";
+import { hostLimitsBeside } from "../helpers/spec/limits.ts";
 import { staleAfterFromEnv } from "../helpers/report/metrics.ts";
 
 const ROOT = PACKAGE_ROOT;

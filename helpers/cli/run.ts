@@ -1,7 +1,6 @@
 // A conformance run (`homelab-conformance [run]`, scripts/conformance.ts): everything the
 // operator gave checked before anything starts (exit 2), the lab when it is the target, the
 // gather and judging in this process (helpers/cli/judge.ts), then the outputs and the exit code.
-import { execa } from "execa";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
@@ -15,7 +14,7 @@ import { failingResults } from "../report/baseline.ts";
 import { derivedPaths } from "../report/derived.ts";
 import { readResults, suiteVersion, RESULTS_VERSION, type ResultsFile } from "../report/results.ts";
 import { renderTerminal } from "../report/terminal.ts";
-import { loadCatalog, type Declared } from "../spec/catalog.ts";
+import { loadCatalogFor, type Declared } from "../spec/catalog.ts";
 import { readCatalogIndex } from "../spec/catalog-index.ts";
 import { isFiltered, SCOPE_ENV, scopeToEnv, type RunScope } from "../spec/scope.ts";
 import { loadWaivers, WaiversError } from "../waivers/load.ts";
@@ -68,14 +67,16 @@ export async function run(args: CliArgs, where: { root: string; caller: string }
   // The filters and the waivers are checked against the invariants' IDs and families: from the
   // catalogue's index (dist/catalog.json) when it is current, else from the spec files. The spec
   // files themselves are imported only for what needs their code (a filter's applicability below).
-  let specs: Promise<Declared[]> | undefined;
-  const loadSpecs = () => (specs ??= loadCatalog());
+  // A filter by invariant or family imports only the spec files it selects (loadCatalogFor).
   const needsCatalog = isFiltered(scope) || args.waivers !== undefined;
   const index = needsCatalog ? readCatalogIndex() : undefined;
+  let specs: Promise<Declared[]> | undefined;
+  const loadSpecs = () => (specs ??= loadCatalogFor(scope, index ?? null));
   const catalog: ReadonlyArray<{ meta: { id: string; family: string } }> = !needsCatalog ? [] : index ? index.invariants.map((meta) => ({ meta })) : await loadSpecs();
   // Without --inventory the lab is the target; its nodes are those of inventory/example.yaml.
   const declaredInventory = readInventory(inventoryArg ?? join(ROOT, "inventory", "example.yaml"));
   const drifts = await (async () => {
+    if (args.drifts.length === 0) return [];
     const { findDrift } = await import("../../fixtures/lab/drifts.ts");
     try {
       return args.drifts.map((d) => findDrift(d));
@@ -159,13 +160,14 @@ export async function run(args: CliArgs, where: { root: string; caller: string }
     rebootFailed = !r.converged;
   }
 
-  const { hostLimitsBeside } = await import("../../fixtures/lab/run-suite.ts");
+  const { hostLimitsBeside } = await import("../spec/limits.ts");
   let lab: Awaited<ReturnType<typeof import("../../fixtures/lab/lab.ts").startLab>> | undefined;
   let inventory = inventoryArg;
   if (!inventory) {
     console.log("No --inventory given: starting the built-in fixture lab (see README, 'Default target').");
     // Only now, with every argument checked: the lab needs the Docker engine (installed and
     // started by scripts/setup.sh when absent) and its base image.
+    const { execa } = await import("execa"); // only for the lab: ~0.15 s of CPU a live run would pay
     const setup = await execa("bash", [join(ROOT, "scripts", "setup.sh")], { stdio: ["ignore", stdoutIsData ? 2 : "inherit", "inherit"], reject: false });
     if (setup.exitCode !== 0) {
       console.error(`The lab cannot start: scripts/setup.sh failed (exit ${setup.exitCode}).`);

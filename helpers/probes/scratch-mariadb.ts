@@ -4,7 +4,6 @@
 // when the run's gather ends. Its data lives in the container's own layer only: nothing of what is
 // imported is kept once it is gone. No engine reachable (or no image to be had): the resource is
 // `unavailable` with why, and the probes that need it say so instead of running.
-import { execa } from "execa";
 import { hostname } from "node:os";
 import type { Duplex } from "node:stream";
 import { PassThrough } from "node:stream";
@@ -38,6 +37,8 @@ async function ensureImage(client: RuntimeClient): Promise<void> {
   const { GenericContainer, ImageName } = await testcontainers();
   if (await client.image.exists(ImageName.fromString(SCRATCH_IMAGE))) return;
   // Its base is Debian's (fixtures/base/build-base.sh: a registry's debian:bookworm-slim, else debootstrap).
+  // execa imported here, as testcontainers is: ~0.15 s of CPU a run that never needs it would pay.
+  const { execa } = await import("execa");
   await execa("bash", [BASE_SCRIPT], { stdout: "ignore", stderr: "ignore" }).catch(() => undefined);
   await GenericContainer.fromDockerfile(IMAGE_DIR).build(SCRATCH_IMAGE, { deleteOnExit: false });
 }

@@ -7,7 +7,7 @@ import type { RunFacts } from "../facts/types.ts";
 import { loadInventory } from "../inventory/load.ts";
 import type { Inventory } from "../inventory/types.ts";
 import type { JudgedResult } from "../results/model.ts";
-import { loadCatalog, type Declared } from "../spec/catalog.ts";
+import { loadCatalogFor, type Declared } from "../spec/catalog.ts";
 import type { World } from "../spec/evaluate.ts";
 import { readHostLimits, type HostLimit } from "../spec/limits.ts";
 import { describeScope, isFiltered, LEFT_OUT } from "../spec/scope.ts";
@@ -29,7 +29,7 @@ export async function runConformance(params: RunParams, hooks: { onProgress?: Ga
   const inventory = loadInventory(params.inventoryFile);
   const limits = readHostLimits(params.hostLimitsFile);
   const waivers = params.waiversFile ? loadWaivers(params.waiversFile) : [];
-  const catalog = hooks.catalog ?? (await loadCatalog());
+  const catalog = hooks.catalog ?? (await loadCatalogFor(params.scope));
   const selection = select(catalog, inventory, params.scope);
   const plan = gatherPlan(selection, inventory, params.options);
   const filtered = isFiltered(params.scope);

@@ -15,12 +15,12 @@
 // This module stays light: node built-ins only.
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { CODE_ROOT, PACKAGE_ROOT } from "../paths.ts";
 import type { Inventory } from "../inventory/types.ts";
 import type { Family, InvariantMeta, Severity } from "./meta.ts";
 
-export const CATALOG_INDEX_VERSION = 1;
+export const CATALOG_INDEX_VERSION = 2;
 /** Where the build writes the index: under dist/ whether the suite runs compiled or from source. */
 export const CATALOG_INDEX_FILE = join(PACKAGE_ROOT, "dist", "catalog.json");
 /** The trees whose sources the index is built from: the specs and everything they import (helpers/). */
@@ -40,6 +40,12 @@ export interface CatalogIndex {
   version: typeof CATALOG_INDEX_VERSION;
   /** Sorted by ID, as loadCatalog returns them. */
   invariants: CatalogEntry[];
+  /**
+   * The spec file declaring each invariant, by ID: relative to the specs directory, without its
+   * extension (`exposure/loopback.spec`), so a run from source (.ts) and a compiled one (.js) read
+   * the same. A run filtered by invariant or family imports only these files (loadCatalogFor).
+   */
+  files: Record<string, string>;
   /** Applicability precomputed per inventory, keyed by inventoryKey(). */
   applicability: Array<{ inventoryKey: string; rows: ApplicabilityRow[] }>;
 }
@@ -79,6 +85,11 @@ function roundTrips(v: unknown): boolean {
   return false;
 }
 
+/** A spec file as the index names it: under the specs directory, without .ts or .js. */
+export function specFileKey(file: string, specsDir = join(CODE_ROOT, "specs")): string {
+  return relative(specsDir, file).replace(/\.(ts|js)$/, "");
+}
+
 /** The newest modification time (ms) of the files under the catalogue's source trees. */
 export function newestSource(root = CODE_ROOT): number {
   let newest = 0;
@@ -112,7 +123,7 @@ export function readCatalogIndex(file = CATALOG_INDEX_FILE, sourceRoot = CODE_RO
   } catch {
     return undefined;
   }
-  if (index?.version !== CATALOG_INDEX_VERSION || !Array.isArray(index.invariants) || !Array.isArray(index.applicability)) return undefined;
+  if (index?.version !== CATALOG_INDEX_VERSION || !Array.isArray(index.invariants) || !Array.isArray(index.applicability) || typeof index.files !== "object" || index.files === null) return undefined;
   if (newestSource(sourceRoot) > built) return undefined;
   return index;
 }
@@ -129,12 +140,13 @@ export function precomputedApplicability(index: CatalogIndex, inventory: Invento
 
 /** The index of a loaded catalogue, with the applicability computed on the given inventories. */
 export function buildCatalogIndex(
-  catalog: ReadonlyArray<{ meta: InvariantMeta }>,
+  catalog: ReadonlyArray<{ meta: InvariantMeta; file?: string }>,
   precomputed: ReadonlyArray<{ inventory: Inventory; rows: ReadonlyArray<{ d: { meta: { id: string } }; applies: string[]; planned: Array<{ node: string; reason: string }> }> }>,
 ): CatalogIndex {
   return {
     version: CATALOG_INDEX_VERSION,
     invariants: catalog.map((d) => catalogEntry(d.meta)),
+    files: Object.fromEntries(catalog.flatMap((d) => (d.file ? [[d.meta.id, specFileKey(d.file)]] : []))),
     applicability: precomputed.flatMap(({ inventory, rows }) => {
       const key = inventoryKey(inventory);
       return key === undefined ? [] : [{ inventoryKey: key, rows: rows.map((r) => ({ id: r.d.meta.id, applies: [...r.applies], planned: r.planned.map((p) => ({ node: p.node, reason: p.reason })) })) }];

@@ -1,11 +1,14 @@
 // The catalogue: every invariant the spec files declare, read from the sources themselves (as
 // Kubernetes generates its conformance document from its tests). A spec file's default export is
 // its invariant; importing one registers nothing, so the catalogue needs no mode and no global.
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Inventory } from "../inventory/types.ts";
+import { CODE_EXT } from "../paths.ts";
+import { readCatalogIndex, type CatalogIndex } from "./catalog-index.ts";
 import { DEFAULT_OPTIONS } from "./evaluate.ts";
+import { selectsInvariant, type RunScope } from "./scope.ts";
 import { isInvariant, probesOf, type Invariant } from "./invariant.ts";
 
 /** An invariant and the spec file that declares it. */
@@ -21,9 +24,12 @@ export function specFiles(dir = SPECS_DIR): string[] {
     .sort();
 }
 
-/** Import every spec file and return its invariant, sorted by ID. A file without one, or an ID used twice, is an error. */
-export async function loadCatalog(specsDir = SPECS_DIR): Promise<Declared[]> {
-  const files = specFiles(specsDir);
+/**
+ * Import every spec file (or the given ones) and return their invariants, sorted by ID. A file
+ * without one, or an ID used twice, is an error.
+ */
+export async function loadCatalog(specsDir = SPECS_DIR, only?: string[]): Promise<Declared[]> {
+  const files = only ?? specFiles(specsDir);
   const modules = await Promise.all(files.map((f) => import(pathToFileURL(f).href) as Promise<{ default?: unknown }>));
   const items: Declared[] = [];
   const byId = new Map<string, string>();
@@ -36,6 +42,23 @@ export async function loadCatalog(specsDir = SPECS_DIR): Promise<Declared[]> {
     items.push({ ...inv, file });
   });
   return items.sort((a, b) => a.meta.id.localeCompare(b.meta.id));
+}
+
+/**
+ * The invariants a run's scope can select. With --invariant or --family, only the spec files that
+ * declare them are imported, found by the catalogue's index when it is current: each spec file
+ * costs its modules and what they import (~0.35 s of CPU for all of them, ~0.05 s for a few).
+ * Otherwise, or when the files do not declare what the index said, every spec file is imported.
+ */
+export async function loadCatalogFor(scope: RunScope, index: CatalogIndex | null = readCatalogIndex() ?? null, specsDir = SPECS_DIR): Promise<Declared[]> {
+  if (!index || (scope.invariants.length === 0 && scope.families.length === 0)) return loadCatalog(specsDir);
+  const wanted = index.invariants.filter((m) => selectsInvariant(scope, m)).map((m) => m.id);
+  const files = [...new Set(wanted.map((id) => index.files[id]))].map((f) => (f === undefined ? undefined : join(specsDir, `${f}${CODE_EXT}`)));
+  if (files.some((f) => f === undefined || !existsSync(f))) return loadCatalog(specsDir);
+  const loaded = await loadCatalog(specsDir, (files as string[]).sort());
+  const got = new Set(loaded.filter((d) => selectsInvariant(scope, d.meta)).map((d) => d.meta.id));
+  if (wanted.some((id) => !got.has(id))) return loadCatalog(specsDir);
+  return loaded;
 }
 
 /** The fix as the document shows it: applied to a placeholder finding on a placeholder node. */

@@ -5,6 +5,7 @@
 // finding is a limit is SKIPPED with the limit's reason, never passed; a result with other
 // findings still fails on those.
 import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { Finding } from "./message.ts";
 
 export interface HostLimit {
@@ -22,6 +23,12 @@ export interface HostLimitsFile {
   host: string[];
   limits: HostLimit[];
 }
+
+/** A lab writes its host limits beside its inventory (fixtures/lab/lab.ts); a run of that inventory uses them. */
+export const hostLimitsBeside = (inventoryFile: string): string | undefined => {
+  const f = join(dirname(resolve(inventoryFile)), "host-limits.json");
+  return existsSync(f) ? f : undefined;
+};
 
 export function readHostLimits(file: string | undefined = process.env.HLC_HOST_LIMITS): HostLimit[] {
   if (!file) return [];

@@ -10,7 +10,7 @@ import { listRows } from "../../helpers/cli/list.ts";
 import { applicability, renderList } from "../../helpers/cli/select.ts";
 import { loadInventory } from "../../helpers/inventory/load.ts";
 import { CODE_ROOT, packagePath } from "../../helpers/paths.ts";
-import { loadCatalog, SPECS_DIR, specFiles } from "../../helpers/spec/catalog.ts";
+import { loadCatalog, loadCatalogFor, SPECS_DIR, specFiles } from "../../helpers/spec/catalog.ts";
 import {
   buildCatalogIndex,
   CATALOG_INDEX_FILE,
@@ -18,6 +18,7 @@ import {
   inventoryKey,
   precomputedApplicability,
   readCatalogIndex,
+  specFileKey,
   type CatalogIndex,
 } from "../../helpers/spec/catalog-index.ts";
 
@@ -73,6 +74,42 @@ describe("the catalogue's index", () => {
     }
     // A value JSON would not keep (a Map) has no key: never matched.
     expect(inventoryKey({ ...example, extra: new Map() } as never)).toBeUndefined();
+  });
+
+  it("names the spec file that declares each invariant, the same from source and compiled", () => {
+    expect(Object.keys(fresh.files).sort()).toEqual(declared.map((d) => d.meta.id).sort());
+    for (const d of declared) expect(join(SPECS_DIR, `${fresh.files[d.meta.id]}.ts`), d.meta.id).toBe(d.file);
+    expect(specFileKey(join(SPECS_DIR, "exposure", "loopback.spec.js"))).toBe("exposure/loopback.spec");
+  });
+
+  // Issue #25: a run filtered by invariant or family imports only the spec files it needs.
+  describe("a filtered run's catalogue", () => {
+    const scope = (invariants: string[], families: string[] = [], nodes: string[] = []) => ({ invariants, families, nodes });
+    const ids = (ds: Array<{ meta: { id: string } }>) => ds.map((d) => d.meta.id);
+    const selected = (sc: ReturnType<typeof scope>) => declared.filter((d) => (sc.invariants.length === 0 || sc.invariants.includes(d.meta.id)) && (sc.families.length === 0 || sc.families.includes(d.meta.family)));
+
+    it.each([
+      ["two invariants", scope(["EXPOSE-001", "DATA-003"])],
+      ["a family", scope([], ["boot"])],
+      ["a family and an invariant of another (nothing)", scope(["EXPOSE-001"], ["boot"])],
+    ])("%s: only the files declaring them, the same invariants as the whole catalogue gives", async (_what, sc) => {
+      const got = await loadCatalogFor(sc, fresh);
+      const want = selected(sc);
+      expect(ids(got.filter((d) => want.includes(declared.find((x) => x.meta.id === d.meta.id)!)))).toEqual(ids(want));
+      expect(new Set(got.map((d) => d.file))).toEqual(new Set(want.map((d) => d.file)));
+      expect(got.length).toBeLessThan(declared.length);
+    });
+
+    it("no filter by invariant or family (a --node run), or no current index: every spec file", async () => {
+      expect(ids(await loadCatalogFor(scope([], [], ["vm100"]), fresh))).toEqual(ids(declared));
+      expect(ids(await loadCatalogFor(scope(["EXPOSE-001"]), null))).toEqual(ids(declared));
+    });
+
+    it("an index that names the wrong file, or a file that is gone: every spec file, never a missing invariant", async () => {
+      const wrongFile = { ...fresh, files: { ...fresh.files, "EXPOSE-001": fresh.files["DATA-003"]! } };
+      const gone = { ...fresh, files: { ...fresh.files, "EXPOSE-001": "exposure/no-such.spec" } };
+      for (const index of [wrongFile, gone]) expect(ids(await loadCatalogFor(scope(["EXPOSE-001"]), index))).toEqual(ids(declared));
+    });
   });
 
   it("is refused when missing, of another version, or older than a source", () => {
