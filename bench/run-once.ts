@@ -1,5 +1,8 @@
-// One `npm run conformance` against an inventory, as an operator starts it, timed from outside,
-// with the phases the run recorded (helpers/report/phases.ts). Shared by the benchmarks.
+// One conformance run against an inventory, as an operator starts it, timed from outside, with the
+// phases the run recorded (helpers/report/phases.ts). Shared by the benchmarks. Started either as
+// `npm run conformance` (from a clone: npm, then scripts/run-conformance.sh and its setup check)
+// or as the installed command a user types, `homelab-conformance` (the package's bin, run by Node
+// itself: no npm, no setup script).
 import { execa } from "execa";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,13 +24,15 @@ export interface RunOnce {
   counts: Record<string, number>;
 }
 
-export async function conformanceOnce(inventory: string, options: { report?: boolean; args?: string[]; env?: Record<string, string> } = {}): Promise<RunOnce> {
+export async function conformanceOnce(inventory: string, options: { report?: boolean; args?: string[]; env?: Record<string, string>; via?: "npm" | "installed" } = {}): Promise<RunOnce> {
   const t0 = Date.now();
   const timeFile = join(mkdtempSync(join(tmpdir(), "hlc-bench-")), "time");
-  const r = await execa("/usr/bin/time", ["-f", "%U %S %M", "-o", timeFile, "npm", "run", "--silent", "conformance", "--", "--inventory", inventory, ...(options.args ?? [])], {
+  const command = options.via === "installed" ? [process.execPath, "bin/homelab-conformance.js"] : ["npm", "run", "--silent", "conformance", "--"];
+  const r = await execa("/usr/bin/time", ["-f", "%U %S %M", "-o", timeFile, ...command, "--inventory", inventory, ...(options.args ?? [])], {
     reject: false,
     all: true,
-    env: { ...options.env, ...(options.report === false ? { HLC_REPORT: "0" } : {}) },
+    // The installed command takes its first mark from HLC_T0 when set (as run-conformance.sh sets it).
+    env: { ...options.env, ...(options.report === false ? { HLC_REPORT: "0" } : {}), ...(options.via === "installed" ? { HLC_T0: String(t0) } : {}) },
   });
   const wallMs = Date.now() - t0;
   const [user, sys, rssKb] = readFileSync(timeFile, "utf8").trim().split("\n").at(-1)!.split(" ").map(Number);
@@ -38,7 +43,7 @@ export async function conformanceOnce(inventory: string, options: { report?: boo
     phases?: Partial<Record<PhaseName, number>>;
   };
   const results = JSON.parse(readFileSync("reports/results.json", "utf8")) as { counts: Record<string, number>; results: RunOnce["results"] };
-  if (r.exitCode !== 0 && r.exitCode !== 1) throw new Error(`npm run conformance exited ${r.exitCode}:\n${r.all?.slice(-3000)}`);
+  if (r.exitCode !== 0 && r.exitCode !== 1) throw new Error(`${command.join(" ")} exited ${r.exitCode}:\n${r.all?.slice(-3000)}`);
   return {
     wallMs,
     cpuMs: Math.round((user! + sys!) * 1000),

@@ -47,7 +47,9 @@ export function buildBatch(commands: Array<string | BatchCommand>, nonce = rando
     // The filter: LC_ALL=C so length() counts bytes (gawk counts characters in a UTF-8 locale;
     // mawk always counts bytes). n is the body's length once this record is joined to it; past the
     // cap it prints just enough of the record for the body to be cap + 1 bytes (read as
-    // truncated) and exits, as \`head -c\` did: the command then gets SIGPIPE.
+    // truncated) and exits, as \`head -c\` did: the command then gets SIGPIPE. One difference:
+    // awk reads a whole record before it cuts it, so a single line longer than the cap is read
+    // whole on the node (in awk's memory there); what reaches the runner is capped all the same.
     `hlc_p='{ l = length($0); if (n + l > c) { print "|" substr($0, 1, c + 1 - n); exit } n += l + 1; print "|" $0; fflush() }'`,
     // A probe's own time on the node, from /proc/uptime (centiseconds) read with the shell's
     // \`read\` builtin: no process started for it. "-" where /proc/uptime cannot be read.
