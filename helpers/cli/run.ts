@@ -16,6 +16,7 @@ import { readResults, suiteVersion, RESULTS_VERSION, type ResultsFile } from "..
 import { renderTerminal } from "../report/terminal.ts";
 import { loadCatalogFor, type Declared } from "../spec/catalog.ts";
 import { readCatalogIndex } from "../spec/catalog-index.ts";
+import { hostLimitsBeside } from "../spec/limits.ts";
 import { isFiltered, SCOPE_ENV, scopeToEnv, type RunScope } from "../spec/scope.ts";
 import { loadWaivers, WaiversError } from "../waivers/load.ts";
 import { WAIVERS_ENV } from "../waivers/env.ts";
@@ -160,7 +161,6 @@ export async function run(args: CliArgs, where: { root: string; caller: string }
     rebootFailed = !r.converged;
   }
 
-  const { hostLimitsBeside } = await import("../spec/limits.ts");
   let lab: Awaited<ReturnType<typeof import("../../fixtures/lab/lab.ts").startLab>> | undefined;
   let inventory = inventoryArg;
   if (!inventory) {

@@ -151,10 +151,8 @@ function frames(text: string, mark: string, stream: "stdout" | "stderr", cap: nu
       // last one directly); the very last piece of a stream cut short may be anything the filter
       // had not finished.
       if (line.startsWith("|")) open.lines.push(line);
-      else if (n === lines.length - 1) {
-        if (line !== "") open.lines.push(`|${line}`);
-      }
-      else throw forged(`an unprefixed line inside frame ${open.i}`);
+      else if (n < lines.length - 1) throw forged(`an unprefixed line inside frame ${open.i}`);
+      else if (line !== "") open.lines.push(`|${line}`);
       continue;
     }
     if (!open && done.test(line)) continue; // the trailer (judged by batchCompleted)
