@@ -114,22 +114,26 @@ export const mountsSection: Section<Raw, MountsDecl> = {
     }),
 };
 
-/** /mnt/media → mnt-media (systemd-escape --path, for the paths the schema allows). */
+/**
+ * A mount point's unit name stem, as systemd names it (/mnt/media → mnt-media): systemd
+ * src/basic/unit-name.c, unit_name_path_escape(): path_simplify() first (duplicate slashes and
+ * `.` components dropped, so /mnt/./x is mnt-x), then do_escape(): `/` → `-`; every byte outside
+ * [A-Za-z0-9:_.] → \xNN; a `.` is escaped only as the very FIRST character (/.dot → \x2edot,
+ * but /mnt/.hidden → mnt-.hidden). Checked against systemd-escape -p of systemd 252
+ * (tests/unit/probes/network-mounts.test.ts). A path with a `..` component is refused by systemd
+ * (no unit exists for it); it is escaped as written here, a name no unit has.
+ */
 export function escapePath(path: string): string {
-  const trimmed = path.replace(/^\/+|\/+$/g, "").replace(/\/+/g, "/");
-  if (trimmed === "") return "-";
-  return trimmed
-    .split("/")
-    .map((seg) =>
-      [...Buffer.from(seg, "utf8")]
-        .map((b, i) => {
-          const c = String.fromCharCode(b);
-          if (/[A-Za-z0-9:_]/.test(c) || (c === "." && i > 0)) return c;
-          return `\\x${b.toString(16).padStart(2, "0")}`;
-        })
-        .join(""),
-    )
-    .join("-");
+  const parts = path.split("/").filter((seg) => seg !== "" && seg !== ".");
+  if (parts.length === 0) return "-";
+  return [...Buffer.from(parts.join("/"), "utf8")]
+    .map((b, i) => {
+      const c = String.fromCharCode(b);
+      if (c === "/") return "-";
+      if (/[A-Za-z0-9:_]/.test(c) || (c === "." && i > 0)) return c;
+      return `\\x${b.toString(16).padStart(2, "0")}`;
+    })
+    .join("");
 }
 
 /** The storage node a mount source's host names: the one node declaring `shares` whose name,

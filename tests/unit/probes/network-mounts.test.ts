@@ -106,6 +106,26 @@ describe("mounts section and planner", () => {
     expect(escapePath("/")).toBe("-");
     expect(mountUnits(decl)).toEqual(["mnt-media.automount", "mnt-media.mount"]);
   });
+  it("names units as systemd 252's systemd-escape -p does (the tool's own output)", () => {
+    // `systemd-escape -p -- PATH` on Debian 12 (systemd 252), captured 2026-12-07.
+    const real: Array<[string, string]> = [
+      ["/mnt/.hidden", "mnt-.hidden"],
+      ["/.dot", "\\x2edot"],
+      ["/mnt/a.b", "mnt-a.b"],
+      ["/mnt/a-b", "mnt-a\\x2db"],
+      ["/mnt/a b", "mnt-a\\x20b"],
+      ["/mnt/é", "mnt-\\xc3\\xa9"],
+      ["/mnt//x/", "mnt-x"],
+      ["/mnt/./x", "mnt-x"],
+      ["/mnt/x:y", "mnt-x:y"],
+      ["/mnt/_u", "mnt-_u"],
+      ["/.", "-"],
+      ["/./.a", "\\x2ea"],
+      ["/mnt/.a/.b", "mnt-.a-.b"],
+      ["/mnt/x\\y", "mnt-x\\x5cy"],
+    ];
+    for (const [path, unit] of real) expect([path, escapePath(path)]).toEqual([path, unit]);
+  });
   it("names its probes once per node", () => {
     expect(networkMountsProbe(decl).name).toBe("network-mounts");
     expect(mountUnitsProbe(decl).name).toBe("network-mount-units");
