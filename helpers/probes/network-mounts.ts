@@ -90,7 +90,9 @@ export function networkMounts(paths: string[], credentials: string[]): Probe<Net
   // One probe per node (the planner passes every declared mount): a fixed name, so specs find it.
   const name = NETWORK_MOUNTS;
   const mask = SECRET_MASK_SED;
-  const unitsOf = (p: string) => `"$(systemd-escape -p --suffix=mount -- ${shq(p)})" "$(systemd-escape -p --suffix=automount -- ${shq(p)})"`;
+  // Unit names worked out here, as systemd names them (escapePath: unit_name_path_escape), not by
+  // a systemd-escape per name on the node (~20 ms a fork there).
+  const units = paths.flatMap((p) => [`${escapePath(p)}.mount`, `${escapePath(p)}.automount`]).map(shq).join(" ");
   const cmd = [
     // Trigger each automount with a read (see above); bounded, errors ignored (judged from the mount table).
     ...paths.map((p) => `timeout 20 ls -- ${shq(p + "/")} >/dev/null 2>&1 || true`),
@@ -99,9 +101,13 @@ export function networkMounts(paths: string[], credentials: string[]): Probe<Net
     `echo '${MARK} findmnt'`,
     `findmnt -J -l -o TARGET,SOURCE,FSTYPE,OPTIONS`,
     `echo '${MARK} units'`,
-    `{ command -v systemctl >/dev/null 2>&1 && systemctl cat --no-pager -- ${paths.map(unitsOf).join(" ")} 2>/dev/null | ${mask}; } || true`,
+    // Read once, printed, and searched below for the credentials files its Options= name.
+    `units=$({ command -v systemctl >/dev/null 2>&1 && systemctl cat --no-pager -- ${units} 2>/dev/null | ${mask}; } || true)`,
+    `if [ -n "$units" ]; then printf '%s\\n' "$units"; fi`,
     // The credentials files the definitions name: the inventory's, then fstab's and the units'.
-    `named=$({ ${paths.map((p) => `awk -v t=${shq(p)} '$1 !~ /^#/ && $2 == t { print $4 }' /etc/fstab 2>/dev/null; systemctl cat --no-pager -- ${unitsOf(p)} 2>/dev/null | sed -n 's/^[[:space:]]*Options[[:space:]]*=//p'`).join("; ")}; } | tr ',' '\\n' | sed -n 's/^cred\\(entials\\)\\{0,1\\}=//p')`,
+    // awk takes the mount points as operands, read in BEGIN (never as files: ARGC = 2), so a path
+    // needs no escaping for awk's string syntax.
+    `named=$({ awk 'BEGIN { for (i = 2; i < ARGC; i++) t[ARGV[i]] = 1; ARGC = 2 } $1 !~ /^#/ && ($2 in t) { print $4 }' /etc/fstab ${paths.map(shq).join(" ")} 2>/dev/null; printf '%s\\n' "$units" | sed -n 's/^[[:space:]]*Options[[:space:]]*=//p'; } | tr ',' '\\n' | sed -n 's/^cred\\(entials\\)\\{0,1\\}=//p')`,
     // Each file as mount.cifs opens it (fileAccessScript: through symlinks, with the directories on
     // its path), then its user lines as mount.cifs's credentials parser takes them (see CRED_USER_SED).
     `{ printf '%s\\n' ${credentials.map(shq).join(" ")}; printf '%s\\n' "$named"; } | awk 'NF && !seen[$0]++' | while IFS= read -r c; do echo "${MARK} cred $c"; ${fileAccessScript("c")}; if [ -e "$c" ]; then sed -n ${shq(CRED_USER_SED)} -- "$c"; fi; done`,
