@@ -62,7 +62,10 @@ const ATTEMPT = [
   "    0:*) r=connected ;; 124:*) r=timeout ;; *refused*) r=refused ;;",
   "    *'No route'*|*unreachable*) r=unreachable ;; *) r=error ;;",
   "  esac",
-  `  printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' "$1" "$2" "$3" "$4" "$r" "$(printf '%s\\n' "$m" | head -n 1 | tr '\\t' ' ')"`,
+  // The message's first line, tabs made spaces; a connection prints none, and then no process is
+  // started for it (most attempts connect).
+  `  case $m in '') l= ;; *) l=$(printf '%s\\n' "$m" | head -n 1 | tr '\\t' ' ') ;; esac`,
+  `  printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' "$1" "$2" "$3" "$4" "$r" "$l"`,
   "}",
 ].join("\n");
 
