@@ -3,9 +3,11 @@
 // each, read by helpers/spec/catalog.ts); specs/global-setup.ts gathered and judged them once.
 import { describe, inject, it } from "vitest";
 import { reportResult, testName } from "../helpers/report/test-result.ts";
+import { awaitResults } from "../helpers/results/channel.ts";
 import type { JudgedResult } from "../helpers/results/model.ts";
 
-const results = inject("hlcResults");
+// The worker starts while the nodes answer; the results come once the run has judged them.
+const results = await awaitResults(inject("hlcResultsChannel"));
 const byInvariant = new Map<string, JudgedResult[]>();
 for (const r of results) byInvariant.set(r.id, [...(byInvariant.get(r.id) ?? []), r]);
 

@@ -2,28 +2,60 @@
 // run's parameters (set by the CLI), gathers every node's facts over one SSH connection per node,
 // judges each (invariant, node) once (helpers/run/run.ts) and hands the results, plain data, to
 // specs/conformance.test.ts, which reports each as a test (Allure, the reporters).
+//
+// The setup returns as soon as the run has STARTED: vitest then starts its worker and imports the
+// test file while the nodes answer (the worker's start, ~0.4 s, was spent after the gather). The
+// results travel over a BroadcastChannel (worker_threads: one process, structured clone): the
+// test file says "ready", the run answers once it has judged, with its results or its error
+// (the file then fails to load, a run error in results.json, never an empty green run).
+import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { BroadcastChannel } from "node:worker_threads";
 import type { TestProject } from "vitest/node";
+import { RESULTS_READY, type RunOutcome } from "../helpers/results/channel.ts";
 import type { JudgedResult } from "../helpers/results/model.ts";
 import { inheritedMarks, phaseDurations, type PhaseMarks } from "../helpers/report/phases.ts";
 import { gatherProgress } from "../helpers/report/progress.ts";
-import { paramsFromEnv } from "../helpers/run/options.ts";
+import { paramsFromEnv, type RunParams } from "../helpers/run/options.ts";
 import { runConformance } from "../helpers/run/run.ts";
 import { isFiltered } from "../helpers/spec/scope.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    hlcResults: JudgedResult[];
+    /** The BroadcastChannel the run's results come on (helpers/results/channel.ts). */
+    hlcResultsChannel: string;
   }
 }
 
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const gatherStart = Date.now();
   const params = paramsFromEnv(process.env);
+  const name = `hlc-results-${randomUUID()}`;
+  project.provide("hlcResultsChannel", name);
+  const outcome: Promise<RunOutcome> = judged(params, gatherStart).then(
+    (results) => ({ results }),
+    (e: unknown) => ({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+  );
+  const channel = new BroadcastChannel(name);
+  channel.onmessage = (ev) => {
+    if ((ev as MessageEvent).data !== RESULTS_READY) return;
+    void outcome.then((o) => {
+      channel.postMessage(o);
+      channel.close();
+    });
+  };
+  // vitest's teardown of the setup: the run has ended (or never asked: a worker that did not
+  // start); nothing is left open.
+  return async () => {
+    await outcome;
+    channel.close();
+  };
+}
+
+async function judged(params: RunParams, gatherStart: number): Promise<JudgedResult[]> {
   const progress = gatherProgress();
   const run = await runConformance(params, { onProgress: progress.event, onGathered: progress.end });
   if (run.diagnosticsProblem) console.warn(`[conformance] ${run.diagnosticsProblem}`);
-  project.provide("hlcResults", run.results);
   const facts = run.facts;
   // Where the run's time goes (helpers/report/phases.ts); the reporters and the renderer add theirs.
   const marks: PhaseMarks = { ...inheritedMarks(), vitestStart: Math.round(performance.timeOrigin), gatherStart, gatherEnd: Date.now() };
@@ -77,4 +109,5 @@ export default async function setup(project: TestProject): Promise<void> {
     phases: phaseDurations(marks),
   };
   writeFileSync(process.env.HLC_RUN_STATS ?? "reports/run-stats.json", JSON.stringify(stats, null, 2) + "\n");
+  return run.results;
 }
