@@ -225,6 +225,7 @@ const catalogue: Record<string, Expected[]> = {
     [28, 15, "nodes[1].mounts[1].path", "must be unique within the node (one mount per mount point), got \"/mnt/media/\" again (first at mounts[0], line 19)"],
     [29, 17, "nodes[1].mounts[1].source", "must name a share vm102 exports (its shares.exports, line 13), got \"meida\", did you mean 'media'?"],
     [33, 14, "nodes[1].mounts[1].uid", "must be a user name or a uid (an integer from 0 to 4294967294), got -1"],
+    [34, 15, "nodes[1].mounts[2].path", "must not contain a '..' component (systemd makes no mount unit for it), got \"/mnt/../media\""],
   ],
   "share-identity-refs.yaml": [
     [13, 19, "nodes[0].shares.identities[2].name", "must be unique within the node's shares, got \"jellyfin\" again (first at identities[0], line 11)"],

@@ -121,7 +121,7 @@ export const mountsSection: Section<Raw, MountsDecl> = {
  * [A-Za-z0-9:_.] → \xNN; a `.` is escaped only as the very FIRST character (/.dot → \x2edot,
  * but /mnt/.hidden → mnt-.hidden). Checked against systemd-escape -p of systemd 252
  * (tests/unit/probes/network-mounts.test.ts). A path with a `..` component is refused by systemd
- * (no unit exists for it); it is escaped as written here, a name no unit has.
+ * (no unit exists for it) and the inventory refuses it (mountsProblems).
  */
 export function escapePath(path: string): string {
   const parts = path.split("/").filter((seg) => seg !== "" && seg !== ".");
@@ -170,6 +170,12 @@ export function mountsProblems(nodes: readonly unknown[], at: At, lineOf: LineOf
       lineOf,
     );
     n.mounts.forEach((m, j) => {
+      // systemd names no unit for a mount point with a `..` component (unit_name_path_escape
+      // refuses a path that is not normalized; the fstab generator skips the line): nothing could
+      // ever mount there, and no unit of that name exists to judge.
+      if (isRecord(m) && typeof m.path === "string" && m.path.split("/").includes("..")) {
+        at([...here, j, "path"], `must not contain a '..' component (systemd makes no mount unit for it), got ${JSON.stringify(m.path)}`);
+      }
       if (!isRecord(m) || typeof m.source !== "string") return;
       const [, host, share] = /^\/\/([^\s/]+)\/([^\s/]+)$/.exec(m.source) ?? [];
       if (!host || !share) return;
