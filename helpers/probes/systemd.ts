@@ -77,6 +77,23 @@ export interface FailedUnit {
   description: string;
 }
 
+/**
+ * The container whose health this failed unit is, when it is podman's healthcheck service, else
+ * undefined. podman runs a container's healthcheck from a transient systemd timer it creates with
+ * `systemd-run --unit <container ID> --on-unit-inactive=<interval> … <podman> healthcheck run <ID>`
+ * (libpod/healthcheck_linux.go, createTimer; newer releases add `-<random hex>` to the unit name),
+ * so the service is `<ID>[-<hex>].service` and its Description, systemd-run's default, is that
+ * command line. It fails whenever a check fails or finds the container gone (a restart loop):
+ * that is the container's health, not a step of the boot.
+ * (Captured: fixtures/captured/boot/failed-units-podman-healthcheck.stdout.txt, podman 4.3.1.)
+ */
+export function podmanHealthcheckOf(u: FailedUnit): string | undefined {
+  const name = /^([0-9a-f]{64})(?:-[0-9a-f]+)?\.service$/.exec(u.unit);
+  if (!name) return undefined;
+  const desc = /^(?:\S*\/)?podman healthcheck run ([0-9a-f]{64})$/.exec(u.description);
+  return desc && desc[1] === name[1] ? name[1] : undefined;
+}
+
 const FAILED_NAME = "failed-units";
 
 /**
