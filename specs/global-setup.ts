@@ -10,9 +10,8 @@
 // (the file then fails to load, a run error in results.json, never an empty green run).
 import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { BroadcastChannel } from "node:worker_threads";
 import type { TestProject } from "vitest/node";
-import { RESULTS_READY, type RunOutcome } from "../helpers/results/channel.ts";
+import { offerOutcome, type RunOutcome } from "../helpers/results/channel.ts";
 import type { JudgedResult } from "../helpers/results/model.ts";
 import { inheritedMarks, phaseDurations, type PhaseMarks } from "../helpers/report/phases.ts";
 import { gatherProgress } from "../helpers/report/progress.ts";
@@ -36,19 +35,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     (results) => ({ results }),
     (e: unknown) => ({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
   );
-  const channel = new BroadcastChannel(name);
-  channel.onmessage = (ev) => {
-    if ((ev as MessageEvent).data !== RESULTS_READY) return;
-    void outcome.then((o) => {
-      channel.postMessage(o);
-      channel.close();
-    });
-  };
+  const close = offerOutcome(name, outcome);
   // vitest's teardown of the setup: the run has ended (or never asked: a worker that did not
   // start); nothing is left open.
   return async () => {
     await outcome;
-    channel.close();
+    close();
   };
 }
 

@@ -8,6 +8,20 @@ import type { JudgedResult } from "./model.ts";
 export const RESULTS_READY = "ready";
 export type RunOutcome = { results: JudgedResult[] } | { error: string };
 
+/** The run's side: answers the first RESULTS_READY with the outcome once it is known; returns the closer. */
+export function offerOutcome(name: string, outcome: Promise<RunOutcome>): () => void {
+  const channel = new BroadcastChannel(name);
+  const close = () => channel.close();
+  channel.onmessage = (ev) => {
+    if ((ev as MessageEvent).data !== RESULTS_READY) return;
+    void outcome.then((o) => {
+      channel.postMessage(o);
+      close();
+    });
+  };
+  return close;
+}
+
 /** The worker's side: asks for the outcome and waits for it (the gather may take minutes). */
 export function awaitResults(name: string): Promise<JudgedResult[]> {
   return new Promise((resolve, reject) => {
