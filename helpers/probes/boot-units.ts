@@ -26,24 +26,6 @@ export function bootUnits(units: UnitDecl[]): Probe<BootUnitsFact> {
   return { ...unitProperties(units.map((u) => u.name), BOOT_UNIT_PROPS), name: "boot-units" };
 }
 
-/**
- * systemd's path escaping for a mount unit name (systemd-escape --path; src/basic/unit-name.c
- * unit_name_path_escape/do_escape): the path is simplified, the leading and trailing "/" dropped,
- * "/" becomes "-", and every byte outside [A-Za-z0-9:_.] (and a leading ".") becomes \xNN. "/" is "-".
- */
-export function mountUnitName(path: string, suffix: "mount" | "automount" = "mount"): string {
-  const simple = path.replace(/\/+/g, "/").replace(/^\/|\/$/g, "");
-  if (simple === "") return `-.${suffix}`;
-  let out = "";
-  for (const [i, ch] of [...Buffer.from(simple, "utf8")].entries()) {
-    const c = String.fromCharCode(ch);
-    if (c === "/") out += "-";
-    else if ((c === "." && i === 0) || !/[A-Za-z0-9:_.]/.test(c)) out += `\\x${ch.toString(16).padStart(2, "0")}`;
-    else out += c;
-  }
-  return `${out}.${suffix}`;
-}
-
 export type StartsAtBoot = { yes: true; how: string } | { yes: false; why: string };
 
 /** Whether systemd starts this unit at boot, from its UnitFileState and who wants it. */

@@ -18,7 +18,7 @@
 // names (`credentials=`/`cred=`) are stat'ed as well as the ones the inventory names.
 import { fileAccessScript, parseFileAccess, type FileAccess } from "./file-access.ts";
 import { mounts as findmntProbe, splitOptions, type Mount } from "./mounts.ts";
-import { escapePath, type MountsDecl } from "../inventory/sections/mounts.ts";
+import { mountUnit, type MountsDecl } from "../inventory/sections/mounts.ts";
 import { unitProperties, type SystemdFact, type UnitProps } from "./systemd.ts";
 import { ProbeParseError, type Probe } from "./types.ts";
 
@@ -90,9 +90,9 @@ export function networkMounts(paths: string[], credentials: string[]): Probe<Net
   // One probe per node (the planner passes every declared mount): a fixed name, so specs find it.
   const name = NETWORK_MOUNTS;
   const mask = SECRET_MASK_SED;
-  // Unit names worked out here, as systemd names them (escapePath: unit_name_path_escape), not by
+  // Unit names worked out here, as systemd names them (mountUnit: unit_name_path_escape), not by
   // a systemd-escape per name on the node (~20 ms a fork there).
-  const units = paths.flatMap((p) => [`${escapePath(p)}.mount`, `${escapePath(p)}.automount`]).map(shq).join(" ");
+  const units = paths.flatMap((p) => [mountUnit(p), mountUnit(p, "automount")]).map(shq).join(" ");
   const cmd = [
     // Trigger each automount with a read (see above); bounded, errors ignored (judged from the mount table).
     ...paths.map((p) => `timeout 20 ls -- ${shq(p + "/")} >/dev/null 2>&1 || true`),
@@ -447,7 +447,7 @@ export function networkMountsProbe(decl: MountsDecl): Probe<NetworkMountsFact> {
 
 /** The .automount and .mount unit of every declared mount point, in that order. */
 export function mountUnits(decl: MountsDecl): string[] {
-  return decl.flatMap((m) => [`${escapePath(m.path)}.automount`, `${escapePath(m.path)}.mount`]);
+  return decl.flatMap((m) => [mountUnit(m.path, "automount"), mountUnit(m.path)]);
 }
 
 /** unitProperties of the mount points' units under a fixed name (one per node). */

@@ -3,7 +3,7 @@
 // phase runs them (read-only, bounded) on the failed node in one extra batched round trip, and
 // the failed result carries their output as "diagnostics: <what>" attachments.
 import type { DiagnosticRequest } from "../facts/types.ts";
-import { escapePath } from "../inventory/sections/mounts.ts";
+import { mountUnit } from "../inventory/sections/mounts.ts";
 import { shQuote } from "../transport/shell.ts";
 
 export type Diagnostic = DiagnosticRequest;
@@ -68,10 +68,6 @@ export const fuseConf: Diagnostic = {
   command: `grep -n user_allow_other /etc/fuse.conf || echo 'no user_allow_other line in /etc/fuse.conf'`,
 };
 
-/** The systemd mount unit of a mountpoint (fstab lines become `<escaped path>.mount`). */
-export const mountUnit = (path: string): string => `${escapePath(path)}.mount`;
-export const automountUnit = (path: string): string => `${escapePath(path)}.automount`;
-
 /** The mountpoint of a `.mount`/`.automount` unit name (systemd-escape -u -p), or undefined. */
 export function unitPath(unit: string): string | undefined {
   const m = /^(.+)\.(mount|automount)$/.exec(unit);
@@ -83,7 +79,7 @@ export function unitPath(unit: string): string | undefined {
 
 /** What the playbook says to look at for a mountpoint: findmnt, its (auto)mount units and their journal. */
 export function mountDiagnostics(path: string, options: { automount?: boolean } = {}): Diagnostic[] {
-  const units = options.automount ? [automountUnit(path), mountUnit(path)] : [mountUnit(path)];
+  const units = options.automount ? [mountUnit(path, "automount"), mountUnit(path)] : [mountUnit(path)];
   return [findmntT(path), ...units.map(systemctlStatus), ...units.map((u) => journal(u))];
 }
 

@@ -5,7 +5,8 @@
 // mounted now and gone at the next boot, and a /dev/sdX name may point at another disk after one.
 import { fstabLinesFor, fstabTarget, option } from "../../helpers/probes/network-mounts.ts";
 import { localMounts, type LiveMount, type LocalMountsFact } from "../../helpers/probes/local-mounts.ts";
-import { mountUnitName, startsAtBoot } from "../../helpers/probes/boot-units.ts";
+import { mountUnit } from "../../helpers/inventory/sections/mounts.ts";
+import { startsAtBoot } from "../../helpers/probes/boot-units.ts";
 import { normalizePath } from "../../helpers/probes/snapraid-array.ts";
 import { snapraidConfig, type SnapraidConfig } from "../../helpers/probes/snapraid.ts";
 import { findUnit } from "../../helpers/probes/systemd.ts";
@@ -115,7 +116,7 @@ export function judgeLocalMounts(wanted: WantedMount[], fact: LocalMountsFact): 
     // Stacked mounts: the last one on the target is what paths under it reach.
     const live = fact.mounts.filter((m) => normalizePath(m.target) === mp).at(-1);
     const liveText = live ? `mounted now from ${live.source || "(no source)"} (${live.fstype})` : "not mounted now";
-    const unit = fact.systemd ? findUnit(fact.units, mountUnitName(mp)) : undefined;
+    const unit = fact.systemd ? findUnit(fact.units, mountUnit(mp)) : undefined;
     // The unit file systemd loaded: an explicit one (not systemd-fstab-generator's, under
     // /run/systemd/generator) shadows fstab's (unit search path: /etc/systemd/system comes first).
     const explicit = unit && unit.LoadState === "loaded" && unit.FragmentPath && !unit.FragmentPath.startsWith("/run/systemd/generator") ? unit : undefined;
@@ -201,7 +202,7 @@ export default invariant(
     must: "Every SnapRAID data disk and parity disk (from snapraid.conf), every MergerFS branch, the MergerFS pool and every declared `localMounts` path MUST be defined persistently — its FIRST /etc/fstab line (systemd's fstab generator ignores later ones) without `noauto`, or an explicit `.mount` unit file started at boot (enabled, WantedBy=local-fs.target; systemd.mount(5)) — naming its device by a stable name (UUID=, LABEL=, PARTUUID=, PARTLABEL=, /dev/disk/by-…, a device-mapper name; never a kernel name such as /dev/sdb1; a mergerfs pool by its branches, a tmpfs by none), and MUST be mounted now from that source.",
     fix: (f, node) => {
       const mp = /^\/[^\s(]*/.exec(f.subject)?.[0] ?? "<mount point>";
-      const unit = mp.startsWith("/") ? mountUnitName(mp) : "<mount unit>";
+      const unit = mp.startsWith("/") ? mountUnit(mp) : "<mount unit>";
       if (/ source /.test(f.subject)) return `on ${node.name}: in /etc/fstab (or the unit's What=) replace ${/ source (\S+)$/.exec(f.subject)?.[1] ?? "the kernel device name"} with ${/^UUID=\S+/.exec(f.expected)?.[0] ?? "UUID=$(blkid -s UUID -o value <device>)"} on the ${mp} line; then: systemctl daemon-reload`;
       if (/noauto/.test(f.actual)) return `on ${node.name}: remove noauto from the ${mp} line of /etc/fstab; then: systemctl daemon-reload && systemctl start ${unit}`;
       if (/duplicate/.test(f.subject)) return `on ${node.name}: keep one /etc/fstab line for ${mp} (the right one, first); then: systemctl daemon-reload`;

@@ -2,7 +2,8 @@
 // automatically to: mounts present, services running … No manual steps", §3.1 L3 "Each service has
 // its mounts online before starting critical workloads".
 import type { UnitDecl } from "../../helpers/inventory/sections/units.ts";
-import { bootUnits, mountUnitName, startsAtBoot } from "../../helpers/probes/boot-units.ts";
+import { mountUnit } from "../../helpers/inventory/sections/mounts.ts";
+import { bootUnits, startsAtBoot } from "../../helpers/probes/boot-units.ts";
 import { findUnit, type UnitProps } from "../../helpers/probes/systemd.ts";
 import { invariant } from "../../helpers/spec/invariant.ts";
 import type { Finding } from "../../helpers/spec/message.ts";
@@ -19,8 +20,8 @@ export function judgeUnit(d: UnitDecl, u: UnitProps | undefined): Finding[] {
   if (d.unorderedBecause === undefined) {
     const after = new Set((u.After ?? "").split(" ").filter(Boolean));
     for (const m of d.mounts) {
-      const mount = mountUnitName(m);
-      const auto = mountUnitName(m, "automount");
+      const mount = mountUnit(m);
+      const auto = mountUnit(m, "automount");
       if (!after.has(mount) && !after.has(auto)) {
         out.push({
           subject: `${subject} uses ${m}`,

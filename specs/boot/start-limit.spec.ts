@@ -13,7 +13,7 @@
 // mount unit (or for every mount unit, `/etc/systemd/system/mount.d/*.conf`) with
 // `[Unit] StartLimitIntervalSec=0` does. Only the `.mount` unit needs it: the `.automount` is
 // started once and fails only because its mount unit was refused.
-import { escapePath } from "../../helpers/inventory/sections/mounts.ts";
+import { mountUnit as unitFor } from "../../helpers/inventory/sections/mounts.ts";
 import { findUnit } from "../../helpers/probes/systemd.ts";
 import { DIAGNOSTIC_TIMEOUT_SEC, mountDiagnostics, type Diagnostic } from "../../helpers/spec/diagnostics.ts";
 import { mountUnitsProbe } from "../../helpers/probes/network-mounts.ts";
@@ -52,8 +52,8 @@ export default invariant(
       const units = facts.units;
       const findings: Finding[] = [];
       for (const m of node.mounts!) {
-        const mountUnit = `${escapePath(m.path)}.mount`;
-        const automountUnit = `${escapePath(m.path)}.automount`;
+        const mountUnit = unitFor(m.path);
+        const automountUnit = unitFor(m.path, "automount");
         const subject = `${mountUnit} (${m.path}, ${m.source})`;
         if (!units.systemd) {
           findings.push({ subject, expected: "a systemd mount unit without start limit", actual: "the node does not run systemd" });
@@ -87,8 +87,8 @@ export default invariant(
     },
     // §4.4: findmnt -T, the units' status and journal, and the mount unit with its drop-ins.
     diagnose({ node }, findings) {
-      const failed = node.mounts!.filter((m) => findings.length === 0 || findings.some((f) => f.subject.startsWith(`${escapePath(m.path)}.`)));
-      return failed.flatMap((m) => [...mountDiagnostics(m.path, { automount: true }), systemctlCat(`${escapePath(m.path)}.mount`)]);
+      const failed = node.mounts!.filter((m) => findings.length === 0 || findings.some((f) => f.subject.startsWith(`${unitFor(m.path)} `) || f.subject === unitFor(m.path, "automount")));
+      return failed.flatMap((m) => [...mountDiagnostics(m.path, { automount: true }), systemctlCat(unitFor(m.path))]);
     },
   },
 );

@@ -11,7 +11,8 @@ import type { Probe } from "../../helpers/probes/types.ts";
 import { loadCatalog } from "../../helpers/spec/catalog.ts";
 import { diagnosticsPlan, judgeAll } from "../../helpers/run/judge.ts";
 import { DEFAULT_OPTIONS } from "../../helpers/spec/evaluate.ts";
-import { automountUnit, containerDiagnostics, findmntT, mountDiagnostics, unique, unitDiagnostics, unitPath } from "../../helpers/spec/diagnostics.ts";
+import { mountUnit } from "../../helpers/inventory/sections/mounts.ts";
+import { containerDiagnostics, findmntT, mountDiagnostics, unique, unitDiagnostics, unitPath } from "../../helpers/spec/diagnostics.ts";
 import { evaluate, type InvariantDef } from "../../helpers/spec/evaluate.ts";
 import type { InvariantMeta } from "../../helpers/spec/meta.ts";
 import type { Declared } from "../../helpers/spec/catalog.ts";
@@ -140,7 +141,7 @@ describe("the failure message names the playbook section", () => {
 
 describe("diagnostic commands", () => {
   it("maps mountpoints to systemd units and back", () => {
-    expect(automountUnit("/mnt/media")).toBe("mnt-media.automount");
+    expect(mountUnit("/mnt/media", "automount")).toBe("mnt-media.automount");
     expect(unitPath("mnt-media.automount")).toBe("/mnt/media");
     expect(unitPath("mnt-my\\x2dshare.mount")).toBe("/mnt/my-share");
     expect(unitPath("-.mount")).toBe("/");

@@ -136,6 +136,9 @@ export function escapePath(path: string): string {
     .join("");
 }
 
+/** A mount point's `.mount` (or `.automount`) unit, as systemd names it: `/` is `-.mount`. */
+export const mountUnit = (path: string, suffix: "mount" | "automount" = "mount"): string => `${escapePath(path)}.${suffix}`;
+
 /** The storage node a mount source's host names: the one node declaring `shares` whose name,
  * ssh.host or reachability.addresses is that host; undefined when none or several (ambiguous). */
 function storageNodeOf(host: string, recs: readonly Rec[]): { node: Rec; index: number } | undefined {

@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseInventory } from "../../../helpers/inventory/load.ts";
 import type { NodeDecl } from "../../../helpers/inventory/types.ts";
-import { bootUnits, mountUnitName, startsAtBoot } from "../../../helpers/probes/boot-units.ts";
+import { mountUnit } from "../../../helpers/inventory/sections/mounts.ts";
+import { bootUnits, startsAtBoot } from "../../../helpers/probes/boot-units.ts";
 import { evaluate } from "../../../helpers/spec/evaluate.ts";
 import { declared, type Declared } from "../catalog-support.ts";
 import { factsOf, inventoryProblems } from "../support.ts";
@@ -18,8 +19,8 @@ describe("mount unit names", () => {
   it("escape paths exactly as systemd-escape --path does", () => {
     const rows = read("systemd-escape-path.tsv").trim().split("\n").map((l) => l.split("\t") as [string, string]);
     expect(rows.length).toBe(7);
-    for (const [path, unit] of rows) expect(mountUnitName(path)).toBe(unit);
-    expect(mountUnitName("/mnt/media", "automount")).toBe("mnt-media.automount");
+    for (const [path, unit] of rows) expect(mountUnit(path)).toBe(unit);
+    expect(mountUnit("/mnt/media", "automount")).toBe("mnt-media.automount");
   });
 });
 
