@@ -20,7 +20,7 @@ export interface JudgeOptions {
 }
 
 /** The conformance project's settings (mirrors vitest.config.ts's "conformance" project). */
-export async function conformanceConfig(resultsChannel?: string): Promise<Record<string, unknown>> {
+export async function conformanceConfig(resultsChannel: string): Promise<Record<string, unknown>> {
   const [{ default: PhasesReporter }, { default: ResultsReporter }] = await Promise.all([
     import("../report/phases-reporter.ts"),
     import("../report/results-reporter.ts"),
@@ -41,7 +41,7 @@ export async function conformanceConfig(resultsChannel?: string): Promise<Record
     setupFiles: ["allure-vitest/setup"],
     globalSetup: [codePath(`specs/global-setup${CODE_EXT}`)],
     // The run started by judge() below: the setup leaves it alone, the test file asks it.
-    ...(resultsChannel ? { provide: { hlcResultsChannel: resultsChannel } } : {}),
+    provide: { hlcResultsChannel: resultsChannel },
     testTimeout: 120_000,
     hookTimeout: 300_000,
     // One worker imports the shared helpers once and runs the spec files one after another.

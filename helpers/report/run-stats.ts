@@ -3,6 +3,7 @@
 // the run has judged; the reporters and the renderer add their marks (helpers/report/phases.ts).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import type { NodeFacts } from "../facts/types.ts";
 import type { RunOutcome } from "../run/run.ts";
 import type { RunParams } from "../run/options.ts";
 import { isFiltered } from "../spec/scope.ts";
@@ -26,20 +27,10 @@ export function runStats(params: RunParams, run: RunOutcome, marks: PhaseMarks):
       roundTrips: n.roundTrips,
       gatherMs: Math.round(n.gatherMs),
       // Each probe's own time on the node (its batch frame), slowest first: where the gather goes.
-      probesMs: Object.fromEntries(
-        Object.entries(n.facts)
-          .filter(([, f]) => f.nodeMs !== undefined)
-          .sort((a, b) => b[1].nodeMs! - a[1].nodeMs!)
-          .map(([name, f]) => [name, f.nodeMs!]),
-      ),
+      probesMs: ranked(n.facts, (f) => f.nodeMs),
       // And the CPU each probe's processes used there, costliest first: on a busy machine the
       // nodes share the runner's cores, so CPU, not wall time, is what a probe costs the others.
-      probesCpuMs: Object.fromEntries(
-        Object.entries(n.facts)
-          .filter(([, f]) => f.nodeCpuMs !== undefined)
-          .sort((a, b) => b[1].nodeCpuMs! - a[1].nodeCpuMs!)
-          .map(([name, f]) => [name, f.nodeCpuMs!]),
-      ),
+      probesCpuMs: ranked(n.facts, (f) => f.nodeCpuMs),
       cpuMs: Object.values(n.facts).reduce((sum, f) => sum + (f.nodeCpuMs ?? 0), 0),
       ...(n.error ? { error: n.error.message } : {}),
       ...(n.diagnostics
@@ -56,6 +47,15 @@ export function runStats(params: RunParams, run: RunOutcome, marks: PhaseMarks):
     marks,
     phases: phaseDurations(marks),
   };
+}
+
+/** probe → its figure, largest first; probes without the figure left out. */
+function ranked(facts: NodeFacts["facts"], figure: (f: NodeFacts["facts"][string]) => number | undefined): Record<string, number> {
+  const rows = Object.entries(facts).flatMap(([name, f]) => {
+    const v = figure(f);
+    return v === undefined ? [] : [[name, v] as const];
+  });
+  return Object.fromEntries(rows.sort((a, b) => b[1] - a[1]));
 }
 
 export function writeRunStats(stats: Record<string, unknown>): void {
